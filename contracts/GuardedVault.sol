@@ -1,0 +1,873 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+
+import {IGuardedVault} from "./interfaces/IGuardedVault.sol";
+import {RateLimit} from "./libraries/RateLimit.sol";
+
+/// @title GuardedVault
+/// @notice Treasury vault whose operator keys can move only a bounded amount, to approved destinations.
+/// @dev See IGuardedVault for the guarantees. Storage is laid out for the instant withdrawal, which touches
+/// exactly three cold slots: the operator's word for the token, the token's word, and the whitelist entry.
+/// Everything else the hot path needs (pause, suspension, tripwire state, caps, unit) is packed into the
+/// first two, which is why pausing and suspending write one word per listed token (at most MAX_TOKENS).
+contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient {
+    using SafeERC20 for IERC20;
+    using RateLimit for uint256;
+
+    /// @inheritdoc IGuardedVault
+    address public constant NATIVE = 0xEeeeeEeeeEeEeeEeEeEeeEEEeeeeEeeeeeeeEEeE;
+    /// @inheritdoc IGuardedVault
+    bytes32 public constant GUARDIAN_ROLE = keccak256("GUARDIAN_ROLE");
+
+    uint256 public constant MAX_TOKENS = 32;
+    uint256 public constant MAX_OPERATORS = 64;
+    uint256 public constant MIN_DELAY = 1 hours;
+    uint256 public constant MAX_DELAY = 30 days;
+    uint256 public constant MIN_WINDOW = 1 hours;
+    uint256 public constant MAX_WINDOW = 30 days;
+    uint256 public constant GRACE_PERIOD = 14 days;
+    uint256 public constant MAX_UNIT_DECIMALS = 60;
+    uint256 public constant MAX_TRIP_COUNT = 126;
+    uint256 public constant MAX_TRIP_PERIOD = (1 << 28) - 1;
+
+    // Operator word (operator => token), above the 212-bit limiter (RateLimit):
+    //   [212, 248) instant limit in units, [248, 255) withdrawals in the current tripwire period,
+    //   [255] suspended (mirrors _operatorInfo so the hot path needs no extra slot).
+    uint256 private constant INSTANT_SHIFT = 212;
+    uint256 private constant COUNT_SHIFT = 248;
+    uint256 private constant COUNT_MASK = 0x7f;
+    uint256 private constant SUSPENDED = 1 << 255;
+
+    // Token word (token), above the 212-bit limiter holding the vault-wide cap:
+    //   [212, 219) unit decimals, [219, 226) tripwire max count, [226, 254) tripwire period,
+    //   [254] paused (mirrors _paused), [255] listed. Tripwire settings are vault-wide but copied here
+    //   because this is the one vault-level word the hot path already reads.
+    uint256 private constant UNIT_SHIFT = 212;
+    uint256 private constant TRIP_MAX_SHIFT = 219;
+    uint256 private constant TRIP_PERIOD_SHIFT = 226;
+    uint256 private constant SEVEN_BITS = 0x7f;
+    uint256 private constant PAUSED = 1 << 254;
+    uint256 private constant LISTED = 1 << 255;
+
+    /// @dev Bucket length of the rate limiter: window / 3.
+    uint256 private immutable BUCKET;
+    /// @dev Time origin of the limiter's 32-bit clock.
+    uint256 private immutable START;
+
+    /// @dev Off the hot path: who is an operator and its own flags.
+    struct OperatorInfo {
+        bool registered;
+        bool suspended;
+        bool tripwireOptOut;
+    }
+
+    /// @dev Queue accounting of one operator for one token, in base units; one slot.
+    struct QueueAccount {
+        uint128 queueCap;
+        uint128 pending;
+    }
+
+    mapping(address operator => mapping(address token => uint256)) private _operatorWord;
+    mapping(address token => uint256) private _tokenWord;
+    mapping(address operator => mapping(address destination => bool)) private _approved;
+    mapping(address operator => OperatorInfo) private _operatorInfo;
+    mapping(address operator => mapping(address token => QueueAccount)) private _queue;
+    mapping(uint256 id => QueuedWithdrawal) private _withdrawals;
+    mapping(uint256 id => Change) private _changes;
+    address[] private _tokens;
+    address[] private _operators;
+
+    /// @inheritdoc IGuardedVault
+    address public admin;
+    /// @inheritdoc IGuardedVault
+    address public pendingAdmin;
+    /// @inheritdoc IGuardedVault
+    address public recovery;
+    /// @inheritdoc IGuardedVault
+    uint32 public changeDelay;
+    /// @inheritdoc IGuardedVault
+    uint32 public withdrawalDelay;
+    /// @inheritdoc IGuardedVault
+    bool public paused;
+    uint8 private _tripMax;
+    uint32 private _tripPeriod;
+    /// @inheritdoc IGuardedVault
+    uint256 public withdrawalCount;
+    /// @inheritdoc IGuardedVault
+    uint256 public changeCount;
+
+    modifier onlyAdmin() {
+        if (msg.sender != admin) revert AccessControlUnauthorizedAccount(msg.sender, DEFAULT_ADMIN_ROLE);
+        _;
+    }
+
+    modifier onlyAdminOrGuardian() {
+        if (msg.sender != admin && !hasRole(GUARDIAN_ROLE, msg.sender)) revert NotAdminOrGuardian(msg.sender);
+        _;
+    }
+
+    /// @notice Deploys a vault with its whole initial policy in force from the first block.
+    /// @param config Roles, timing, tokens, operator limits, destinations and tripwire opt-outs.
+    constructor(InitConfig memory config) {
+        if (config.window < MIN_WINDOW || config.window > MAX_WINDOW || config.window % 3 != 0) {
+            revert InvalidWindow(config.window);
+        }
+        BUCKET = config.window / 3;
+        START = block.timestamp;
+        if (config.admin == address(0)) revert ZeroAddress();
+        admin = config.admin;
+        _grantRole(DEFAULT_ADMIN_ROLE, config.admin);
+        for (uint256 i; i < config.guardians.length; ++i) {
+            _change(ChangeKind.AddGuardian, abi.encode(config.guardians[i]), true);
+        }
+        _change(ChangeKind.SetRecovery, abi.encode(config.recovery), true);
+        _change(ChangeKind.SetDelays, abi.encode(config.changeDelay, config.withdrawalDelay), true);
+        _change(ChangeKind.SetTripwire, abi.encode(config.tripwireMaxCount, config.tripwirePeriod), true);
+        for (uint256 i; i < config.tokens.length; ++i) {
+            TokenConfig memory t = config.tokens[i];
+            _change(ChangeKind.ListToken, abi.encode(t.token, t.unitDecimals, t.vaultCap), true);
+        }
+        for (uint256 i; i < config.limits.length; ++i) {
+            _change(ChangeKind.SetOperatorLimits, abi.encode(config.limits[i]), true);
+        }
+        for (uint256 i; i < config.destinations.length; ++i) {
+            DestinationConfig memory d = config.destinations[i];
+            _change(ChangeKind.ApproveDestination, abi.encode(d.operator, d.destination), true);
+        }
+        for (uint256 i; i < config.tripwireOptOuts.length; ++i) {
+            _change(ChangeKind.SetTripwireOptOut, abi.encode(config.tripwireOptOuts[i], true), true);
+        }
+    }
+
+    /// @notice ETH sent to the vault is held like any deposit.
+    receive() external payable {
+        emit Deposited(NATIVE, msg.sender, msg.value);
+    }
+
+    // =============================================================================================
+    // Operators
+    // =============================================================================================
+
+    /// @inheritdoc IGuardedVault
+    function withdraw(address token, address to, uint256 amount) external nonReentrant returns (bool) {
+        if (amount == 0) revert ZeroAmount();
+        uint256 tokenWord = _requireOpen(token);
+        uint256 opWord = _operatorWord[msg.sender][token];
+        if (opWord & SUSPENDED != 0) revert OperatorIsSuspended(msg.sender);
+        if (opWord.capOf() == 0) return _rejectUnallowedToken(token, to, amount);
+        if (!_approved[msg.sender][to]) {
+            bytes memory err = abi.encodeWithSelector(DestinationNotApproved.selector, msg.sender, to);
+            return _trip(token, to, amount, TripReason.DestinationNotApproved, err);
+        }
+
+        uint256 units = _toUnits(amount, _unitOf(tokenWord));
+        (uint256 newOpWord, TripReason reason, bool ok) = _chargeOperator(opWord, tokenWord, units);
+        if (!ok) return _tripBreach(reason, token, to, amount, opWord, tokenWord);
+
+        _operatorWord[msg.sender][token] = newOpWord;
+        _tokenWord[token] = _chargeVault(tokenWord, token, amount, units);
+        _send(token, to, amount);
+        emit Withdrawn(msg.sender, token, to, amount);
+        return true;
+    }
+
+    /// @inheritdoc IGuardedVault
+    function queueWithdrawal(address token, address to, uint256 amount) external nonReentrant returns (uint256 id) {
+        if (amount == 0) revert ZeroAmount();
+        _requireOpen(token);
+        OperatorInfo memory info = _operatorInfo[msg.sender];
+        if (!info.registered) revert NotOperator(msg.sender, token);
+        if (info.suspended) revert OperatorIsSuspended(msg.sender);
+        if (!_approved[msg.sender][to]) {
+            bytes memory err = abi.encodeWithSelector(DestinationNotApproved.selector, msg.sender, to);
+            _trip(token, to, amount, TripReason.DestinationNotApproved, err);
+            return 0;
+        }
+        QueueAccount memory account = _queue[msg.sender][token];
+        uint256 room = account.queueCap - account.pending;
+        if (amount > room) {
+            bytes memory err = abi.encodeWithSelector(QueueCapExceeded.selector, msg.sender, token, amount, room);
+            _trip(token, to, amount, TripReason.QueueCapExceeded, err);
+            return 0;
+        }
+
+        // amount <= room < 2**128, so the cast and the sum are safe.
+        _queue[msg.sender][token].pending = account.pending + uint128(amount);
+        id = ++withdrawalCount;
+        uint64 eta = uint64(block.timestamp + withdrawalDelay);
+        _withdrawals[id] = QueuedWithdrawal({
+            operator: msg.sender,
+            eta: eta,
+            status: Status.Pending,
+            token: token,
+            to: to,
+            amount: amount
+        });
+        emit WithdrawalQueued(id, msg.sender, token, to, amount, eta);
+    }
+
+    /// @inheritdoc IGuardedVault
+    function executeWithdrawal(uint256 id) external nonReentrant {
+        QueuedWithdrawal storage w = _withdrawals[id];
+        Status status = w.status;
+        if (status == Status.None) revert UnknownWithdrawal(id);
+        address operator = w.operator;
+        if (msg.sender != operator) revert NotWithdrawalOperator(id, msg.sender);
+        if (status != Status.Pending) revert WithdrawalNotPending(id, status);
+        if (block.timestamp < w.eta) revert WithdrawalNotReady(id, w.eta);
+        if (block.timestamp > w.eta + GRACE_PERIOD) revert WithdrawalExpired(id, w.eta + GRACE_PERIOD);
+        if (paused) revert VaultIsPaused();
+        if (_operatorInfo[operator].suspended) revert OperatorIsSuspended(operator);
+        address to = w.to;
+        if (!_approved[operator][to]) revert DestinationNotApproved(operator, to);
+
+        address token = w.token;
+        uint256 amount = w.amount;
+        w.status = Status.Executed;
+        _queue[operator][token].pending -= uint128(amount);
+        _send(token, to, amount);
+        emit WithdrawalExecuted(id, operator, token, to, amount);
+    }
+
+    /// @inheritdoc IGuardedVault
+    function cancelWithdrawal(uint256 id) external {
+        QueuedWithdrawal storage w = _withdrawals[id];
+        Status status = w.status;
+        if (status == Status.None) revert UnknownWithdrawal(id);
+        if (msg.sender != w.operator && msg.sender != admin && !hasRole(GUARDIAN_ROLE, msg.sender)) {
+            revert NotAdminOrGuardian(msg.sender);
+        }
+        if (status != Status.Pending) revert WithdrawalNotPending(id, status);
+        w.status = Status.Cancelled;
+        _queue[w.operator][w.token].pending -= uint128(w.amount);
+        emit WithdrawalCancelled(id, msg.sender);
+    }
+
+    /// @inheritdoc IGuardedVault
+    function deposit(address token, uint256 amount) external nonReentrant {
+        if (amount == 0) revert ZeroAmount();
+        if (token == NATIVE || _tokenWord[token] & LISTED == 0) revert UnknownToken(token);
+        uint256 before = IERC20(token).balanceOf(address(this));
+        IERC20(token).safeTransferFrom(msg.sender, address(this), amount);
+        // Report what arrived, which differs from `amount` for fee-on-transfer tokens.
+        emit Deposited(token, msg.sender, IERC20(token).balanceOf(address(this)) - before);
+    }
+
+    // =============================================================================================
+    // Guardians and admin: instant, safety-increasing
+    // =============================================================================================
+
+    /// @inheritdoc IGuardedVault
+    function pause() external onlyAdminOrGuardian {
+        if (paused) return;
+        _setPaused(true);
+        emit VaultPaused(msg.sender);
+    }
+
+    /// @inheritdoc IGuardedVault
+    function suspendOperator(address operator) external onlyAdminOrGuardian {
+        if (!_operatorInfo[operator].registered) revert NotOperator(operator, address(0));
+        _suspend(operator, msg.sender);
+    }
+
+    /// @inheritdoc IGuardedVault
+    function lowerOperatorLimits(OperatorLimits calldata limits) external onlyAdminOrGuardian {
+        if (!_operatorInfo[limits.operator].registered) revert NotOperator(limits.operator, limits.token);
+        OperatorState memory current = operatorState(limits.operator, limits.token);
+        _requireLowering(current.cap, limits.cap);
+        _requireLowering(current.instantLimit, limits.instantLimit);
+        _requireLowering(current.queueCap, limits.queueCap);
+        _change(ChangeKind.SetOperatorLimits, abi.encode(limits), true);
+    }
+
+    /// @inheritdoc IGuardedVault
+    function revokeDestination(address operator, address destination) external onlyAdminOrGuardian {
+        if (!_approved[operator][destination]) return;
+        _approved[operator][destination] = false;
+        emit DestinationRevoked(operator, destination);
+    }
+
+    /// @inheritdoc IGuardedVault
+    function lowerVaultCap(address token, uint256 vaultCap) external onlyAdminOrGuardian {
+        uint256 word = _tokenWord[token];
+        if (word & LISTED == 0) revert UnknownToken(token);
+        _requireLowering(word.capOf() * _unitOf(word), vaultCap);
+        _change(ChangeKind.SetVaultCap, abi.encode(token, vaultCap), true);
+    }
+
+    /// @inheritdoc IGuardedVault
+    function tightenTripwire(uint8 maxCount, uint32 period) external onlyAdminOrGuardian {
+        // Off (0) is the loosest setting; otherwise fewer withdrawals over no shorter a period.
+        if (maxCount == 0 || (_tripMax != 0 && (maxCount > _tripMax || period < _tripPeriod))) {
+            revert NotATightening();
+        }
+        _change(ChangeKind.SetTripwire, abi.encode(maxCount, period), true);
+    }
+
+    /// @inheritdoc IGuardedVault
+    function optIntoTripwire(address operator) external onlyAdminOrGuardian {
+        _change(ChangeKind.SetTripwireOptOut, abi.encode(operator, false), true);
+    }
+
+    /// @inheritdoc IGuardedVault
+    function lengthenDelays(uint32 newChangeDelay, uint32 newWithdrawalDelay) external onlyAdmin {
+        if (newChangeDelay < changeDelay) revert DelayOutOfRange(newChangeDelay);
+        if (newWithdrawalDelay < withdrawalDelay) revert DelayOutOfRange(newWithdrawalDelay);
+        _change(ChangeKind.SetDelays, abi.encode(newChangeDelay, newWithdrawalDelay), true);
+    }
+
+    /// @inheritdoc IGuardedVault
+    function evacuate(address token, uint256 amount) external nonReentrant onlyRole(GUARDIAN_ROLE) {
+        if (amount == 0) revert ZeroAmount();
+        if (amount == type(uint256).max) {
+            amount = _balanceOf(token);
+            if (amount == 0) revert ZeroAmount();
+        }
+        address to = recovery;
+        _send(token, to, amount);
+        emit Evacuated(token, to, amount, msg.sender);
+    }
+
+    // =============================================================================================
+    // Admin: timelocked, risk-increasing
+    // =============================================================================================
+
+    /// @inheritdoc IGuardedVault
+    function proposeChange(ChangeKind kind, bytes calldata params) external onlyAdmin returns (uint256 id) {
+        _change(kind, params, false);
+        id = ++changeCount;
+        uint64 eta = uint64(block.timestamp + changeDelay);
+        _changes[id] = Change({kind: kind, status: Status.Pending, eta: eta, params: params});
+        emit ChangeProposed(id, kind, params, eta);
+    }
+
+    /// @inheritdoc IGuardedVault
+    function executeChange(uint256 id) external onlyAdmin {
+        Change storage c = _changes[id];
+        Status status = c.status;
+        if (status == Status.None) revert UnknownChange(id);
+        if (status != Status.Pending) revert ChangeNotPending(id, status);
+        if (block.timestamp < c.eta) revert ChangeNotReady(id, c.eta);
+        if (block.timestamp > c.eta + GRACE_PERIOD) revert ChangeExpired(id, c.eta + GRACE_PERIOD);
+        c.status = Status.Executed;
+        _change(c.kind, c.params, true);
+        emit ChangeExecuted(id, c.kind);
+    }
+
+    /// @inheritdoc IGuardedVault
+    function cancelChange(uint256 id) external onlyAdminOrGuardian {
+        Change storage c = _changes[id];
+        Status status = c.status;
+        if (status == Status.None) revert UnknownChange(id);
+        if (status != Status.Pending) revert ChangeNotPending(id, status);
+        if (c.kind == ChangeKind.RemoveGuardian && abi.decode(c.params, (address)) == msg.sender) {
+            revert CannotCancelOwnRemoval(msg.sender);
+        }
+        c.status = Status.Cancelled;
+        emit ChangeCancelled(id, msg.sender);
+    }
+
+    /// @inheritdoc IGuardedVault
+    function acceptAdmin() external {
+        if (msg.sender != pendingAdmin || msg.sender == address(0)) revert NotPendingAdmin(msg.sender);
+        address previous = admin;
+        _revokeRole(DEFAULT_ADMIN_ROLE, previous);
+        _grantRole(DEFAULT_ADMIN_ROLE, msg.sender);
+        admin = msg.sender;
+        pendingAdmin = address(0);
+        emit AdminTransferred(previous, msg.sender);
+    }
+
+    /// @notice Roles change only through proposed changes (AddGuardian, RemoveGuardian, TransferAdmin).
+    function grantRole(bytes32, address) public pure override(AccessControl, IAccessControl) {
+        revert RoleChangeRequiresProposal();
+    }
+
+    /// @notice Roles change only through proposed changes (AddGuardian, RemoveGuardian, TransferAdmin).
+    function revokeRole(bytes32, address) public pure override(AccessControl, IAccessControl) {
+        revert RoleChangeRequiresProposal();
+    }
+
+    /// @notice A guardian may give up its own role at once; the admin role moves only by TransferAdmin.
+    function renounceRole(bytes32 role, address callerConfirmation) public override(AccessControl, IAccessControl) {
+        if (role == DEFAULT_ADMIN_ROLE) revert RoleChangeRequiresProposal();
+        super.renounceRole(role, callerConfirmation);
+    }
+
+    // =============================================================================================
+    // Views
+    // =============================================================================================
+
+    /// @inheritdoc IGuardedVault
+    function window() external view returns (uint256) {
+        return BUCKET * 3;
+    }
+
+    /// @inheritdoc IGuardedVault
+    function tripwire() external view returns (uint8 maxCount, uint32 period) {
+        return (_tripMax, _tripPeriod);
+    }
+
+    /// @inheritdoc IGuardedVault
+    function isSuspended(address operator) external view returns (bool) {
+        return _operatorInfo[operator].suspended;
+    }
+
+    /// @inheritdoc IGuardedVault
+    function isTripwireOptedOut(address operator) external view returns (bool) {
+        return _operatorInfo[operator].tripwireOptOut;
+    }
+
+    /// @inheritdoc IGuardedVault
+    function isApproved(address operator, address destination) external view returns (bool) {
+        return _approved[operator][destination];
+    }
+
+    /// @inheritdoc IGuardedVault
+    function tokens() external view returns (address[] memory) {
+        return _tokens;
+    }
+
+    /// @inheritdoc IGuardedVault
+    function operators() external view returns (address[] memory) {
+        return _operators;
+    }
+
+    /// @inheritdoc IGuardedVault
+    function operatorState(address operator, address token) public view returns (OperatorState memory s) {
+        uint256 tokenWord = _requireListed(token);
+        uint256 unit = _unitOf(tokenWord);
+        uint256 word = _operatorWord[operator][token];
+        uint256 nowT = _now();
+        s.cap = word.capOf() * unit;
+        s.instantLimit = ((word >> INSTANT_SHIFT) & RateLimit.AMOUNT_MASK) * unit;
+        QueueAccount memory account = _queue[operator][token];
+        s.queueCap = account.queueCap;
+        s.pendingQueued = account.pending;
+        s.used = word.usedAt(nowT, BUCKET) * unit;
+        s.available = word.availableAt(nowT, BUCKET) * unit;
+        s.nextRelease = _toTimestamp(word.nextReleaseAt(nowT, BUCKET));
+        s.suspended = _operatorInfo[operator].suspended;
+    }
+
+    /// @inheritdoc IGuardedVault
+    function tokenState(address token) public view returns (TokenState memory s) {
+        uint256 word = _tokenWord[token];
+        if (word & LISTED == 0) return s;
+        uint256 unit = _unitOf(word);
+        uint256 nowT = _now();
+        s.listed = true;
+        s.unitDecimals = uint8((word >> UNIT_SHIFT) & SEVEN_BITS);
+        s.vaultCap = word.capOf() * unit;
+        s.used = word.usedAt(nowT, BUCKET) * unit;
+        s.available = word.availableAt(nowT, BUCKET) * unit;
+        s.nextRelease = _toTimestamp(word.nextReleaseAt(nowT, BUCKET));
+        s.balance = _balanceOf(token);
+    }
+
+    /// @inheritdoc IGuardedVault
+    function availableNow(address operator, address token) external view returns (uint256) {
+        if (paused || _operatorInfo[operator].suspended) return 0;
+        OperatorState memory o = operatorState(operator, token);
+        TokenState memory t = tokenState(token);
+        return Math.min(Math.min(o.available, o.instantLimit), Math.min(t.available, t.balance));
+    }
+
+    /// @inheritdoc IGuardedVault
+    function getWithdrawal(uint256 id) external view returns (QueuedWithdrawal memory) {
+        return _withdrawals[id];
+    }
+
+    /// @inheritdoc IGuardedVault
+    function getChange(uint256 id) external view returns (Change memory) {
+        return _changes[id];
+    }
+
+    /// @inheritdoc IGuardedVault
+    function operatorExposure(address operator, address token, uint256 horizon)
+        external
+        view
+        returns (Exposure memory e)
+    {
+        uint256 tokenWord = _requireListed(token);
+        e = _operatorBound(operator, token, tokenWord, horizon);
+        e.total = Math.min(_saturatingAdd(e.instant, e.queued), _balanceOf(token));
+    }
+
+    /// @inheritdoc IGuardedVault
+    function vaultExposure(address token, uint256 horizon) external view returns (Exposure memory e) {
+        uint256 tokenWord = _requireListed(token);
+        for (uint256 i; i < _operators.length; ++i) {
+            Exposure memory o = _operatorBound(_operators[i], token, tokenWord, horizon);
+            e.instant = _saturatingAdd(e.instant, o.instant);
+            e.queued = _saturatingAdd(e.queued, o.queued);
+        }
+        if (!paused) {
+            uint256 vaultBound = _saturatingMul(tokenWord.capOf() * _unitOf(tokenWord), _ceilDiv(horizon, BUCKET * 3));
+            e.instant = Math.min(e.instant, vaultBound);
+        }
+        e.total = Math.min(_saturatingAdd(e.instant, e.queued), _balanceOf(token));
+    }
+
+    // =============================================================================================
+    // Internal
+    // =============================================================================================
+
+    /// @dev Decodes, validates and (if `commit`) applies one change. Proposals run it with `commit` false
+    /// so that a bad change is refused when proposed, and execution runs the same checks again.
+    function _change(ChangeKind kind, bytes memory params, bool commit) private {
+        if (kind == ChangeKind.SetOperatorLimits) {
+            OperatorLimits memory l = abi.decode(params, (OperatorLimits));
+            _checkOperatorLimits(l);
+            if (commit) _setOperatorLimits(l);
+        } else if (kind == ChangeKind.ApproveDestination) {
+            (address operator, address destination) = abi.decode(params, (address, address));
+            if (operator == address(0) || destination == address(0)) revert ZeroAddress();
+            if (commit && !_approved[operator][destination]) {
+                _approved[operator][destination] = true;
+                emit DestinationApproved(operator, destination);
+            }
+        } else if (kind == ChangeKind.ListToken) {
+            (address token, uint8 unitDecimals, uint256 vaultCap) = abi.decode(params, (address, uint8, uint256));
+            if (token == address(0)) revert ZeroAddress();
+            if (_tokenWord[token] & LISTED != 0) revert TokenAlreadyListed(token);
+            if (_tokens.length >= MAX_TOKENS) revert TooManyTokens(MAX_TOKENS);
+            if (unitDecimals > MAX_UNIT_DECIMALS) revert InvalidUnitDecimals(unitDecimals);
+            uint256 capUnits = _toLimitUnits(vaultCap, 10 ** unitDecimals);
+            if (commit) _listToken(token, unitDecimals, capUnits, vaultCap);
+        } else if (kind == ChangeKind.SetVaultCap) {
+            (address token, uint256 vaultCap) = abi.decode(params, (address, uint256));
+            uint256 word = _requireListed(token);
+            uint256 capUnits = _toLimitUnits(vaultCap, _unitOf(word));
+            if (commit) {
+                _tokenWord[token] = word.withCap(capUnits);
+                emit VaultCapSet(token, vaultCap);
+            }
+        } else if (kind == ChangeKind.Unpause) {
+            if (!paused) revert NotPaused();
+            if (commit) {
+                _setPaused(false);
+                emit VaultUnpaused();
+            }
+        } else if (kind == ChangeKind.UnsuspendOperator) {
+            address operator = abi.decode(params, (address));
+            if (!_operatorInfo[operator].suspended) revert NotSuspended(operator);
+            if (commit) {
+                _setSuspendedBits(operator, false);
+                emit OperatorUnsuspended(operator);
+            }
+        } else if (kind == ChangeKind.SetRecovery) {
+            address newRecovery = abi.decode(params, (address));
+            if (newRecovery == address(0)) revert ZeroAddress();
+            if (commit) {
+                recovery = newRecovery;
+                emit RecoverySet(newRecovery);
+            }
+        } else if (kind == ChangeKind.SetDelays) {
+            (uint32 newChangeDelay, uint32 newWithdrawalDelay) = abi.decode(params, (uint32, uint32));
+            _checkDelay(newChangeDelay);
+            _checkDelay(newWithdrawalDelay);
+            if (commit) {
+                changeDelay = newChangeDelay;
+                withdrawalDelay = newWithdrawalDelay;
+                emit DelaysSet(newChangeDelay, newWithdrawalDelay);
+            }
+        } else if (kind == ChangeKind.AddGuardian || kind == ChangeKind.RemoveGuardian) {
+            address account = abi.decode(params, (address));
+            if (account == address(0)) revert ZeroAddress();
+            bool add = kind == ChangeKind.AddGuardian;
+            if (hasRole(GUARDIAN_ROLE, account) == add) revert GuardianStateUnchanged(account);
+            if (commit) {
+                if (add) _grantRole(GUARDIAN_ROLE, account);
+                else _revokeRole(GUARDIAN_ROLE, account);
+            }
+        } else if (kind == ChangeKind.TransferAdmin) {
+            address newAdmin = abi.decode(params, (address));
+            if (newAdmin == address(0)) revert ZeroAddress();
+            if (commit) {
+                pendingAdmin = newAdmin;
+                emit AdminTransferStarted(newAdmin);
+            }
+        } else if (kind == ChangeKind.SetTripwire) {
+            (uint8 maxCount, uint32 period) = abi.decode(params, (uint8, uint32));
+            if (maxCount > MAX_TRIP_COUNT || period == 0 || period > MAX_TRIP_PERIOD) {
+                revert InvalidTripwire(maxCount, period);
+            }
+            if (commit) _setTripwire(maxCount, period);
+        } else {
+            // ChangeKind.SetTripwireOptOut: abi.decode rejects kinds past the enum's end.
+            (address operator, bool optOut) = abi.decode(params, (address, bool));
+            if (operator == address(0)) revert ZeroAddress();
+            if (commit && _operatorInfo[operator].tripwireOptOut != optOut) {
+                _operatorInfo[operator].tripwireOptOut = optOut;
+                emit TripwireOptOutSet(operator, optOut);
+            }
+        }
+    }
+
+    function _checkOperatorLimits(OperatorLimits memory l) private view {
+        if (l.operator == address(0)) revert ZeroAddress();
+        uint256 unit = _unitOf(_requireListed(l.token));
+        _toLimitUnits(l.cap, unit);
+        _toLimitUnits(l.instantLimit, unit);
+        if (l.instantLimit > l.cap) revert InstantLimitAboveCap(l.instantLimit, l.cap);
+        if (l.queueCap > type(uint128).max) revert LimitNotRepresentable(l.queueCap, 1);
+        if (!_operatorInfo[l.operator].registered && _operators.length >= MAX_OPERATORS) {
+            revert TooManyOperators(MAX_OPERATORS);
+        }
+    }
+
+    function _setOperatorLimits(OperatorLimits memory l) private {
+        OperatorInfo storage info = _operatorInfo[l.operator];
+        if (!info.registered) {
+            info.registered = true;
+            _operators.push(l.operator);
+        }
+        uint256 unit = _unitOf(_tokenWord[l.token]);
+        uint256 word = _operatorWord[l.operator][l.token].withCap(l.cap / unit);
+        word = (word & ~(RateLimit.AMOUNT_MASK << INSTANT_SHIFT)) | ((l.instantLimit / unit) << INSTANT_SHIFT);
+        if (info.suspended) word |= SUSPENDED;
+        _operatorWord[l.operator][l.token] = word;
+        _queue[l.operator][l.token].queueCap = uint128(l.queueCap);
+        emit OperatorLimitsSet(l.operator, l.token, l.cap, l.instantLimit, l.queueCap);
+    }
+
+    function _listToken(address token, uint8 unitDecimals, uint256 capUnits, uint256 vaultCap) private {
+        uint256 word = LISTED | (uint256(unitDecimals) << UNIT_SHIFT);
+        word |= (uint256(_tripMax) << TRIP_MAX_SHIFT) | (uint256(_tripPeriod) << TRIP_PERIOD_SHIFT);
+        if (paused) word |= PAUSED;
+        _tokenWord[token] = word.withCap(capUnits);
+        _tokens.push(token);
+        // Operators suspended before the listing stay suspended for the new token too.
+        for (uint256 i; i < _operators.length; ++i) {
+            if (_operatorInfo[_operators[i]].suspended) _operatorWord[_operators[i]][token] |= SUSPENDED;
+        }
+        emit TokenListed(token, unitDecimals, vaultCap);
+    }
+
+    function _setTripwire(uint8 maxCount, uint32 period) private {
+        _tripMax = maxCount;
+        _tripPeriod = period;
+        uint256 clear = ~((SEVEN_BITS << TRIP_MAX_SHIFT) | (MAX_TRIP_PERIOD << TRIP_PERIOD_SHIFT));
+        uint256 bits = (uint256(maxCount) << TRIP_MAX_SHIFT) | (uint256(period) << TRIP_PERIOD_SHIFT);
+        for (uint256 i; i < _tokens.length; ++i) {
+            _tokenWord[_tokens[i]] = (_tokenWord[_tokens[i]] & clear) | bits;
+        }
+        emit TripwireSet(maxCount, period);
+    }
+
+    function _setPaused(bool on) private {
+        paused = on;
+        for (uint256 i; i < _tokens.length; ++i) {
+            address token = _tokens[i];
+            _tokenWord[token] = on ? _tokenWord[token] | PAUSED : _tokenWord[token] & ~PAUSED;
+        }
+    }
+
+    function _suspend(address operator, address by) private {
+        if (_operatorInfo[operator].suspended) return;
+        _setSuspendedBits(operator, true);
+        emit OperatorSuspended(operator, by);
+    }
+
+    function _setSuspendedBits(address operator, bool on) private {
+        _operatorInfo[operator].suspended = on;
+        for (uint256 i; i < _tokens.length; ++i) {
+            mapping(address => uint256) storage words = _operatorWord[operator];
+            address token = _tokens[i];
+            words[token] = on ? words[token] | SUSPENDED : words[token] & ~SUSPENDED;
+        }
+    }
+
+    /// @dev The operator's side of an instant withdrawal: instant limit, window cap, tripwire rate.
+    function _chargeOperator(uint256 opWord, uint256 tokenWord, uint256 units)
+        private
+        view
+        returns (uint256 updated, TripReason reason, bool ok)
+    {
+        uint256 nowT = _now();
+        if (units > (opWord >> INSTANT_SHIFT) & RateLimit.AMOUNT_MASK) {
+            return (0, TripReason.InstantLimitExceeded, false);
+        }
+        (updated,, ok) = opWord.consume(nowT, BUCKET, units);
+        if (!ok) return (0, TripReason.CapExceeded, false);
+        (uint256 count, uint256 maxCount) = _periodCount(opWord, tokenWord, nowT);
+        if (maxCount != 0 && count > maxCount) return (0, TripReason.RateExceeded, false);
+        updated = (updated & ~(COUNT_MASK << COUNT_SHIFT)) | (count << COUNT_SHIFT);
+    }
+
+    /// @dev The vault-wide side of an instant withdrawal. Only reverts: other operators may have used
+    /// the vault-wide cap, so reaching it is no sign that this key is stolen.
+    function _chargeVault(uint256 tokenWord, address token, uint256 amount, uint256 units)
+        private
+        view
+        returns (uint256 updated)
+    {
+        uint256 nowT = _now();
+        bool ok;
+        (updated,, ok) = tokenWord.consume(nowT, BUCKET, units);
+        if (!ok) revert VaultCapExceeded(token, amount, tokenWord.availableAt(nowT, BUCKET) * _unitOf(tokenWord));
+    }
+
+    /// @dev This withdrawal's number within the operator's current tripwire period, and the maximum.
+    function _periodCount(uint256 opWord, uint256 tokenWord, uint256 nowT)
+        private
+        pure
+        returns (uint256 count, uint256 maxCount)
+    {
+        count = 1;
+        maxCount = (tokenWord >> TRIP_MAX_SHIFT) & SEVEN_BITS;
+        if (maxCount == 0) return (count, maxCount);
+        uint256 period = (tokenWord >> TRIP_PERIOD_SHIFT) & MAX_TRIP_PERIOD;
+        if (nowT / period == opWord.lastOf() / period) count += (opWord >> COUNT_SHIFT) & COUNT_MASK;
+    }
+
+    /// @dev Trips on a breach found by `_chargeOperator`, with the error an opted-out operator gets.
+    function _tripBreach(
+        TripReason reason,
+        address token,
+        address to,
+        uint256 amount,
+        uint256 opWord,
+        uint256 tokenWord
+    ) private returns (bool) {
+        uint256 unit = _unitOf(tokenWord);
+        bytes memory err;
+        if (reason == TripReason.InstantLimitExceeded) {
+            uint256 instant = ((opWord >> INSTANT_SHIFT) & RateLimit.AMOUNT_MASK) * unit;
+            err = abi.encodeWithSelector(InstantLimitExceeded.selector, msg.sender, token, amount, instant);
+        } else if (reason == TripReason.CapExceeded) {
+            uint256 left = opWord.availableAt(_now(), BUCKET) * unit;
+            err = abi.encodeWithSelector(CapExceeded.selector, msg.sender, token, amount, left);
+        } else {
+            (uint256 count, uint256 maxCount) = _periodCount(opWord, tokenWord, _now());
+            err = abi.encodeWithSelector(RateExceeded.selector, msg.sender, token, count, maxCount);
+        }
+        return _trip(token, to, amount, reason, err);
+    }
+
+    /// @dev A policy break by an operator: suspend it and report, or revert with `reason` if it opted out.
+    function _trip(address token, address to, uint256 amount, TripReason reason, bytes memory err)
+        private
+        returns (bool)
+    {
+        if (_operatorInfo[msg.sender].tripwireOptOut) {
+            assembly ("memory-safe") {
+                revert(add(err, 32), mload(err))
+            }
+        }
+        _suspend(msg.sender, address(this));
+        emit TripwireFired(msg.sender, token, reason, to, amount);
+        return false;
+    }
+
+    /// @dev The caller has no instant cap for `token`: an operator of other tokens trips, anyone else
+    /// simply is not an operator.
+    function _rejectUnallowedToken(address token, address to, uint256 amount) private returns (bool) {
+        if (!_operatorInfo[msg.sender].registered) revert NotOperator(msg.sender, token);
+        bytes memory err = abi.encodeWithSelector(TokenNotAllowed.selector, msg.sender, token);
+        return _trip(token, to, amount, TripReason.TokenNotAllowed, err);
+    }
+
+    function _send(address token, address to, uint256 amount) private {
+        if (token == NATIVE) {
+            if (address(this).balance < amount) revert InsufficientBalance(token, amount, address(this).balance);
+            (bool ok,) = to.call{value: amount}("");
+            if (!ok) revert EthTransferFailed(to, amount);
+        } else if (!IERC20(token).trySafeTransfer(to, amount)) {
+            uint256 balance = _balanceOf(token);
+            if (balance < amount) revert InsufficientBalance(token, amount, balance);
+            revert TokenTransferFailed(token, to, amount);
+        }
+    }
+
+    function _balanceOf(address token) private view returns (uint256) {
+        if (token == NATIVE) return address(this).balance;
+        (bool ok, bytes memory data) = token.staticcall(abi.encodeCall(IERC20.balanceOf, (address(this))));
+        return ok && data.length >= 32 ? abi.decode(data, (uint256)) : 0;
+    }
+
+    /// @dev Bounds of one operator's key over `horizon`, without the balance cap.
+    function _operatorBound(address operator, address token, uint256 tokenWord, uint256 horizon)
+        private
+        view
+        returns (Exposure memory e)
+    {
+        if (paused || horizon == 0 || _operatorInfo[operator].suspended) return e;
+        uint256 unit = _unitOf(tokenWord);
+        uint256 perWindow = Math.min(_operatorWord[operator][token].capOf(), tokenWord.capOf()) * unit;
+        e.instant = _saturatingMul(perWindow, _ceilDiv(horizon, BUCKET * 3));
+        QueueAccount memory account = _queue[operator][token];
+        e.queued = account.pending;
+        uint256 delay = withdrawalDelay;
+        if (horizon > delay) {
+            // Each queued amount occupies the queue cap for at least `delay` before it can execute.
+            e.queued = _saturatingAdd(e.queued, _saturatingMul(account.queueCap, _ceilDiv(horizon - delay, delay)));
+        }
+    }
+
+    function _requireListed(address token) private view returns (uint256 word) {
+        word = _tokenWord[token];
+        if (word & LISTED == 0) revert UnknownToken(token);
+    }
+
+    function _requireOpen(address token) private view returns (uint256 word) {
+        word = _tokenWord[token];
+        if (word & LISTED == 0) revert UnknownToken(token);
+        if (word & PAUSED != 0) revert VaultIsPaused();
+    }
+
+    function _requireLowering(uint256 current, uint256 requested) private pure {
+        if (requested > current) revert NotALowering(current, requested);
+    }
+
+    function _checkDelay(uint256 delay) private pure {
+        if (delay < MIN_DELAY || delay > MAX_DELAY) revert DelayOutOfRange(delay);
+    }
+
+    function _unitOf(uint256 tokenWord) private pure returns (uint256) {
+        return 10 ** ((tokenWord >> UNIT_SHIFT) & SEVEN_BITS);
+    }
+
+    /// @dev Outflow in units, rounded up so that accounting never under-counts.
+    function _toUnits(uint256 amount, uint256 unit) private pure returns (uint256 units) {
+        units = amount / unit;
+        if (units * unit != amount) ++units;
+    }
+
+    /// @dev A configured limit in units: it must be a whole number of units that fits 36 bits.
+    function _toLimitUnits(uint256 amount, uint256 unit) private pure returns (uint256 units) {
+        units = amount / unit;
+        if (units * unit != amount || units > RateLimit.AMOUNT_MASK) revert LimitNotRepresentable(amount, unit);
+    }
+
+    /// @dev The limiter's clock: seconds since deployment.
+    function _now() private view returns (uint256) {
+        return block.timestamp - START;
+    }
+
+    function _toTimestamp(uint256 t) private view returns (uint256) {
+        return t == 0 ? 0 : START + t;
+    }
+
+    function _ceilDiv(uint256 a, uint256 b) private pure returns (uint256) {
+        return a == 0 ? 0 : (a - 1) / b + 1;
+    }
+
+    function _saturatingAdd(uint256 a, uint256 b) private pure returns (uint256) {
+        (bool ok, uint256 c) = Math.tryAdd(a, b);
+        return ok ? c : type(uint256).max;
+    }
+
+    function _saturatingMul(uint256 a, uint256 b) private pure returns (uint256) {
+        (bool ok, uint256 c) = Math.tryMul(a, b);
+        return ok ? c : type(uint256).max;
+    }
+}

@@ -1,0 +1,564 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
+
+/// @title IGuardedVault
+/// @notice A treasury vault for ETH and ERC-20 tokens whose operator keys (trading bots) can move only a
+/// bounded, computable amount, only to destinations approved for them. Safety-increasing actions (pause,
+/// suspend, lower a limit, revoke a destination) take effect at once; risk-increasing ones (raise a limit,
+/// approve a destination, list a token, unpause, change roles, recovery or delays) are proposed, wait for
+/// the change delay and can be cancelled by any guardian until they are executed.
+///
+/// Guarantees, for an operator `o`, a token `t` and any interval of `window()` seconds:
+/// - instant outflow by `o` of `t` is at most `o`'s cap for `t` (as configured when each withdrawal ran);
+/// - instant outflow of `t` by all operators together is at most the vault-wide cap of `t`;
+/// - queued outflow by `o` of `t` is bounded by its queue cap: at any time the pending total is at most
+///   the queue cap, and each queued withdrawal waits `withdrawalDelay()` during which guardians can cancel;
+/// - funds reach only destinations approved for the operator at execution time, and nothing leaves while
+///   the vault is paused or the operator is suspended, except a guardian's evacuation to the recovery
+///   address;
+/// - funds leave only through an executed withdrawal or an evacuation: there is no arbitrary call,
+///   delegatecall or upgrade path.
+///
+/// Limits are accounted in whole *units* of a token (10**unitDecimals base units, fixed when the token is
+/// listed). Each withdrawal counts its amount rounded up to whole units, so accounting can only over-count.
+/// The sliding window is kept as a ring of four aligned buckets of `window()/3` seconds; an outflow keeps
+/// counting until its bucket leaves the ring, so capacity can come back up to `window()/3` later than an
+/// exact sliding window would give it back, and never earlier.
+interface IGuardedVault is IAccessControl {
+    // ---------------------------------------------------------------------------------------------
+    // Types
+    // ---------------------------------------------------------------------------------------------
+
+    /// @notice The kinds of risk-increasing change that must be proposed and wait for the change delay.
+    /// @dev The `params` of each kind are ABI-encoded as follows:
+    /// - SetOperatorLimits: (address operator, address token, uint256 cap, uint256 instantLimit, uint256 queueCap)
+    /// - ApproveDestination: (address operator, address destination)
+    /// - ListToken: (address token, uint8 unitDecimals, uint256 vaultCap)
+    /// - SetVaultCap: (address token, uint256 vaultCap)
+    /// - Unpause: ()
+    /// - UnsuspendOperator: (address operator)
+    /// - SetRecovery: (address recovery)
+    /// - SetDelays: (uint32 changeDelay, uint32 withdrawalDelay)
+    /// - AddGuardian: (address guardian)
+    /// - RemoveGuardian: (address guardian)
+    /// - TransferAdmin: (address newAdmin)
+    /// - SetTripwire: (uint8 maxCount, uint32 period)
+    /// - SetTripwireOptOut: (address operator, bool optOut)
+    enum ChangeKind {
+        SetOperatorLimits,
+        ApproveDestination,
+        ListToken,
+        SetVaultCap,
+        Unpause,
+        UnsuspendOperator,
+        SetRecovery,
+        SetDelays,
+        AddGuardian,
+        RemoveGuardian,
+        TransferAdmin,
+        SetTripwire,
+        SetTripwireOptOut
+    }
+
+    /// @notice Lifecycle of a proposed change or a queued withdrawal.
+    enum Status {
+        None,
+        Pending,
+        Executed,
+        Cancelled
+    }
+
+    /// @notice Why the tripwire fired.
+    enum TripReason {
+        DestinationNotApproved,
+        TokenNotAllowed,
+        InstantLimitExceeded,
+        CapExceeded,
+        RateExceeded,
+        QueueCapExceeded
+    }
+
+    /// @notice Limits of one operator for one token, in token base units.
+    /// @param operator The operator key.
+    /// @param token The token (or `NATIVE` for ETH).
+    /// @param cap Most the operator may move instantly in any interval of `window()` seconds.
+    /// @param instantLimit Largest single instant withdrawal; anything larger must be queued.
+    /// @param queueCap Most the operator may have pending in the withdrawal queue at any time.
+    struct OperatorLimits {
+        address operator;
+        address token;
+        uint256 cap;
+        uint256 instantLimit;
+        uint256 queueCap;
+    }
+
+    /// @notice A token listed at deployment.
+    /// @param token The token (or `NATIVE` for ETH).
+    /// @param unitDecimals Limits are kept in units of 10**unitDecimals base units.
+    /// @param vaultCap Most all operators together may move instantly in any interval of `window()` seconds.
+    struct TokenConfig {
+        address token;
+        uint8 unitDecimals;
+        uint256 vaultCap;
+    }
+
+    /// @notice A destination approved for an operator at deployment.
+    struct DestinationConfig {
+        address operator;
+        address destination;
+    }
+
+    /// @notice Everything a vault is deployed with; the initial policy applies in the deployment itself.
+    /// @param admin The admin (a Safe in production): proposes and executes changes.
+    /// @param guardians Guardian accounts: pause, suspend, cancel, evacuate, lower limits.
+    /// @param recovery Cold-storage address that evacuations go to.
+    /// @param window Length of the rate-limit window in seconds (a multiple of 3).
+    /// @param changeDelay Seconds a proposed change waits before it can be executed.
+    /// @param withdrawalDelay Seconds a queued withdrawal waits before it can be executed.
+    /// @param tripwireMaxCount Most instant withdrawals per operator and token in one tripwire period (0: off).
+    /// @param tripwirePeriod Length in seconds of the tripwire's counting period.
+    struct InitConfig {
+        address admin;
+        address[] guardians;
+        address recovery;
+        uint32 window;
+        uint32 changeDelay;
+        uint32 withdrawalDelay;
+        uint8 tripwireMaxCount;
+        uint32 tripwirePeriod;
+        TokenConfig[] tokens;
+        OperatorLimits[] limits;
+        DestinationConfig[] destinations;
+        address[] tripwireOptOuts;
+    }
+
+    /// @notice A withdrawal waiting in the queue.
+    struct QueuedWithdrawal {
+        address operator;
+        uint64 eta;
+        Status status;
+        address token;
+        address to;
+        uint256 amount;
+    }
+
+    /// @notice A proposed risk-increasing change.
+    struct Change {
+        ChangeKind kind;
+        Status status;
+        uint64 eta;
+        bytes params;
+    }
+
+    /// @notice Current accounting of one operator for one token, in token base units.
+    /// @param cap Window cap.
+    /// @param instantLimit Largest single instant withdrawal.
+    /// @param queueCap Most that may be pending in the queue.
+    /// @param used Outflow still counted in the current window.
+    /// @param available What the operator's own limiter lets out now (ignoring the vault-wide cap).
+    /// @param nextRelease Timestamp at which some counted outflow stops counting (0 if none is counted).
+    /// @param pendingQueued Total of the operator's pending queued withdrawals of the token.
+    /// @param suspended Whether the operator is suspended.
+    struct OperatorState {
+        uint256 cap;
+        uint256 instantLimit;
+        uint256 queueCap;
+        uint256 used;
+        uint256 available;
+        uint256 nextRelease;
+        uint256 pendingQueued;
+        bool suspended;
+    }
+
+    /// @notice Current accounting of one token across the vault, in token base units.
+    struct TokenState {
+        bool listed;
+        uint8 unitDecimals;
+        uint256 vaultCap;
+        uint256 used;
+        uint256 available;
+        uint256 nextRelease;
+        uint256 balance;
+    }
+
+    /// @notice Worst case a key could move within a horizon, if nobody intervenes.
+    /// @param instant Bound on instant withdrawals.
+    /// @param queued Bound on queued withdrawals executed within the horizon.
+    /// @param total min(instant + queued, vault balance).
+    struct Exposure {
+        uint256 instant;
+        uint256 queued;
+        uint256 total;
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Events
+    // ---------------------------------------------------------------------------------------------
+
+    /// @notice Funds came in through `deposit` or a plain ETH transfer.
+    event Deposited(address indexed token, address indexed from, uint256 amount);
+    /// @notice An operator's instant withdrawal moved funds.
+    event Withdrawn(address indexed operator, address indexed token, address indexed to, uint256 amount);
+    /// @notice An operator queued a withdrawal; it can be executed from `eta`.
+    event WithdrawalQueued(
+        uint256 indexed id,
+        address indexed operator,
+        address indexed token,
+        address to,
+        uint256 amount,
+        uint64 eta
+    );
+    /// @notice A queued withdrawal was executed and moved funds.
+    event WithdrawalExecuted(
+        uint256 indexed id,
+        address indexed operator,
+        address indexed token,
+        address to,
+        uint256 amount
+    );
+    /// @notice A queued withdrawal was cancelled.
+    event WithdrawalCancelled(uint256 indexed id, address indexed by);
+    /// @notice An operator's call broke policy; the operator was suspended instead of the call reverting.
+    event TripwireFired(
+        address indexed operator,
+        address indexed token,
+        TripReason indexed reason,
+        address to,
+        uint256 amount
+    );
+    /// @notice An operator was suspended (by a guardian, the admin, or the tripwire: `by` is the vault).
+    event OperatorSuspended(address indexed operator, address indexed by);
+    /// @notice An operator's suspension was lifted by an executed change.
+    event OperatorUnsuspended(address indexed operator);
+    /// @notice The vault was paused.
+    event VaultPaused(address indexed by);
+    /// @notice The vault was unpaused by an executed change.
+    event VaultUnpaused();
+    /// @notice A risk-increasing change was proposed.
+    event ChangeProposed(uint256 indexed id, ChangeKind indexed kind, bytes params, uint64 eta);
+    /// @notice A proposed change took effect.
+    event ChangeExecuted(uint256 indexed id, ChangeKind indexed kind);
+    /// @notice A proposed change was cancelled.
+    event ChangeCancelled(uint256 indexed id, address indexed by);
+    /// @notice An operator's limits for a token were set (raised by a change, or lowered at once).
+    event OperatorLimitsSet(
+        address indexed operator,
+        address indexed token,
+        uint256 cap,
+        uint256 instantLimit,
+        uint256 queueCap
+    );
+    /// @notice A destination was approved for an operator.
+    event DestinationApproved(address indexed operator, address indexed destination);
+    /// @notice A destination was revoked for an operator.
+    event DestinationRevoked(address indexed operator, address indexed destination);
+    /// @notice A token was listed.
+    event TokenListed(address indexed token, uint8 unitDecimals, uint256 vaultCap);
+    /// @notice A token's vault-wide cap was set.
+    event VaultCapSet(address indexed token, uint256 vaultCap);
+    /// @notice The recovery (cold storage) address was set.
+    event RecoverySet(address indexed recovery);
+    /// @notice The change and withdrawal delays were set.
+    event DelaysSet(uint32 changeDelay, uint32 withdrawalDelay);
+    /// @notice The tripwire's rate rule was set.
+    event TripwireSet(uint8 maxCount, uint32 period);
+    /// @notice An operator opted out of (or back into) the tripwire.
+    event TripwireOptOutSet(address indexed operator, bool optOut);
+    /// @notice An admin transfer was approved; `newAdmin` must accept it.
+    event AdminTransferStarted(address indexed newAdmin);
+    /// @notice The admin role moved.
+    event AdminTransferred(address indexed previousAdmin, address indexed newAdmin);
+    /// @notice A guardian swept funds to the recovery address.
+    event Evacuated(address indexed token, address indexed to, uint256 amount, address indexed by);
+
+    // ---------------------------------------------------------------------------------------------
+    // Errors
+    // ---------------------------------------------------------------------------------------------
+
+    /// @notice An address argument was zero.
+    error ZeroAddress();
+    /// @notice An amount argument was zero.
+    error ZeroAmount();
+    /// @notice The token is not listed.
+    error UnknownToken(address token);
+    /// @notice The token is already listed.
+    error TokenAlreadyListed(address token);
+    /// @notice The vault lists as many tokens as it may.
+    error TooManyTokens(uint256 max);
+    /// @notice The vault has as many operators as it may.
+    error TooManyOperators(uint256 max);
+    /// @notice The caller is not an operator for this token.
+    error NotOperator(address account, address token);
+    /// @notice The caller is neither the admin nor a guardian.
+    error NotAdminOrGuardian(address account);
+    /// @notice The operator is suspended.
+    error OperatorIsSuspended(address operator);
+    /// @notice The vault is paused.
+    error VaultIsPaused();
+    /// @notice The destination is not approved for the operator.
+    error DestinationNotApproved(address operator, address destination);
+    /// @notice The token is not allowed for this operator.
+    error TokenNotAllowed(address operator, address token);
+    /// @notice An instant withdrawal exceeded the operator's instant limit; it must be queued.
+    error InstantLimitExceeded(address operator, address token, uint256 amount, uint256 instantLimit);
+    /// @notice The withdrawal exceeds what the operator's window cap leaves now.
+    error CapExceeded(address operator, address token, uint256 requested, uint256 available);
+    /// @notice The withdrawal exceeds what the token's vault-wide cap leaves now.
+    error VaultCapExceeded(address token, uint256 requested, uint256 available);
+    /// @notice The operator made more than `maxCount` withdrawals of the token in one tripwire period.
+    error RateExceeded(address operator, address token, uint256 count, uint256 maxCount);
+    /// @notice The withdrawal would take the operator's pending queue above its queue cap.
+    error QueueCapExceeded(address operator, address token, uint256 requested, uint256 available);
+    /// @notice The vault holds less than the amount.
+    error InsufficientBalance(address token, uint256 requested, uint256 balance);
+    /// @notice The token transfer reverted or returned false.
+    error TokenTransferFailed(address token, address to, uint256 amount);
+    /// @notice The ETH transfer failed.
+    error EthTransferFailed(address to, uint256 amount);
+    /// @notice No queued withdrawal has this id.
+    error UnknownWithdrawal(uint256 id);
+    /// @notice The queued withdrawal is not pending (already executed or cancelled).
+    error WithdrawalNotPending(uint256 id, Status status);
+    /// @notice The queued withdrawal cannot be executed before `eta`.
+    error WithdrawalNotReady(uint256 id, uint64 eta);
+    /// @notice The queued withdrawal expired at `expiry`; it can only be cancelled.
+    error WithdrawalExpired(uint256 id, uint256 expiry);
+    /// @notice Only the operator that queued the withdrawal may execute it.
+    error NotWithdrawalOperator(uint256 id, address caller);
+    /// @notice No change has this id.
+    error UnknownChange(uint256 id);
+    /// @notice The change is not pending (already executed or cancelled).
+    error ChangeNotPending(uint256 id, Status status);
+    /// @notice The change cannot be executed before `eta`.
+    error ChangeNotReady(uint256 id, uint64 eta);
+    /// @notice The change expired at `expiry`; it can only be cancelled.
+    error ChangeExpired(uint256 id, uint256 expiry);
+    /// @notice A limit is not a whole number of the token's units, or needs more than 36 bits of units.
+    error LimitNotRepresentable(uint256 amount, uint256 unit);
+    /// @notice The instant limit is above the cap.
+    error InstantLimitAboveCap(uint256 instantLimit, uint256 cap);
+    /// @notice An instant "lower" call would raise a value; raising must be proposed.
+    error NotALowering(uint256 current, uint256 requested);
+    /// @notice An instant tripwire change would loosen it; loosening must be proposed.
+    error NotATightening();
+    /// @notice A delay is outside [MIN_DELAY, MAX_DELAY], or lengthening would shorten it.
+    error DelayOutOfRange(uint256 delay);
+    /// @notice The window is outside [MIN_WINDOW, MAX_WINDOW] or not a multiple of 3.
+    error InvalidWindow(uint256 window);
+    /// @notice The tripwire settings are out of range.
+    error InvalidTripwire(uint256 maxCount, uint256 period);
+    /// @notice unitDecimals is above MAX_UNIT_DECIMALS.
+    error InvalidUnitDecimals(uint8 unitDecimals);
+    /// @notice The account already is / is not a guardian, as the change requires the opposite.
+    error GuardianStateUnchanged(address account);
+    /// @notice A guardian cannot cancel the change that removes it.
+    error CannotCancelOwnRemoval(address guardian);
+    /// @notice Roles change only through proposed changes.
+    error RoleChangeRequiresProposal();
+    /// @notice Only the approved new admin can accept the admin role.
+    error NotPendingAdmin(address caller);
+    /// @notice The vault is not paused, so there is nothing to unpause.
+    error NotPaused();
+    /// @notice The operator is not suspended.
+    error NotSuspended(address operator);
+
+    // ---------------------------------------------------------------------------------------------
+    // Operators
+    // ---------------------------------------------------------------------------------------------
+
+    /// @notice Move `amount` of `token` to `to` at once, within the caller's limits.
+    /// @dev Breaking policy (destination not approved, token not allowed, above the instant limit, above
+    /// the cap, too many withdrawals in a tripwire period) suspends the caller and emits `TripwireFired`
+    /// without reverting, unless the caller opted out of the tripwire, in which case it reverts with the
+    /// matching error. Exceeding the vault-wide cap only reverts: other operators may have used it.
+    /// @param token The token, or `NATIVE` for ETH.
+    /// @param to An approved destination of the caller.
+    /// @param amount Amount in base units.
+    /// @return moved True if funds moved, false if the tripwire fired.
+    function withdraw(address token, address to, uint256 amount) external returns (bool moved);
+
+    /// @notice Queue a withdrawal of any size; it can be executed after `withdrawalDelay()`.
+    /// @dev The pending queue total of the caller for `token` may not exceed its queue cap. A destination
+    /// that is not approved, a token not allowed or a full queue trips the tripwire like `withdraw`.
+    /// @param token The token, or `NATIVE` for ETH.
+    /// @param to An approved destination of the caller.
+    /// @param amount Amount in base units.
+    /// @return id The queued withdrawal's id (0 if the tripwire fired).
+    function queueWithdrawal(address token, address to, uint256 amount) external returns (uint256 id);
+
+    /// @notice Execute a queued withdrawal once its delay has passed.
+    /// @dev Only the operator that queued it; checks pause, suspension and the destination again, and
+    /// fails after the grace period `GRACE_PERIOD` past `eta`.
+    /// @param id The queued withdrawal.
+    function executeWithdrawal(uint256 id) external;
+
+    /// @notice Cancel a pending queued withdrawal.
+    /// @dev Any guardian, the admin, or the operator that queued it.
+    /// @param id The queued withdrawal.
+    function cancelWithdrawal(uint256 id) external;
+
+    /// @notice Pull `amount` of an ERC-20 `token` from the caller into the vault.
+    /// @dev ETH is deposited by sending it to the vault. Tokens sent directly are held just the same.
+    /// @param token The ERC-20 token.
+    /// @param amount Amount in base units.
+    function deposit(address token, uint256 amount) external;
+
+    // ---------------------------------------------------------------------------------------------
+    // Guardians and admin: instant, safety-increasing
+    // ---------------------------------------------------------------------------------------------
+
+    /// @notice Stop every operator outflow (instant and queued) at once. Admin or guardian.
+    function pause() external;
+
+    /// @notice Stop every outflow of one operator at once. Admin or guardian.
+    /// @param operator The operator to suspend.
+    function suspendOperator(address operator) external;
+
+    /// @notice Lower an operator's limits for a token at once. Admin or guardian.
+    /// @dev Each value must be at most its current value; raising goes through `proposeChange`.
+    /// @param limits The new limits.
+    function lowerOperatorLimits(OperatorLimits calldata limits) external;
+
+    /// @notice Revoke a destination of an operator at once. Admin or guardian.
+    /// @param operator The operator.
+    /// @param destination The destination to revoke.
+    function revokeDestination(address operator, address destination) external;
+
+    /// @notice Lower a token's vault-wide cap at once. Admin or guardian.
+    /// @param token The token.
+    /// @param vaultCap The new cap, at most the current one.
+    function lowerVaultCap(address token, uint256 vaultCap) external;
+
+    /// @notice Tighten the tripwire's rate rule at once. Admin or guardian.
+    /// @dev Tighter means enabled with no more withdrawals allowed per no shorter period.
+    /// @param maxCount New most withdrawals per period (1..126).
+    /// @param period New period in seconds.
+    function tightenTripwire(uint8 maxCount, uint32 period) external;
+
+    /// @notice Put an operator back under the tripwire at once. Admin or guardian.
+    /// @param operator The operator.
+    function optIntoTripwire(address operator) external;
+
+    /// @notice Lengthen the change and withdrawal delays at once. Admin only.
+    /// @param changeDelay New change delay, at least the current one.
+    /// @param withdrawalDelay New withdrawal delay, at least the current one.
+    function lengthenDelays(uint32 changeDelay, uint32 withdrawalDelay) external;
+
+    /// @notice Sweep `amount` of `token` (or `NATIVE`) to the recovery address. Guardian only.
+    /// @dev Allowed while paused: it is the way out in an emergency, and goes only to `recovery()`.
+    /// @param token The token, or `NATIVE` for ETH; need not be listed.
+    /// @param amount Amount in base units; `type(uint256).max` sweeps the whole balance.
+    function evacuate(address token, uint256 amount) external;
+
+    // ---------------------------------------------------------------------------------------------
+    // Admin: timelocked, risk-increasing
+    // ---------------------------------------------------------------------------------------------
+
+    /// @notice Propose a risk-increasing change; it can be executed after `changeDelay()`. Admin only.
+    /// @dev `params` are validated now and again at execution. See `ChangeKind` for their encoding.
+    /// @param kind What to change.
+    /// @param params ABI-encoded parameters.
+    /// @return id The change's id.
+    function proposeChange(ChangeKind kind, bytes calldata params) external returns (uint256 id);
+
+    /// @notice Apply a proposed change once its delay has passed. Admin only.
+    /// @dev Fails after the grace period `GRACE_PERIOD` past its `eta`.
+    /// @param id The change.
+    function executeChange(uint256 id) external;
+
+    /// @notice Cancel a pending change. Any guardian or the admin.
+    /// @dev A guardian cannot cancel the change that removes it.
+    /// @param id The change.
+    function cancelChange(uint256 id) external;
+
+    /// @notice Accept the admin role after an executed `TransferAdmin` change named the caller.
+    function acceptAdmin() external;
+
+    // ---------------------------------------------------------------------------------------------
+    // Views
+    // ---------------------------------------------------------------------------------------------
+
+    /// @notice Sentinel address that stands for ETH.
+    function NATIVE() external view returns (address);
+
+    /// @notice Role of guardians.
+    function GUARDIAN_ROLE() external view returns (bytes32);
+
+    /// @notice The admin.
+    function admin() external view returns (address);
+
+    /// @notice The account an executed `TransferAdmin` change named, until it accepts.
+    function pendingAdmin() external view returns (address);
+
+    /// @notice The recovery (cold storage) address.
+    function recovery() external view returns (address);
+
+    /// @notice Length in seconds of the rate-limit window.
+    function window() external view returns (uint256);
+
+    /// @notice Seconds a proposed change waits.
+    function changeDelay() external view returns (uint32);
+
+    /// @notice Seconds a queued withdrawal waits.
+    function withdrawalDelay() external view returns (uint32);
+
+    /// @notice The tripwire's rate rule: more than `maxCount` instant withdrawals of one token by one
+    /// operator within one aligned period of `period` seconds trips it (maxCount 0: rule off).
+    function tripwire() external view returns (uint8 maxCount, uint32 period);
+
+    /// @notice Whether operator outflows are paused.
+    function paused() external view returns (bool);
+
+    /// @notice Whether `operator` is suspended.
+    function isSuspended(address operator) external view returns (bool);
+
+    /// @notice Whether `operator` opted out of the tripwire (it then gets plain reverts).
+    function isTripwireOptedOut(address operator) external view returns (bool);
+
+    /// @notice Whether `destination` is approved for `operator`.
+    function isApproved(address operator, address destination) external view returns (bool);
+
+    /// @notice The listed tokens.
+    function tokens() external view returns (address[] memory);
+
+    /// @notice Every account that has ever had operator limits.
+    function operators() external view returns (address[] memory);
+
+    /// @notice Current limits and accounting of `operator` for `token`.
+    function operatorState(address operator, address token) external view returns (OperatorState memory);
+
+    /// @notice Current vault-wide limits and accounting of `token`.
+    function tokenState(address token) external view returns (TokenState memory);
+
+    /// @notice What `operator` can withdraw of `token` instantly right now, all limits considered.
+    function availableNow(address operator, address token) external view returns (uint256);
+
+    /// @notice A queued withdrawal.
+    function getWithdrawal(uint256 id) external view returns (QueuedWithdrawal memory);
+
+    /// @notice Number of withdrawals ever queued (ids run from 1 to this).
+    function withdrawalCount() external view returns (uint256);
+
+    /// @notice A proposed change.
+    function getChange(uint256 id) external view returns (Change memory);
+
+    /// @notice Number of changes ever proposed (ids run from 1 to this).
+    function changeCount() external view returns (uint256);
+
+    /// @notice Most a stolen key of `operator` could move of `token` within the next `horizon` seconds,
+    /// if nobody intervenes and the policy stays as it is.
+    /// @dev instant = min(cap, vaultCap) * ceil(horizon / window); queued = pending + queueCap *
+    /// ceil((horizon - withdrawalDelay) / withdrawalDelay) when horizon > withdrawalDelay. Zero while the
+    /// vault is paused or the operator suspended. Total is capped by the vault's balance.
+    function operatorExposure(address operator, address token, uint256 horizon)
+        external
+        view
+        returns (Exposure memory);
+
+    /// @notice Most all operator keys together could move of `token` within the next `horizon` seconds.
+    /// @dev instant = min(vaultCap * ceil(horizon / window), sum of operators' instant bounds); queued is
+    /// the sum of the operators' queued bounds; total is capped by the vault's balance.
+    function vaultExposure(address token, uint256 horizon) external view returns (Exposure memory);
+}
