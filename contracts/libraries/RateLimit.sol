@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+
 /// @title RateLimit
 /// @notice Strict sliding-window limiter kept in the low 212 bits of one storage word.
 /// @dev A limiter word packs, from the least significant bit:
@@ -81,12 +83,10 @@ library RateLimit {
     function nextReleaseAt(uint256 word, uint256 nowT, uint256 bucketLen) internal pure returns (uint256) {
         uint256 ring = advance(word, nowT, bucketLen);
         if (ring == 0) return 0;
-        // The oldest non-empty bucket i leaves the ring when BUCKETS - i more buckets have started.
-        for (uint256 i = BUCKETS - 1;; --i) {
-            if ((ring >> (i * AMOUNT_BITS)) & AMOUNT_MASK != 0) {
-                return (nowT / bucketLen + BUCKETS - i) * bucketLen;
-            }
-        }
+        // The oldest non-empty bucket holds the ring's most significant set bit; bucket i leaves the
+        // ring when BUCKETS - i more buckets have started.
+        uint256 oldest = Math.log2(ring) / AMOUNT_BITS;
+        return (nowT / bucketLen + BUCKETS - oldest) * bucketLen;
     }
 
     /// @notice The cap field of a limiter word.
