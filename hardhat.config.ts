@@ -27,7 +27,9 @@ const config: HardhatUserConfig = {
     settings: {
       optimizer: { enabled: true, runs: 200 },
       evmVersion: "cancun",
-      viaIR: false,
+      viaIR: true,
+      // The gas benchmark maps traced storage accesses to the vault's variables.
+      outputSelection: { "*": { "*": ["storageLayout"] } },
     },
   },
   networks: {

@@ -68,14 +68,20 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
         bool tripwireOptOut;
     }
 
+    /// @dev One packed policy word. A struct so that the hot path can hold a storage pointer and hash
+    /// each mapping key once for both the read and the write.
+    struct Word {
+        uint256 value;
+    }
+
     /// @dev Queue accounting of one operator for one token, in base units; one slot.
     struct QueueAccount {
         uint128 queueCap;
         uint128 pending;
     }
 
-    mapping(address operator => mapping(address token => uint256)) private _operatorWord;
-    mapping(address token => uint256) private _tokenWord;
+    mapping(address operator => mapping(address token => Word)) private _operatorWord;
+    mapping(address token => Word) private _tokenWord;
     mapping(address operator => mapping(address destination => bool)) private _approved;
     mapping(address operator => OperatorInfo) private _operatorInfo;
     mapping(address operator => mapping(address token => QueueAccount)) private _queue;
@@ -156,10 +162,13 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
     // =============================================================================================
 
     /// @inheritdoc IGuardedVault
-    function withdraw(address token, address to, uint256 amount) external nonReentrant returns (bool) {
+    function withdrawInstant(address token, address to, uint256 amount) external nonReentrant returns (bool) {
         if (amount == 0) revert ZeroAmount();
-        uint256 tokenWord = _requireOpen(token);
-        uint256 opWord = _operatorWord[msg.sender][token];
+        Word storage tokenSlot = _tokenWord[token];
+        uint256 tokenWord = tokenSlot.value;
+        if (tokenWord & (LISTED | PAUSED) != LISTED) _revertClosed(token, tokenWord);
+        Word storage opSlot = _operatorWord[msg.sender][token];
+        uint256 opWord = opSlot.value;
         if (opWord & SUSPENDED != 0) revert OperatorIsSuspended(msg.sender);
         if (opWord.capOf() == 0) return _rejectUnallowedToken(token, to, amount);
         if (!_approved[msg.sender][to]) {
@@ -171,8 +180,8 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
         (uint256 newOpWord, TripReason reason, bool ok) = _chargeOperator(opWord, tokenWord, units);
         if (!ok) return _tripBreach(reason, token, to, amount, opWord, tokenWord);
 
-        _operatorWord[msg.sender][token] = newOpWord;
-        _tokenWord[token] = _chargeVault(tokenWord, token, amount, units);
+        opSlot.value = newOpWord;
+        tokenSlot.value = _chargeVault(tokenWord, token, amount, units);
         _send(token, to, amount);
         emit Withdrawn(msg.sender, token, to, amount);
         return true;
@@ -191,7 +200,13 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
             return 0;
         }
         QueueAccount memory account = _queue[msg.sender][token];
-        uint256 room = account.queueCap - account.pending;
+        if (account.queueCap == 0 && _operatorWord[msg.sender][token].value.capOf() == 0) {
+            bytes memory err = abi.encodeWithSelector(TokenNotAllowed.selector, msg.sender, token);
+            _trip(token, to, amount, TripReason.TokenNotAllowed, err);
+            return 0;
+        }
+        // A queue cap lowered below what is already pending leaves no room, not an underflow.
+        uint256 room = account.queueCap > account.pending ? account.queueCap - account.pending : 0;
         if (amount > room) {
             bytes memory err = abi.encodeWithSelector(QueueCapExceeded.selector, msg.sender, token, amount, room);
             _trip(token, to, amount, TripReason.QueueCapExceeded, err);
@@ -253,7 +268,7 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
     /// @inheritdoc IGuardedVault
     function deposit(address token, uint256 amount) external nonReentrant {
         if (amount == 0) revert ZeroAmount();
-        if (token == NATIVE || _tokenWord[token] & LISTED == 0) revert UnknownToken(token);
+        if (token == NATIVE || _tokenWord[token].value & LISTED == 0) revert UnknownToken(token);
         uint256 before = IERC20(token).balanceOf(address(this));
         IERC20(token).safeTransferFrom(msg.sender, address(this), amount);
         // Report what arrived, which differs from `amount` for fee-on-transfer tokens.
@@ -296,7 +311,7 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
 
     /// @inheritdoc IGuardedVault
     function lowerVaultCap(address token, uint256 vaultCap) external onlyAdminOrGuardian {
-        uint256 word = _tokenWord[token];
+        uint256 word = _tokenWord[token].value;
         if (word & LISTED == 0) revert UnknownToken(token);
         _requireLowering(word.capOf() * _unitOf(word), vaultCap);
         _change(ChangeKind.SetVaultCap, abi.encode(token, vaultCap), true);
@@ -444,7 +459,7 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
     function operatorState(address operator, address token) public view returns (OperatorState memory s) {
         uint256 tokenWord = _requireListed(token);
         uint256 unit = _unitOf(tokenWord);
-        uint256 word = _operatorWord[operator][token];
+        uint256 word = _operatorWord[operator][token].value;
         uint256 nowT = _now();
         s.cap = word.capOf() * unit;
         s.instantLimit = ((word >> INSTANT_SHIFT) & RateLimit.AMOUNT_MASK) * unit;
@@ -459,7 +474,7 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
 
     /// @inheritdoc IGuardedVault
     function tokenState(address token) public view returns (TokenState memory s) {
-        uint256 word = _tokenWord[token];
+        uint256 word = _tokenWord[token].value;
         if (word & LISTED == 0) return s;
         uint256 unit = _unitOf(word);
         uint256 nowT = _now();
@@ -537,7 +552,7 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
         } else if (kind == ChangeKind.ListToken) {
             (address token, uint8 unitDecimals, uint256 vaultCap) = abi.decode(params, (address, uint8, uint256));
             if (token == address(0)) revert ZeroAddress();
-            if (_tokenWord[token] & LISTED != 0) revert TokenAlreadyListed(token);
+            if (_tokenWord[token].value & LISTED != 0) revert TokenAlreadyListed(token);
             if (_tokens.length >= MAX_TOKENS) revert TooManyTokens(MAX_TOKENS);
             if (unitDecimals > MAX_UNIT_DECIMALS) revert InvalidUnitDecimals(unitDecimals);
             uint256 capUnits = _toLimitUnits(vaultCap, 10 ** unitDecimals);
@@ -547,7 +562,7 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
             uint256 word = _requireListed(token);
             uint256 capUnits = _toLimitUnits(vaultCap, _unitOf(word));
             if (commit) {
-                _tokenWord[token] = word.withCap(capUnits);
+                _tokenWord[token].value = word.withCap(capUnits);
                 emit VaultCapSet(token, vaultCap);
             }
         } else if (kind == ChangeKind.Unpause) {
@@ -630,11 +645,11 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
             info.registered = true;
             _operators.push(l.operator);
         }
-        uint256 unit = _unitOf(_tokenWord[l.token]);
-        uint256 word = _operatorWord[l.operator][l.token].withCap(l.cap / unit);
+        uint256 unit = _unitOf(_tokenWord[l.token].value);
+        uint256 word = _operatorWord[l.operator][l.token].value.withCap(l.cap / unit);
         word = (word & ~(RateLimit.AMOUNT_MASK << INSTANT_SHIFT)) | ((l.instantLimit / unit) << INSTANT_SHIFT);
         if (info.suspended) word |= SUSPENDED;
-        _operatorWord[l.operator][l.token] = word;
+        _operatorWord[l.operator][l.token].value = word;
         _queue[l.operator][l.token].queueCap = uint128(l.queueCap);
         emit OperatorLimitsSet(l.operator, l.token, l.cap, l.instantLimit, l.queueCap);
     }
@@ -643,11 +658,11 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
         uint256 word = LISTED | (uint256(unitDecimals) << UNIT_SHIFT);
         word |= (uint256(_tripMax) << TRIP_MAX_SHIFT) | (uint256(_tripPeriod) << TRIP_PERIOD_SHIFT);
         if (paused) word |= PAUSED;
-        _tokenWord[token] = word.withCap(capUnits);
+        _tokenWord[token].value = word.withCap(capUnits);
         _tokens.push(token);
         // Operators suspended before the listing stay suspended for the new token too.
         for (uint256 i; i < _operators.length; ++i) {
-            if (_operatorInfo[_operators[i]].suspended) _operatorWord[_operators[i]][token] |= SUSPENDED;
+            if (_operatorInfo[_operators[i]].suspended) _operatorWord[_operators[i]][token].value |= SUSPENDED;
         }
         emit TokenListed(token, unitDecimals, vaultCap);
     }
@@ -658,7 +673,8 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
         uint256 clear = ~((SEVEN_BITS << TRIP_MAX_SHIFT) | (MAX_TRIP_PERIOD << TRIP_PERIOD_SHIFT));
         uint256 bits = (uint256(maxCount) << TRIP_MAX_SHIFT) | (uint256(period) << TRIP_PERIOD_SHIFT);
         for (uint256 i; i < _tokens.length; ++i) {
-            _tokenWord[_tokens[i]] = (_tokenWord[_tokens[i]] & clear) | bits;
+            Word storage w = _tokenWord[_tokens[i]];
+            w.value = (w.value & clear) | bits;
         }
         emit TripwireSet(maxCount, period);
     }
@@ -667,7 +683,8 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
         paused = on;
         for (uint256 i; i < _tokens.length; ++i) {
             address token = _tokens[i];
-            _tokenWord[token] = on ? _tokenWord[token] | PAUSED : _tokenWord[token] & ~PAUSED;
+            Word storage w = _tokenWord[token];
+            w.value = on ? w.value | PAUSED : w.value & ~PAUSED;
         }
     }
 
@@ -680,9 +697,8 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
     function _setSuspendedBits(address operator, bool on) private {
         _operatorInfo[operator].suspended = on;
         for (uint256 i; i < _tokens.length; ++i) {
-            mapping(address => uint256) storage words = _operatorWord[operator];
-            address token = _tokens[i];
-            words[token] = on ? words[token] | SUSPENDED : words[token] & ~SUSPENDED;
+            Word storage w = _operatorWord[operator][_tokens[i]];
+            w.value = on ? w.value | SUSPENDED : w.value & ~SUSPENDED;
         }
     }
 
@@ -726,7 +742,9 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
         maxCount = (tokenWord >> TRIP_MAX_SHIFT) & SEVEN_BITS;
         if (maxCount == 0) return (count, maxCount);
         uint256 period = (tokenWord >> TRIP_PERIOD_SHIFT) & MAX_TRIP_PERIOD;
-        if (nowT / period == opWord.lastOf() / period) count += (opWord >> COUNT_SHIFT) & COUNT_MASK;
+        unchecked {
+            if (nowT / period == opWord.lastOf() / period) count += (opWord >> COUNT_SHIFT) & COUNT_MASK;
+        }
     }
 
     /// @dev Trips on a breach found by `_chargeOperator`, with the error an opted-out operator gets.
@@ -802,7 +820,7 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
     {
         if (paused || horizon == 0 || _operatorInfo[operator].suspended) return e;
         uint256 unit = _unitOf(tokenWord);
-        uint256 perWindow = Math.min(_operatorWord[operator][token].capOf(), tokenWord.capOf()) * unit;
+        uint256 perWindow = Math.min(_operatorWord[operator][token].value.capOf(), tokenWord.capOf()) * unit;
         e.instant = _saturatingMul(perWindow, _ceilDiv(horizon, BUCKET * 3));
         QueueAccount memory account = _queue[operator][token];
         e.queued = account.pending;
@@ -814,14 +832,18 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
     }
 
     function _requireListed(address token) private view returns (uint256 word) {
-        word = _tokenWord[token];
+        word = _tokenWord[token].value;
         if (word & LISTED == 0) revert UnknownToken(token);
     }
 
     function _requireOpen(address token) private view returns (uint256 word) {
-        word = _tokenWord[token];
+        word = _tokenWord[token].value;
+        if (word & (LISTED | PAUSED) != LISTED) _revertClosed(token, word);
+    }
+
+    function _revertClosed(address token, uint256 word) private pure {
         if (word & LISTED == 0) revert UnknownToken(token);
-        if (word & PAUSED != 0) revert VaultIsPaused();
+        revert VaultIsPaused();
     }
 
     function _requireLowering(uint256 current, uint256 requested) private pure {
@@ -833,13 +855,19 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
     }
 
     function _unitOf(uint256 tokenWord) private pure returns (uint256) {
-        return 10 ** ((tokenWord >> UNIT_SHIFT) & SEVEN_BITS);
+        unchecked {
+            // unitDecimals <= MAX_UNIT_DECIMALS (60): no overflow.
+            return 10 ** ((tokenWord >> UNIT_SHIFT) & SEVEN_BITS);
+        }
     }
 
     /// @dev Outflow in units, rounded up so that accounting never under-counts.
     function _toUnits(uint256 amount, uint256 unit) private pure returns (uint256 units) {
-        units = amount / unit;
-        if (units * unit != amount) ++units;
+        unchecked {
+            // units * unit <= amount, and units < amount when it is incremented (unit >= 1).
+            units = amount / unit;
+            if (units * unit != amount) ++units;
+        }
     }
 
     /// @dev A configured limit in units: it must be a whole number of units that fits 36 bits.
@@ -850,7 +878,9 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
 
     /// @dev The limiter's clock: seconds since deployment.
     function _now() private view returns (uint256) {
-        return block.timestamp - START;
+        unchecked {
+            return block.timestamp - START;
+        }
     }
 
     function _toTimestamp(uint256 t) private view returns (uint256) {

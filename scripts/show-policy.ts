@@ -97,7 +97,7 @@ async function main(): Promise<void> {
   console.table(totals);
 
   console.log("\nA stolen bot1 key tries to send USDT to the attacker:");
-  const tx = await vault.connect(bot1).withdraw(assets[0].address, attacker.address, 1_000_000n * 10n ** 6n);
+  const tx = await vault.connect(bot1).withdrawInstant(assets[0].address, attacker.address, 1_000_000n * 10n ** 6n);
   const receipt = await tx.wait();
   const fired = receipt!.logs
     .map((l) => vault.interface.parseLog(l))

@@ -377,11 +377,11 @@ interface IGuardedVault is IAccessControl {
     /// @param to An approved destination of the caller.
     /// @param amount Amount in base units.
     /// @return moved True if funds moved, false if the tripwire fired.
-    function withdraw(address token, address to, uint256 amount) external returns (bool moved);
+    function withdrawInstant(address token, address to, uint256 amount) external returns (bool moved);
 
     /// @notice Queue a withdrawal of any size; it can be executed after `withdrawalDelay()`.
     /// @dev The pending queue total of the caller for `token` may not exceed its queue cap. A destination
-    /// that is not approved, a token not allowed or a full queue trips the tripwire like `withdraw`.
+    /// that is not approved, a token not allowed or a full queue trips the tripwire like `withdrawInstant`.
     /// @param token The token, or `NATIVE` for ETH.
     /// @param to An approved destination of the caller.
     /// @param amount Amount in base units.
@@ -505,7 +505,8 @@ interface IGuardedVault is IAccessControl {
     function withdrawalDelay() external view returns (uint32);
 
     /// @notice The tripwire's rate rule: more than `maxCount` instant withdrawals of one token by one
-    /// operator within one aligned period of `period` seconds trips it (maxCount 0: rule off).
+    /// operator within one period of `period` seconds trips it (maxCount 0: rule off). Periods are
+    /// aligned to the vault's deployment time, like the limiter's buckets.
     function tripwire() external view returns (uint8 maxCount, uint32 period);
 
     /// @notice Whether operator outflows are paused.

@@ -45,18 +45,21 @@ library RateLimit {
         uint256 ring = advance(word, nowT, bucketLen);
         used = sum(ring);
         uint256 cap = capOf(word);
-        // units <= cap - used also keeps bucket 0 below 2**36: the sum of all buckets never passes cap.
-        ok = used <= cap && units <= cap - used;
         unchecked {
+            // units <= cap - used also keeps bucket 0 below 2**36: the sum of all buckets never passes cap.
+            ok = used <= cap && units <= cap - used;
             updated = (word & ~STATE_MASK) | (nowT << LAST_SHIFT) | (ring + units);
         }
     }
 
     /// @notice The ring as seen at `nowT`: buckets that left the window are dropped.
     function advance(uint256 word, uint256 nowT, uint256 bucketLen) internal pure returns (uint256) {
-        uint256 elapsed = nowT / bucketLen - lastOf(word) / bucketLen;
-        if (elapsed >= BUCKETS) return 0;
-        return (word << (elapsed * AMOUNT_BITS)) & RING_MASK;
+        unchecked {
+            // Time never runs backwards: nowT >= last, so the difference of bucket indices is >= 0.
+            uint256 elapsed = nowT / bucketLen - lastOf(word) / bucketLen;
+            if (elapsed >= BUCKETS) return 0;
+            return (word << (elapsed * AMOUNT_BITS)) & RING_MASK;
+        }
     }
 
     /// @notice Total outflow counted in a ring.

@@ -93,7 +93,7 @@ contract FalseReturningToken is ERC20 {
 /// @notice Calls back into a target with preset calldata on every transfer out of `hookFrom`
 /// (an ERC-777/ERC-1363-style hook), and records whether the call succeeded.
 contract ReentrantToken is ERC20 {
-    address public target;
+    address public hookTarget;
     bytes public payload;
     bool public lastCallOk;
     bytes public lastReturn;
@@ -106,15 +106,15 @@ contract ReentrantToken is ERC20 {
     }
 
     function arm(address target_, bytes calldata payload_) external {
-        target = target_;
+        hookTarget = target_;
         payload = payload_;
     }
 
     function _update(address from, address to, uint256 value) internal override {
         super._update(from, to, value);
-        if (target != address(0) && from == target && !_entered) {
+        if (hookTarget != address(0) && from == hookTarget && !_entered) {
             _entered = true;
-            (lastCallOk, lastReturn) = target.call(payload);
+            (lastCallOk, lastReturn) = hookTarget.call(payload);
             _entered = false;
         }
     }

@@ -1,0 +1,354 @@
+/**
+ * Gas measurements of the vault against a raw ERC-20 transfer and a 1-of-1 Safe, every figure read from a
+ * receipt of the current run. Used by `npm run bench` (scripts/bench.ts) and by the CI guard
+ * (test/gas.test.ts), which compares the hot-path figures with bench/baseline.json.
+ */
+import fs from "fs";
+import path from "path";
+import hre from "hardhat";
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
+import type { ContractTransactionResponse, TransactionResponse } from "ethers";
+import { GuardedVault__factory, MockERC20__factory, MockUSDT__factory } from "../typechain-types";
+import type { GuardedVault, MockERC20, MockUSDT } from "../typechain-types";
+
+const { ethers } = hre;
+
+export const NATIVE = "0xEeeeeEeeeEeEeeEeEeEeeEEEeeeeEeeeeeeeEEeE";
+const DAY = 86_400n;
+const SAFE_ARTIFACTS = path.join(
+  path.dirname(require.resolve("@safe-global/safe-smart-account/package.json")),
+  "build/artifacts/contracts",
+);
+
+export interface Row {
+  /** Stable key, used in results.json and the baseline. */
+  key: string;
+  label: string;
+  gas: bigint;
+  /** For withdrawals: the token, to compare with the raw transfer and the Safe path of that token. */
+  asset?: "ETH" | "ERC20" | "USDT";
+}
+
+export interface GuardCost {
+  guard: string;
+  gas: bigint;
+  note: string;
+}
+
+export interface Results {
+  rows: Row[];
+  breakdown: GuardCost[];
+  /** Cold accesses the layout cannot avoid on a subsequent ERC-20 withdrawal, over the raw transfer. */
+  floor: bigint;
+  /** Overhead of the traced withdrawal over the raw transfer. */
+  tracedOverhead: bigint;
+}
+
+/** Keys of the rows that the CI guard holds to the committed baseline. */
+export const HOT_PATH_KEYS = [
+  "withdraw.erc20.first",
+  "withdraw.erc20.next",
+  "withdraw.usdt.first",
+  "withdraw.usdt.next",
+  "withdraw.eth.first",
+  "withdraw.eth.next",
+  "queue",
+  "execute",
+];
+
+async function gasOf(tx: Promise<ContractTransactionResponse | TransactionResponse>): Promise<bigint> {
+  const receipt = await (await tx).wait();
+  if (!receipt) throw new Error("no receipt");
+  return receipt.gasUsed;
+}
+
+function loadSafeArtifact(rel: string): { abi: unknown[]; bytecode: string } {
+  return JSON.parse(fs.readFileSync(path.join(SAFE_ARTIFACTS, rel), "utf8"));
+}
+
+/** A real 1-of-1 Safe (v1.5.0 artifacts) behind a proxy, owned by `owner`. */
+async function deploySafe(owner: HardhatEthersSigner) {
+  const singletonArt = loadSafeArtifact("Safe.sol/Safe.json");
+  const factoryArt = loadSafeArtifact("proxies/SafeProxyFactory.sol/SafeProxyFactory.json");
+  const singleton = await new ethers.ContractFactory(singletonArt.abi as never, singletonArt.bytecode, owner).deploy();
+  const factory = await new ethers.ContractFactory(factoryArt.abi as never, factoryArt.bytecode, owner).deploy();
+  const setup = singleton.interface.encodeFunctionData("setup", [
+    [owner.address], 1, ethers.ZeroAddress, "0x", ethers.ZeroAddress, ethers.ZeroAddress, 0, ethers.ZeroAddress,
+  ]);
+  const proxyAddr = await (factory as unknown as { createProxyWithNonce: { staticCall: (...a: unknown[]) => Promise<string> } })
+    .createProxyWithNonce.staticCall(await singleton.getAddress(), setup, 0);
+  await (await (factory as unknown as { createProxyWithNonce: (...a: unknown[]) => Promise<TransactionResponse> })
+    .createProxyWithNonce(await singleton.getAddress(), setup, 0)).wait();
+  const safe = new ethers.Contract(proxyAddr, singletonArt.abi as never, owner);
+  const chainId = (await ethers.provider.getNetwork()).chainId;
+
+  /** Executes `to.call{value}(data)` from the Safe with the owner's EIP-712 signature. */
+  async function exec(to: string, value: bigint, data: string): Promise<TransactionResponse> {
+    const nonce: bigint = await safe.nonce();
+    const tx = {
+      to, value, data, operation: 0, safeTxGas: 0, baseGas: 0, gasPrice: 0,
+      gasToken: ethers.ZeroAddress, refundReceiver: ethers.ZeroAddress, nonce,
+    };
+    const signature = await owner.signTypedData(
+      { chainId, verifyingContract: proxyAddr },
+      {
+        SafeTx: [
+          { name: "to", type: "address" }, { name: "value", type: "uint256" }, { name: "data", type: "bytes" },
+          { name: "operation", type: "uint8" }, { name: "safeTxGas", type: "uint256" }, { name: "baseGas", type: "uint256" },
+          { name: "gasPrice", type: "uint256" }, { name: "gasToken", type: "address" },
+          { name: "refundReceiver", type: "address" }, { name: "nonce", type: "uint256" },
+        ],
+      },
+      tx,
+    );
+    return safe.execTransaction(
+      to, value, data, 0, 0, 0, 0, ethers.ZeroAddress, ethers.ZeroAddress, signature,
+    ) as Promise<TransactionResponse>;
+  }
+  return { address: proxyAddr, exec };
+}
+
+/** EIP-2028 calldata cost: 16 gas a non-zero byte, 4 a zero byte. */
+function calldataGas(data: string): bigint {
+  const bytes = ethers.getBytes(data);
+  let gas = 0n;
+  for (const b of bytes) gas += b === 0 ? 4n : 16n;
+  return gas;
+}
+
+/** Storage slot of `mapping(address => mapping(address => T))` at `slot`, keys `a` then `b`. */
+function nestedMappingSlot(slot: bigint, a: string, b: string): string {
+  const inner = ethers.keccak256(ethers.AbiCoder.defaultAbiCoder().encode(["address", "uint256"], [a, slot]));
+  return ethers.keccak256(ethers.AbiCoder.defaultAbiCoder().encode(["address", "bytes32"], [b, inner]));
+}
+
+function mappingSlot(slot: bigint, a: string): string {
+  return ethers.keccak256(ethers.AbiCoder.defaultAbiCoder().encode(["address", "uint256"], [a, slot]));
+}
+
+/** Slot numbers of the vault's state variables, from the compiler's storage layout. */
+async function vaultLayout(): Promise<Record<string, bigint>> {
+  const info = await hre.artifacts.getBuildInfo("contracts/GuardedVault.sol:GuardedVault");
+  const out = info?.output.contracts["contracts/GuardedVault.sol"].GuardedVault as unknown as {
+    storageLayout?: { storage: { label: string; slot: string }[] };
+  };
+  if (!out?.storageLayout) throw new Error("storage layout missing: compile with outputSelection storageLayout");
+  return Object.fromEntries(out.storageLayout.storage.map((s) => [s.label, BigInt(s.slot)]));
+}
+
+interface StructLog {
+  op: string;
+  gas: number;
+  gasCost: number;
+  depth: number;
+  stack?: string[];
+}
+
+/**
+ * Splits the traced overhead of one withdrawal over the raw transfer of the same token into what each
+ * guard's storage accesses cost (EIP-2929 warm/cold pricing, read from the trace), the extra calldata,
+ * the call into the token, and the remaining execution.
+ */
+async function breakdownOf(
+  txHash: string,
+  rawGas: bigint,
+  rawCalldata: string,
+  slots: { whitelist: string; operator: string; token: string },
+): Promise<{ parts: GuardCost[]; overhead: bigint }> {
+  const trace = (await ethers.provider.send("debug_traceTransaction", [txHash, { disableMemory: true, disableStorage: true }])) as {
+    gas: number;
+    structLogs: StructLog[];
+  };
+  const tx = await ethers.provider.getTransaction(txHash);
+  const receipt = await ethers.provider.getTransactionReceipt(txHash);
+  const total = receipt!.gasUsed;
+  const overhead = total - rawGas;
+  const norm = (hex: string) => ethers.toBeHex(BigInt("0x" + hex.replace(/^0x/, "")), 32);
+  const bySlot: Record<string, bigint> = {};
+  let transient = 0n;
+  let tokenCall = 0n;
+  const logs = trace.structLogs;
+  for (let i = 0; i < logs.length; i++) {
+    const l = logs[i];
+    if (l.depth !== 1) continue;
+    if ((l.op === "SLOAD" || l.op === "SSTORE") && l.stack) {
+      const key = norm(l.stack[l.stack.length - 1]);
+      bySlot[key] = (bySlot[key] ?? 0n) + BigInt(l.gasCost);
+    } else if (l.op === "TLOAD" || l.op === "TSTORE") {
+      transient += BigInt(l.gasCost);
+    } else if (l.op === "CALL") {
+      // Cost of the whole call = gas before it minus gas at the next step back in this frame.
+      let j = i + 1;
+      while (j < logs.length && logs[j].depth !== 1) j++;
+      tokenCall += BigInt(l.gas - logs[j].gas);
+    }
+  }
+  const rawCalldataGas = calldataGas(rawCalldata);
+  const rawExecution = rawGas - 21_000n - rawCalldataGas;
+  const extraCalldata = calldataGas(tx!.data) - rawCalldataGas;
+  const parts: GuardCost[] = [
+    { guard: "operator limiter (operator x token word: cap, instant limit, ring, suspended bit, tripwire count)", gas: bySlot[slots.operator] ?? 0n, note: "1 cold SLOAD + 1 SSTORE" },
+    { guard: "vault-wide limiter (token word: vault cap, ring, unit, paused bit, tripwire rule)", gas: bySlot[slots.token] ?? 0n, note: "1 cold SLOAD + 1 SSTORE" },
+    { guard: "whitelist lookup (operator x destination)", gas: bySlot[slots.whitelist] ?? 0n, note: "1 cold SLOAD" },
+    { guard: "pause / suspension / tripwire checks", gas: 0n, note: "packed into the two words above: no slot of their own" },
+    { guard: "reentrancy guard (transient)", gas: transient, note: "TLOAD/TSTORE" },
+    { guard: "call into the token (beyond the raw transfer's own execution)", gas: tokenCall - rawExecution, note: "cold account access of the token, call setup" },
+    { guard: "extra calldata (token address)", gas: extraCalldata, note: "EIP-2028" },
+  ];
+  const attributed = parts.reduce((s, p) => s + p.gas, 0n);
+  const otherSlots = Object.entries(bySlot)
+    .filter(([k]) => ![slots.operator, slots.token, slots.whitelist].includes(k))
+    .reduce((s, [, g]) => s + g, 0n);
+  if (otherSlots !== 0n) parts.push({ guard: "other storage accesses", gas: otherSlots, note: "unexpected on the hot path" });
+  parts.push({ guard: "execution (dispatch, ABI decoding, checks, event)", gas: overhead - attributed - otherSlots, note: "the rest" });
+  return { parts, overhead };
+}
+
+/** Deploys everything on the in-process network and measures every row. */
+export async function measure(options: { hotPathOnly?: boolean } = {}): Promise<Results> {
+  const [admin, guardian, bot, exchange, recovery, holder, safeOwner, other] = await ethers.getSigners();
+  const erc20: MockERC20 = await new MockERC20__factory(admin).deploy("Bench Token", "BT", 18);
+  const usdt: MockUSDT = await new MockUSDT__factory(admin).deploy();
+  const erc20Addr = await erc20.getAddress();
+  const usdtAddr = await usdt.getAddress();
+  const rows: Row[] = [];
+  const add = (key: string, label: string, gas: bigint, asset?: Row["asset"]) => rows.push({ key, label, gas, asset });
+
+  // Every recipient already holds some of each token, as exchange deposit addresses do.
+  for (const who of [exchange, other]) {
+    await erc20.mint(who.address, 1n);
+    await usdt.mint(who.address, 1n);
+  }
+  await erc20.mint(holder.address, 10n ** 24n);
+  await usdt.mint(holder.address, 10n ** 12n);
+
+  // Raw transfers from a funded EOA (the second one, so the sender's nonce is not the first either).
+  await erc20.connect(holder).transfer(other.address, 1n);
+  const rawErc20Tx = await erc20.connect(holder).transfer(exchange.address, 10n ** 18n);
+  const rawErc20 = await gasOf(Promise.resolve(rawErc20Tx));
+  await usdt.connect(holder).transfer(other.address, 1n);
+  const rawUsdt = await gasOf(usdt.connect(holder).transfer(exchange.address, 10n ** 6n));
+  const rawEth = await gasOf(holder.sendTransaction({ to: exchange.address, value: 10n ** 18n }));
+  add("raw.erc20", "raw ERC-20 transfer (OpenZeppelin), EOA", rawErc20, "ERC20");
+  add("raw.usdt", "raw USDT-like transfer, EOA", rawUsdt, "USDT");
+  add("raw.eth", "raw ETH transfer, EOA", rawEth, "ETH");
+
+  // 1-of-1 Safe: measure its second transaction of each kind (nonce already non-zero).
+  const safe = await deploySafe(safeOwner);
+  await erc20.mint(safe.address, 10n ** 24n);
+  await usdt.mint(safe.address, 10n ** 12n);
+  await holder.sendTransaction({ to: safe.address, value: 10n ** 20n });
+  const transferData = (to: string, amount: bigint) => erc20.interface.encodeFunctionData("transfer", [to, amount]);
+  await gasOf(safe.exec(erc20Addr, 0n, transferData(other.address, 1n)));
+  add("safe.erc20", "1-of-1 Safe execTransaction, ERC-20 transfer", await gasOf(safe.exec(erc20Addr, 0n, transferData(exchange.address, 10n ** 18n))), "ERC20");
+  add("safe.usdt", "1-of-1 Safe execTransaction, USDT-like transfer", await gasOf(safe.exec(usdtAddr, 0n, transferData(exchange.address, 10n ** 6n))), "USDT");
+  add("safe.eth", "1-of-1 Safe execTransaction, ETH transfer", await gasOf(safe.exec(exchange.address, 10n ** 18n, "0x")), "ETH");
+
+  // The vault: one operator with limits for all three assets.
+  const config = {
+    admin: admin.address,
+    guardians: [guardian.address],
+    recovery: recovery.address,
+    window: DAY,
+    changeDelay: DAY,
+    withdrawalDelay: DAY,
+    tripwireMaxCount: 100,
+    tripwirePeriod: 60,
+    tokens: [
+      { token: erc20Addr, unitDecimals: 12, vaultCap: 10n ** 22n },
+      { token: usdtAddr, unitDecimals: 0, vaultCap: 10n ** 10n },
+      { token: NATIVE, unitDecimals: 12, vaultCap: 10n ** 22n },
+    ],
+    limits: [
+      { operator: bot.address, token: erc20Addr, cap: 10n ** 21n, instantLimit: 10n ** 20n, queueCap: 10n ** 24n },
+      { operator: bot.address, token: usdtAddr, cap: 10n ** 9n, instantLimit: 10n ** 8n, queueCap: 10n ** 12n },
+      { operator: bot.address, token: NATIVE, cap: 10n ** 21n, instantLimit: 10n ** 20n, queueCap: 10n ** 22n },
+    ],
+    destinations: [{ operator: bot.address, destination: exchange.address }],
+    tripwireOptOuts: [],
+  };
+  const factory = new GuardedVault__factory(admin);
+  const deployGas = await gasOf(admin.sendTransaction(await factory.getDeployTransaction(config)));
+  const vault: GuardedVault = await factory.deploy(config);
+  const vaultAddr = await vault.getAddress();
+  await erc20.mint(vaultAddr, 10n ** 24n);
+  await usdt.mint(vaultAddr, 10n ** 12n);
+  await holder.sendTransaction({ to: vaultAddr, value: 10n ** 21n });
+  const v = vault.connect(bot);
+
+  add("withdraw.erc20.first", "vault instant withdrawal, ERC-20, first", await gasOf(v.withdrawInstant(erc20Addr, exchange.address, 10n ** 18n)), "ERC20");
+  const nextErc20Tx = await v.withdrawInstant(erc20Addr, exchange.address, 10n ** 18n);
+  add("withdraw.erc20.next", "vault instant withdrawal, ERC-20, subsequent", await gasOf(Promise.resolve(nextErc20Tx)), "ERC20");
+  add("withdraw.usdt.first", "vault instant withdrawal, USDT-like, first", await gasOf(v.withdrawInstant(usdtAddr, exchange.address, 10n ** 6n)), "USDT");
+  add("withdraw.usdt.next", "vault instant withdrawal, USDT-like, subsequent", await gasOf(v.withdrawInstant(usdtAddr, exchange.address, 10n ** 6n)), "USDT");
+  add("withdraw.eth.first", "vault instant withdrawal, ETH, first", await gasOf(v.withdrawInstant(NATIVE, exchange.address, 10n ** 18n)), "ETH");
+  add("withdraw.eth.next", "vault instant withdrawal, ETH, subsequent", await gasOf(v.withdrawInstant(NATIVE, exchange.address, 10n ** 18n)), "ETH");
+
+  add("queue", "queueWithdrawal (ERC-20)", await gasOf(v.queueWithdrawal(erc20Addr, exchange.address, 10n ** 23n)));
+  const queuedId = await vault.withdrawalCount();
+  await gasOf(v.queueWithdrawal(erc20Addr, exchange.address, 10n ** 18n));
+  const cancelId = await vault.withdrawalCount();
+  await ethers.provider.send("evm_increaseTime", [Number(DAY)]);
+  add("execute", "executeWithdrawal (ERC-20)", await gasOf(v.executeWithdrawal(queuedId)));
+  add("cancel", "cancelWithdrawal (guardian)", await gasOf(vault.connect(guardian).cancelWithdrawal(cancelId)));
+
+  const layout = await vaultLayout();
+  const traced = await breakdownOf(nextErc20Tx.hash, rawErc20, rawErc20Tx.data, {
+    whitelist: nestedMappingSlot(layout._approved, bot.address, exchange.address),
+    operator: nestedMappingSlot(layout._operatorWord, bot.address, erc20Addr),
+    token: mappingSlot(layout._tokenWord, erc20Addr),
+  });
+  // The floor of this layout: three cold slots (one read, two read-modify-writes), the token's cold
+  // account access, and the token address in calldata; everything above that is execution.
+  const extraCalldata = traced.parts.find((p) => p.guard.startsWith("extra calldata"))!.gas;
+  const floor = 2_100n + 2n * (2_100n + 2_900n) + 2_600n + extraCalldata;
+
+  if (!options.hotPathOnly) {
+    const coder = ethers.AbiCoder.defaultAbiCoder();
+    add("propose", "proposeChange (approve a destination)", await gasOf(vault.connect(admin).proposeChange(1, coder.encode(["address", "address"], [bot.address, other.address]))));
+    const changeId = await vault.changeCount();
+    await vault.connect(admin).proposeChange(1, coder.encode(["address", "address"], [bot.address, holder.address]));
+    const cancelChangeId = await vault.changeCount();
+    await ethers.provider.send("evm_increaseTime", [Number(DAY)]);
+    add("executeChange", "executeChange (approve a destination)", await gasOf(vault.connect(admin).executeChange(changeId)));
+    add("cancelChange", "cancelChange (guardian)", await gasOf(vault.connect(guardian).cancelChange(cancelChangeId)));
+    add("evacuate", "evacuate (guardian, ERC-20 to recovery)", await gasOf(vault.connect(guardian).evacuate(erc20Addr, 10n ** 18n)));
+    add("suspend", "suspendOperator (3 tokens listed)", await gasOf(vault.connect(guardian).suspendOperator(bot.address)));
+    add("pause", "pause (3 tokens listed)", await gasOf(vault.connect(guardian).pause()));
+    add("deploy", "deployment with the initial policy (direct)", deployGas);
+  }
+  return { rows, breakdown: traced.parts, floor, tracedOverhead: traced.overhead };
+}
+
+export interface Violation {
+  key: string;
+  baseline: bigint;
+  current: bigint;
+}
+
+/** Rows of `current` whose gas grew by more than `tolerance` (a fraction) over `baseline`. */
+export function regressions(
+  current: Record<string, bigint>,
+  baseline: Record<string, bigint>,
+  tolerance = 0.02,
+): Violation[] {
+  const out: Violation[] = [];
+  for (const [key, base] of Object.entries(baseline)) {
+    const now = current[key];
+    if (now === undefined) throw new Error(`no measurement for baseline row ${key}`);
+    // Integer form of now > base * (1 + tolerance).
+    if (now * 10_000n > base * BigInt(Math.round((1 + tolerance) * 10_000))) out.push({ key, baseline: base, current: now });
+  }
+  return out;
+}
+
+export const BASELINE_FILE = path.join(__dirname, "baseline.json");
+
+export function readGasFile(file: string): Record<string, bigint> {
+  const json = JSON.parse(fs.readFileSync(file, "utf8")) as { rows?: { key: string; gas: string }[] };
+  // A results file has rows; the baseline is a plain { key: gas } object.
+  const entries: [string, string][] = json.rows
+    ? json.rows.map((r) => [r.key, r.gas])
+    : Object.entries(json as Record<string, string>);
+  return Object.fromEntries(entries.map(([k, g]) => [k, BigInt(g)]));
+}
