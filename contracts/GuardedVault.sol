@@ -26,15 +26,25 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
     /// @inheritdoc IGuardedVault
     bytes32 public constant GUARDIAN_ROLE = keccak256("GUARDIAN_ROLE");
 
+    /// @notice Most tokens a vault lists; bounds the loops of pause and suspension.
     uint256 public constant MAX_TOKENS = 32;
+    /// @notice Most operators a vault has; bounds the loops of the exposure views.
     uint256 public constant MAX_OPERATORS = 64;
+    /// @notice Shortest change or withdrawal delay.
     uint256 public constant MIN_DELAY = 1 hours;
+    /// @notice Longest change or withdrawal delay.
     uint256 public constant MAX_DELAY = 30 days;
+    /// @notice Shortest rate-limit window.
     uint256 public constant MIN_WINDOW = 1 hours;
+    /// @notice Longest rate-limit window.
     uint256 public constant MAX_WINDOW = 30 days;
+    /// @notice How long after its eta a change or queued withdrawal can still be executed.
     uint256 public constant GRACE_PERIOD = 14 days;
+    /// @notice Largest unitDecimals: 36 bits of units times 10**60 stays far below 2**256.
     uint256 public constant MAX_UNIT_DECIMALS = 60;
+    /// @notice Largest tripwire max count (7 bits, and one more must still be countable).
     uint256 public constant MAX_TRIP_COUNT = 126;
+    /// @notice Longest tripwire period in seconds (28 bits).
     uint256 public constant MAX_TRIP_PERIOD = (1 << 28) - 1;
 
     // Operator word (operator => token), above the 212-bit limiter (RateLimit):
@@ -423,6 +433,16 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
     /// @inheritdoc IGuardedVault
     function window() external view returns (uint256) {
         return BUCKET * 3;
+    }
+
+    /// @inheritdoc IGuardedVault
+    function clockStart() external view returns (uint256) {
+        return START;
+    }
+
+    /// @inheritdoc IGuardedVault
+    function policyWords(address operator, address token) external view returns (uint256 opWord, uint256 tokenWord) {
+        return (_operatorWord[operator][token].value, _tokenWord[token].value);
     }
 
     /// @inheritdoc IGuardedVault

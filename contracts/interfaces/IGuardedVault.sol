@@ -498,6 +498,18 @@ interface IGuardedVault is IAccessControl {
     /// @notice Length in seconds of the rate-limit window.
     function window() external view returns (uint256);
 
+    /// @notice Time origin of the limiter: buckets of `window() / 3` seconds and tripwire periods are
+    /// aligned to it (it is the deployment block's timestamp).
+    function clockStart() external view returns (uint256);
+
+    /// @notice The two packed words the instant path reads, for off-chain mirrors of the policy.
+    /// @dev opWord: [0,144) ring of four 36-bit buckets (bucket 0 = newest), [144,176) last outflow time
+    /// (seconds since clockStart), [176,212) cap in units, [212,248) instant limit in units, [248,255)
+    /// withdrawals in the current tripwire period, [255] suspended. tokenWord: [0,212) the same limiter
+    /// for the vault-wide cap, [212,219) unitDecimals, [219,226) tripwire max count, [226,254) tripwire
+    /// period, [254] paused, [255] listed.
+    function policyWords(address operator, address token) external view returns (uint256 opWord, uint256 tokenWord);
+
     /// @notice Seconds a proposed change waits.
     function changeDelay() external view returns (uint32);
 
