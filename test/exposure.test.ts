@@ -1,0 +1,527 @@
+import { expect } from "chai";
+import { ethers } from "hardhat";
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
+import {
+  deployVaultFixture,
+  HOUR,
+  NATIVE,
+  POLICY,
+  Status,
+  vaultStart,
+  type VaultFixture,
+} from "./helpers/fixture";
+
+// ------------------------------------------------------------------------------------------------
+// Helpers
+// ------------------------------------------------------------------------------------------------
+
+type TokenKey = "usdt" | "dai" | "eth";
+const TOKEN_KEYS: TokenKey[] = ["usdt", "dai", "eth"];
+const HORIZONS: bigint[] = [1n * HOUR, 24n * HOUR, 48n * HOUR];
+const PENDING = { blockTag: "pending" as const };
+
+interface Tok {
+  key: TokenKey;
+  addr: string;
+  unit: bigint;
+  cap: bigint;
+  instant: bigint;
+  queueCap: bigint;
+  vaultCap: bigint;
+  funding: bigint;
+}
+
+function tokenOf(f: VaultFixture, key: TokenKey): Tok {
+  const p = POLICY[key];
+  const addr = key === "usdt" ? f.usdtAddr : key === "dai" ? f.daiAddr : NATIVE;
+  return {
+    key, addr, unit: 10n ** BigInt(p.unitDecimals), cap: p.cap, instant: p.instant, queueCap: p.queueCap,
+    vaultCap: p.vaultCap, funding: POLICY.funding[key],
+  };
+}
+
+const ceilDiv = (a: bigint, b: bigint) => (a + b - 1n) / b;
+const min = (...xs: bigint[]) => xs.reduce((a, b) => (b < a ? b : a));
+const latest = async () => BigInt(await time.latest());
+
+interface Exp {
+  instant: bigint;
+  queued: bigint;
+  total: bigint;
+}
+
+const asExp = (e: { instant: bigint; queued: bigint; total: bigint }): Exp => ({ instant: e.instant, queued: e.queued, total: e.total });
+const ZERO: Exp = { instant: 0n, queued: 0n, total: 0n };
+
+/** The documented operator bound, from the policy numbers (window, delay, caps, queue cap, balance). */
+function policyOperatorExposure(t: Tok, h: bigint, pending: bigint, balance: bigint, cap = t.cap, vaultCap = t.vaultCap): Exp {
+  const W = POLICY.window;
+  const d = POLICY.withdrawalDelay;
+  const instant = min(cap, vaultCap) * ceilDiv(h, W);
+  const queued = pending + (h > d ? t.queueCap * ceilDiv(h - d, d) : 0n);
+  return { instant, queued, total: min(instant + queued, balance) };
+}
+
+/** The documented operator bound, from the state the chain reports. */
+async function chainOperatorExposure(f: VaultFixture, op: string, t: Tok, h: bigint): Promise<Exp> {
+  const s = await f.vault.operatorState(op, t.addr);
+  const ts = await f.vault.tokenState(t.addr);
+  if ((await f.vault.paused()) || s.suspended) return ZERO;
+  const W = await f.vault.window();
+  const d = BigInt(await f.vault.withdrawalDelay());
+  const instant = min(s.cap, ts.vaultCap) * ceilDiv(h, W);
+  const queued = s.pendingQueued + (h > d ? s.queueCap * ceilDiv(h - d, d) : 0n);
+  return { instant, queued, total: min(instant + queued, ts.balance) };
+}
+
+/** The documented vault bound, built from the operators' documented bounds. */
+async function chainVaultExposure(f: VaultFixture, t: Tok, h: bigint): Promise<Exp & { opSum: bigint; vaultBound: bigint }> {
+  let opSum = 0n;
+  let queued = 0n;
+  for (const op of await f.vault.operators()) {
+    const e = await chainOperatorExposure(f, op, t, h);
+    opSum += e.instant;
+    queued += e.queued;
+  }
+  const ts = await f.vault.tokenState(t.addr);
+  const vaultBound = ts.vaultCap * ceilDiv(h, await f.vault.window());
+  const instant = min(vaultBound, opSum);
+  return { instant, queued, total: min(instant + queued, ts.balance), opSum, vaultBound };
+}
+
+async function withdrawOk(f: VaultFixture, op: HardhatEthersSigner, t: Tok, amount: bigint, ts?: bigint): Promise<void> {
+  if (ts !== undefined) await time.setNextBlockTimestamp(ts);
+  await expect(f.vault.connect(op).withdrawInstant(t.addr, f.exchange.address, amount))
+    .to.emit(f.vault, "Withdrawn")
+    .withArgs(op.address, t.addr, f.exchange.address, amount);
+}
+
+async function spend(f: VaultFixture, op: HardhatEthersSigner, t: Tok, total: bigint): Promise<void> {
+  for (let left = total; left > 0n; ) {
+    const c = min(left, t.instant);
+    await withdrawOk(f, op, t, c);
+    left -= c;
+  }
+}
+
+async function queue(f: VaultFixture, op: HardhatEthersSigner, t: Tok, amount: bigint): Promise<bigint> {
+  await expect(f.vault.connect(op).queueWithdrawal(t.addr, f.exchange.address, amount)).to.emit(f.vault, "WithdrawalQueued");
+  return f.vault.withdrawalCount();
+}
+
+interface Moved {
+  instant: bigint;
+  queued: bigint;
+}
+
+/**
+ * A greedy attacker holding the keys of `ops`: from the next second until `end` (inclusive) it executes every
+ * queued withdrawal as soon as it is ready, withdraws `availableNow` whenever it is positive and keeps each queue
+ * full; otherwise it jumps to the next instant at which something frees up. Views are read in the
+ * pending block, at the exact timestamp the next transaction will have.
+ */
+async function greedy(f: VaultFixture, ops: HardhatEthersSigner[], t: Tok, end: bigint): Promise<Moved> {
+  const delay = BigInt(await f.vault.withdrawalDelay());
+  const mine = new Set(ops.map((o) => o.address));
+  const pend: { op: HardhatEthersSigner; id: bigint; eta: bigint; amount: bigint }[] = [];
+  for (let id = 1n; id <= (await f.vault.withdrawalCount()); id++) {
+    const w = await f.vault.getWithdrawal(id);
+    if (w.status === BigInt(Status.Pending) && w.token === t.addr && mine.has(w.operator)) {
+      pend.push({ op: ops.find((o) => o.address === w.operator)!, id, eta: w.eta, amount: w.amount });
+    }
+  }
+  const moved: Moved = { instant: 0n, queued: 0n };
+  let at = (await latest()) + 1n;
+  for (let guard = 0; at <= end; guard++) {
+    expect(guard < 400, "greedy loop runs away").to.equal(true);
+    await time.setNextBlockTimestamp(at);
+    const ready = pend.findIndex((p) => p.eta <= at);
+    if (ready >= 0) {
+      const [p] = pend.splice(ready, 1);
+      await expect(f.vault.connect(p.op).executeWithdrawal(p.id)).to.emit(f.vault, "WithdrawalExecuted");
+      moved.queued += p.amount;
+      at += 1n;
+      continue;
+    }
+    let acted = false;
+    for (const op of ops) {
+      const a = await f.vault.availableNow(op.address, t.addr, PENDING);
+      if (a > 0n) {
+        await withdrawOk(f, op, t, a, at);
+        moved.instant += a;
+        acted = true;
+        break;
+      }
+      const s = await f.vault.operatorState(op.address, t.addr, PENDING);
+      const room = s.queueCap - s.pendingQueued;
+      if (room > 0n) {
+        const id = await queue(f, op, t, room);
+        pend.push({ op, id, eta: at + delay, amount: room });
+        acted = true;
+        break;
+      }
+    }
+    if (acted) {
+      at += 1n;
+      continue;
+    }
+    const candidates = pend.map((p) => p.eta);
+    for (const op of ops) candidates.push((await f.vault.operatorState(op.address, t.addr, PENDING)).nextRelease);
+    candidates.push((await f.vault.tokenState(t.addr, PENDING)).nextRelease);
+    const later = candidates.filter((c) => c > at);
+    if (later.length === 0) break;
+    at = min(...later);
+  }
+  return moved;
+}
+
+// ------------------------------------------------------------------------------------------------
+// Tests
+// ------------------------------------------------------------------------------------------------
+
+describe("GuardedVault exposure and state views", () => {
+  describe("operatorState / tokenState / availableNow", () => {
+    it("operatorState and tokenState report limits, rounded usage, release times and the pending queue", async () => {
+      const f = await loadFixture(deployVaultFixture);
+      const t = tokenOf(f, "usdt");
+      const start = await vaultStart(f.vault);
+      const L = (await f.vault.window()) / 3n;
+      const bucketOf = (ts: bigint) => (ts - start) / L;
+      const bucketStart = (b: bigint) => start + b * L;
+
+      let s = await f.vault.operatorState(f.bot1.address, t.addr);
+      expect([s.cap, s.instantLimit, s.queueCap, s.used, s.available, s.nextRelease, s.pendingQueued, s.suspended])
+        .to.deep.equal([t.cap, t.instant, t.queueCap, 0n, t.cap, 0n, 0n, false]);
+      let ts = await f.vault.tokenState(t.addr);
+      expect([ts.listed, ts.unitDecimals, ts.vaultCap, ts.used, ts.available, ts.nextRelease, ts.balance])
+        .to.deep.equal([true, BigInt(POLICY.usdt.unitDecimals), t.vaultCap, 0n, t.vaultCap, 0n, t.funding]);
+
+      const b1 = bucketOf(await latest()) + 1n;
+      const a1 = t.instant / 2n + 1n; // rounds up to one more unit
+      await withdrawOk(f, f.bot1, t, a1, bucketStart(b1) + 5n);
+      const q1 = 3n * t.unit + 7n;
+      const q2 = t.queueCap / 2n;
+      const id1 = await queue(f, f.bot1, t, q1);
+      await queue(f, f.bot1, t, q2);
+      await withdrawOk(f, f.bot2, t, 1n, bucketStart(b1 + 2n));
+
+      const a1Counted = ceilDiv(a1, t.unit) * t.unit;
+      s = await f.vault.operatorState(f.bot1.address, t.addr);
+      expect([s.used, s.available, s.nextRelease, s.pendingQueued, s.suspended])
+        .to.deep.equal([a1Counted, t.cap - a1Counted, bucketStart(b1 + 4n), q1 + q2, false]);
+      ts = await f.vault.tokenState(t.addr);
+      expect([ts.used, ts.available, ts.nextRelease, ts.balance])
+        .to.deep.equal([a1Counted + t.unit, t.vaultCap - a1Counted - t.unit, bucketStart(b1 + 4n), t.funding - a1 - 1n]);
+
+      // When bucket b1 leaves the ring only bot2's unit (bucket b1 + 2) is still counted.
+      await time.increaseTo(bucketStart(b1 + 4n));
+      s = await f.vault.operatorState(f.bot1.address, t.addr);
+      expect([s.used, s.available, s.nextRelease]).to.deep.equal([0n, t.cap, 0n]);
+      ts = await f.vault.tokenState(t.addr);
+      expect([ts.used, ts.nextRelease]).to.deep.equal([t.unit, bucketStart(b1 + 6n)]);
+      const s2 = await f.vault.operatorState(f.bot2.address, t.addr);
+      expect([s2.used, s2.nextRelease]).to.deep.equal([t.unit, bucketStart(b1 + 6n)]);
+
+      await f.vault.connect(f.guardian).cancelWithdrawal(id1);
+      await f.vault.connect(f.guardian).suspendOperator(f.bot1.address);
+      s = await f.vault.operatorState(f.bot1.address, t.addr);
+      expect([s.pendingQueued, s.suspended]).to.deep.equal([q2, true]);
+    });
+
+    it("an unlisted token: tokenState is empty, the other views revert UnknownToken", async () => {
+      const f = await loadFixture(deployVaultFixture);
+      const token = f.stranger.address;
+      const ts = await f.vault.tokenState(token);
+      expect([ts.listed, ts.unitDecimals, ts.vaultCap, ts.used, ts.available, ts.nextRelease, ts.balance])
+        .to.deep.equal([false, 0n, 0n, 0n, 0n, 0n, 0n]);
+      await expect(f.vault.operatorState(f.bot1.address, token)).to.be.revertedWithCustomError(f.vault, "UnknownToken").withArgs(token);
+      await expect(f.vault.operatorExposure(f.bot1.address, token, HOUR)).to.be.revertedWithCustomError(f.vault, "UnknownToken").withArgs(token);
+      await expect(f.vault.vaultExposure(token, HOUR)).to.be.revertedWithCustomError(f.vault, "UnknownToken").withArgs(token);
+    });
+
+    it("availableNow is the least of the operator's room, its instant limit, the vault's room and the balance", async () => {
+      const f = await loadFixture(deployVaultFixture);
+      const t = tokenOf(f, "usdt");
+      const ex = f.exchange.address;
+      // Instant limit binds.
+      expect(await f.vault.availableNow(f.bot1.address, t.addr)).to.equal(t.instant);
+      await expect(f.vault.connect(f.bot1).withdrawInstant.staticCall(t.addr, ex, t.instant + 1n)).to.eventually.equal(false);
+
+      // The operator's own room binds.
+      await spend(f, f.bot1, t, t.cap - t.instant / 2n);
+      const room1 = (await f.vault.operatorState(f.bot1.address, t.addr)).available;
+      expect(room1).to.equal(t.instant / 2n);
+      expect(await f.vault.availableNow(f.bot1.address, t.addr)).to.equal(room1);
+      expect(await f.vault.connect(f.bot1).withdrawInstant.staticCall(t.addr, ex, room1 + 1n)).to.equal(false);
+      expect(await f.vault.connect(f.bot1).withdrawInstant.staticCall(t.addr, ex, room1)).to.equal(true);
+
+      // The vault's room binds for bot2.
+      const vaultRoom = (await f.vault.tokenState(t.addr)).available;
+      const x = t.instant / 4n;
+      await spend(f, f.bot2, t, vaultRoom - x);
+      expect((await f.vault.tokenState(t.addr)).available).to.equal(x);
+      expect((await f.vault.operatorState(f.bot2.address, t.addr)).available > x).to.equal(true);
+      expect(await f.vault.availableNow(f.bot2.address, t.addr)).to.equal(x);
+      await expect(f.vault.connect(f.bot2).withdrawInstant(t.addr, ex, x + 1n))
+        .to.be.revertedWithCustomError(f.vault, "VaultCapExceeded")
+        .withArgs(t.addr, x + 1n, x);
+      expect(await f.vault.connect(f.bot2).withdrawInstant.staticCall(t.addr, ex, x)).to.equal(true);
+
+      // Paused: zero for everyone; suspended: zero for that operator only.
+      await f.vault.connect(f.guardian).suspendOperator(f.bot2.address);
+      expect(await f.vault.availableNow(f.bot2.address, t.addr)).to.equal(0n);
+      expect(await f.vault.availableNow(f.bot1.address, t.addr)).to.equal(min(room1, x));
+      await f.vault.connect(f.guardian).pause();
+      expect(await f.vault.availableNow(f.bot1.address, t.addr)).to.equal(0n);
+    });
+
+    it("availableNow is capped by the vault's balance", async () => {
+      const f = await loadFixture(deployVaultFixture);
+      const t = tokenOf(f, "dai");
+      const keep = t.instant / 3n + 12_345n; // not a whole number of units
+      await f.vault.connect(f.guardian).evacuate(t.addr, t.funding - keep);
+      expect((await f.vault.tokenState(t.addr)).balance).to.equal(keep);
+      expect(await f.vault.availableNow(f.bot1.address, t.addr)).to.equal(keep);
+      await expect(f.vault.connect(f.bot1).withdrawInstant(t.addr, f.exchange.address, keep + 1n))
+        .to.be.revertedWithCustomError(f.vault, "InsufficientBalance")
+        .withArgs(t.addr, keep + 1n, keep);
+      await withdrawOk(f, f.bot1, t, keep);
+      expect(await f.vault.availableNow(f.bot1.address, t.addr)).to.equal(0n);
+    });
+  });
+
+  describe("operatorExposure", () => {
+    it("matches min(cap, vaultCap) * ceil(h / window) and queueCap * ceil((h - delay) / delay) for 1 h, 24 h, 48 h", async () => {
+      const f = await loadFixture(deployVaultFixture);
+      expect(await f.vault.window()).to.equal(POLICY.window);
+      expect(BigInt(await f.vault.withdrawalDelay())).to.equal(POLICY.withdrawalDelay);
+      for (const key of TOKEN_KEYS) {
+        const t = tokenOf(f, key);
+        for (const op of [f.bot1, f.bot2]) {
+          for (const h of HORIZONS) {
+            const got = asExp(await f.vault.operatorExposure(op.address, t.addr, h));
+            const want = policyOperatorExposure(t, h, 0n, t.funding);
+            expect(got, `${key} ${op.address} h=${h}`).to.deep.equal(want);
+            expect(got).to.deep.equal(await chainOperatorExposure(f, op.address, t, h));
+          }
+        }
+        // Any horizon up to a window allows one whole cap; nothing queued now can execute within the delay.
+        const oneHour = await f.vault.operatorExposure(f.bot1.address, t.addr, HOUR);
+        expect(oneHour.instant).to.equal(min(t.cap, t.vaultCap));
+        expect(oneHour.queued).to.equal(0n);
+      }
+      // The roundings flip exactly one second past a whole window / a whole delay.
+      const W = POLICY.window;
+      const d = POLICY.withdrawalDelay;
+      const t = tokenOf(f, "usdt");
+      for (const h of [1n, W - 1n, W, W + 1n, d + 1n, 2n * d, 2n * d + 1n]) {
+        expect(asExp(await f.vault.operatorExposure(f.bot1.address, t.addr, h)), `h=${h}`)
+          .to.deep.equal(policyOperatorExposure(t, h, 0n, t.funding));
+      }
+      expect((await f.vault.operatorExposure(f.bot1.address, t.addr, W + 1n)).instant).to.equal(2n * t.cap);
+      expect((await f.vault.operatorExposure(f.bot1.address, t.addr, d + 1n)).queued).to.equal(t.queueCap);
+      expect((await f.vault.operatorExposure(f.bot1.address, t.addr, 2n * d + 1n)).queued).to.equal(2n * t.queueCap);
+      // A huge horizon saturates instead of reverting; the balance caps the total.
+      const huge = ethers.MaxUint256;
+      expect(asExp(await f.vault.operatorExposure(f.bot1.address, t.addr, huge)))
+        .to.deep.equal({ instant: ethers.MaxUint256, queued: ethers.MaxUint256, total: t.funding });
+      expect((await f.vault.vaultExposure(t.addr, huge)).total).to.equal(t.funding);
+      // An account without limits has no exposure.
+      expect(asExp(await f.vault.operatorExposure(f.stranger.address, f.usdtAddr, 48n * HOUR))).to.deep.equal(ZERO);
+    });
+
+    it("counts pending queued withdrawals in full, and does not shrink with current usage", async () => {
+      const f = await loadFixture(deployVaultFixture);
+      const t = tokenOf(f, "usdt");
+      const pending = (t.queueCap * 3n) / 5n;
+      await queue(f, f.bot1, t, pending / 2n);
+      await queue(f, f.bot1, t, pending - pending / 2n);
+      await spend(f, f.bot1, t, t.instant);
+      const balance = t.funding - t.instant;
+      for (const h of [...HORIZONS, 72n * HOUR]) {
+        const got = asExp(await f.vault.operatorExposure(f.bot1.address, t.addr, h));
+        expect(got, `h=${h}`).to.deep.equal(policyOperatorExposure(t, h, pending, balance));
+        expect(got).to.deep.equal(await chainOperatorExposure(f, f.bot1.address, t, h));
+        // bot2 has nothing pending.
+        expect(asExp(await f.vault.operatorExposure(f.bot2.address, t.addr, h))).to.deep.equal(policyOperatorExposure(t, h, 0n, balance));
+      }
+      // Within the delay only what is already pending can go out through the queue.
+      expect((await f.vault.operatorExposure(f.bot1.address, t.addr, 24n * HOUR)).queued).to.equal(pending);
+      expect((await f.vault.operatorExposure(f.bot1.address, t.addr, 48n * HOUR)).queued).to.equal(pending + t.queueCap);
+    });
+
+    it("uses the vault cap when it is below the operator cap", async () => {
+      const f = await loadFixture(deployVaultFixture);
+      const t = tokenOf(f, "eth");
+      const lowered = t.cap / 2n;
+      await f.vault.connect(f.guardian).lowerVaultCap(t.addr, lowered);
+      for (const h of HORIZONS) {
+        const got = asExp(await f.vault.operatorExposure(f.bot1.address, t.addr, h));
+        expect(got.instant).to.equal(lowered * ceilDiv(h, POLICY.window));
+        expect(got).to.deep.equal(policyOperatorExposure(t, h, 0n, t.funding, t.cap, lowered));
+      }
+    });
+
+    it("total is capped by the vault's balance", async () => {
+      const f = await loadFixture(deployVaultFixture);
+      const t = tokenOf(f, "usdt");
+      const keep = t.cap / 2n + 1n;
+      await f.vault.connect(f.guardian).evacuate(t.addr, t.funding - keep);
+      for (const h of HORIZONS) {
+        const got = asExp(await f.vault.operatorExposure(f.bot1.address, t.addr, h));
+        expect(got).to.deep.equal(policyOperatorExposure(t, h, 0n, keep));
+        expect(got.instant + got.queued > keep).to.equal(true);
+        expect(got.total).to.equal(keep);
+        expect((await f.vault.vaultExposure(t.addr, h)).total).to.equal(keep);
+      }
+    });
+
+    it("is zero while the vault is paused, and for a suspended operator, even with withdrawals pending", async () => {
+      const f = await loadFixture(deployVaultFixture);
+      const t = tokenOf(f, "dai");
+      await queue(f, f.bot1, t, t.queueCap / 2n);
+      await queue(f, f.bot2, t, t.queueCap / 4n);
+      await f.vault.connect(f.guardian).suspendOperator(f.bot1.address);
+      for (const h of HORIZONS) {
+        expect(asExp(await f.vault.operatorExposure(f.bot1.address, t.addr, h))).to.deep.equal(ZERO);
+        const e2 = asExp(await f.vault.operatorExposure(f.bot2.address, t.addr, h));
+        expect(e2).to.deep.equal(policyOperatorExposure(t, h, t.queueCap / 4n, t.funding));
+        // The vault bound now comes from bot2 alone.
+        const v = asExp(await f.vault.vaultExposure(t.addr, h));
+        expect(v.instant).to.equal(min(e2.instant, t.vaultCap * ceilDiv(h, POLICY.window)));
+        expect(v.queued).to.equal(e2.queued);
+      }
+      await f.vault.connect(f.guardian).pause();
+      for (const key of TOKEN_KEYS) {
+        const tk = tokenOf(f, key);
+        for (const h of HORIZONS) {
+          for (const op of [f.bot1, f.bot2]) {
+            expect(asExp(await f.vault.operatorExposure(op.address, tk.addr, h))).to.deep.equal(ZERO);
+          }
+          expect(asExp(await f.vault.vaultExposure(tk.addr, h))).to.deep.equal(ZERO);
+        }
+      }
+    });
+  });
+
+  describe("vaultExposure", () => {
+    it("instant is the vault-cap bound when the operators' sum is larger (fixture policy)", async () => {
+      const f = await loadFixture(deployVaultFixture);
+      for (const key of TOKEN_KEYS) {
+        const t = tokenOf(f, key);
+        for (const h of HORIZONS) {
+          const k = ceilDiv(h, POLICY.window);
+          const got = asExp(await f.vault.vaultExposure(t.addr, h));
+          const want = await chainVaultExposure(f, t, h);
+          expect(got, `${key} h=${h}`).to.deep.equal({ instant: want.instant, queued: want.queued, total: want.total });
+          // From the policy: two operators with cap each, the vault cap below their sum.
+          expect(want.opSum).to.equal(2n * min(t.cap, t.vaultCap) * k);
+          expect(got.instant).to.equal(t.vaultCap * k);
+          expect(got.instant < want.opSum).to.equal(true);
+          const d = POLICY.withdrawalDelay;
+          expect(got.queued).to.equal(h > d ? 2n * t.queueCap * ceilDiv(h - d, d) : 0n);
+          expect(got.total).to.equal(min(got.instant + got.queued, t.funding));
+        }
+      }
+    });
+
+    it("instant is the operators' sum when that is smaller than the vault-cap bound", async () => {
+      const f = await loadFixture(deployVaultFixture);
+      const t = tokenOf(f, "usdt");
+      const lowered = t.cap / 4n;
+      for (const op of [f.bot1, f.bot2]) {
+        await f.vault.connect(f.guardian).lowerOperatorLimits({
+          operator: op.address, token: t.addr, cap: lowered, instantLimit: min(t.instant, lowered), queueCap: t.queueCap,
+        });
+      }
+      for (const h of HORIZONS) {
+        const k = ceilDiv(h, POLICY.window);
+        const got = asExp(await f.vault.vaultExposure(t.addr, h));
+        expect(got.instant).to.equal(2n * lowered * k);
+        expect(got.instant < t.vaultCap * k).to.equal(true);
+        const want = await chainVaultExposure(f, t, h);
+        expect(got).to.deep.equal({ instant: want.instant, queued: want.queued, total: want.total });
+      }
+    });
+  });
+
+  describe("empirically: a greedy attacker never moves more than the exposure read at the start", () => {
+    for (const h of HORIZONS) {
+      for (const position of ["first", "last"] as const) {
+        it(`one key, USDT, horizon ${h / HOUR} h, starting at the ${position} second of a bucket`, async () => {
+          const f = await loadFixture(deployVaultFixture);
+          const t = tokenOf(f, "usdt");
+          const start = await vaultStart(f.vault);
+          const L = (await f.vault.window()) / 3n;
+          const b = (await latest() - start) / L + 2n;
+          // The exposure is read in the block just before the attacker's first transaction.
+          const t0 = position === "first" ? start + b * L - 1n : start + (b + 1n) * L - 2n;
+          await time.increaseTo(t0);
+          const exp = asExp(await f.vault.operatorExposure(f.bot1.address, t.addr, h));
+          expect(exp).to.deep.equal(policyOperatorExposure(t, h, 0n, t.funding));
+          const before = await f.usdtToken.balanceOf(f.exchange.address);
+          const moved = await greedy(f, [f.bot1], t, t0 + h);
+          expect(await latest() <= t0 + h).to.equal(true);
+          expect(await f.usdtToken.balanceOf(f.exchange.address) - before).to.equal(moved.instant + moved.queued);
+          expect(moved.instant <= exp.instant, `instant ${moved.instant} > ${exp.instant}`).to.equal(true);
+          expect(moved.queued <= exp.queued, `queued ${moved.queued} > ${exp.queued}`).to.equal(true);
+          expect(moved.instant + moved.queued <= exp.total).to.equal(true);
+          // For these horizons the bound is tight: the greedy key reaches it exactly.
+          expect(moved).to.deep.equal({ instant: exp.instant, queued: exp.queued });
+          expect(await f.vault.isSuspended(f.bot1.address)).to.equal(false);
+        });
+      }
+    }
+
+    it("one key with earlier usage and withdrawals already pending, 48 h", async () => {
+      const f = await loadFixture(deployVaultFixture);
+      const t = tokenOf(f, "usdt");
+      const d = POLICY.withdrawalDelay;
+      const pending = (t.queueCap * 2n) / 5n;
+      await queue(f, f.bot1, t, pending);
+      await time.increase(d / 2n);
+      await spend(f, f.bot1, t, (t.cap * 3n) / 4n);
+      const h = 48n * HOUR;
+      const t0 = await latest();
+      const exp = asExp(await f.vault.operatorExposure(f.bot1.address, t.addr, h));
+      expect(exp.queued).to.equal(pending + t.queueCap * ceilDiv(h - d, d));
+      const moved = await greedy(f, [f.bot1], t, t0 + h);
+      expect(moved.instant <= exp.instant, `instant ${moved.instant} > ${exp.instant}`).to.equal(true);
+      expect(moved.queued <= exp.queued, `queued ${moved.queued} > ${exp.queued}`).to.equal(true);
+      expect(moved.instant + moved.queued <= exp.total).to.equal(true);
+      // It still got a whole cap out and the full queue bound (the pending one executes within the horizon).
+      expect(moved.instant >= t.cap).to.equal(true);
+      expect(moved.queued).to.equal(exp.queued);
+    });
+
+    for (const h of HORIZONS) {
+      it(`all keys together, USDT, horizon ${h / HOUR} h, stay within vaultExposure`, async () => {
+        const f = await loadFixture(deployVaultFixture);
+        const t = tokenOf(f, "usdt");
+        const t0 = await latest();
+        const exp = asExp(await f.vault.vaultExposure(t.addr, h));
+        const per = await Promise.all([f.bot1, f.bot2].map(async (o) => asExp(await f.vault.operatorExposure(o.address, t.addr, h))));
+        const moved = await greedy(f, [f.bot1, f.bot2], t, t0 + h);
+        expect(moved.instant <= exp.instant, `instant ${moved.instant} > ${exp.instant}`).to.equal(true);
+        expect(moved.queued <= exp.queued, `queued ${moved.queued} > ${exp.queued}`).to.equal(true);
+        expect(moved.instant + moved.queued <= exp.total).to.equal(true);
+        expect(moved.instant + moved.queued <= per[0].total + per[1].total).to.equal(true);
+        expect(moved).to.deep.equal({ instant: exp.instant, queued: exp.queued });
+      });
+    }
+
+    it("DAI (5 instant withdrawals per cap), horizon 48 h, one key", async () => {
+      const f = await loadFixture(deployVaultFixture);
+      const t = tokenOf(f, "dai");
+      const h = 48n * HOUR;
+      const t0 = await latest();
+      const exp = asExp(await f.vault.operatorExposure(f.bot2.address, t.addr, h));
+      const moved = await greedy(f, [f.bot2], t, t0 + h);
+      expect(moved.instant <= exp.instant && moved.queued <= exp.queued).to.equal(true);
+      expect(moved.instant + moved.queued <= exp.total).to.equal(true);
+      expect(moved).to.deep.equal({ instant: exp.instant, queued: exp.queued });
+      expect(await f.daiToken.balanceOf(f.exchange.address)).to.equal(moved.instant + moved.queued);
+    });
+  });
+});
