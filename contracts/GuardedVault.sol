@@ -559,9 +559,9 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
     /// so that a bad change is refused when proposed, and execution runs the same checks again.
     function _change(ChangeKind kind, bytes memory params, bool commit) private {
         if (kind == ChangeKind.SetOperatorLimits) {
-            OperatorLimits memory l = abi.decode(params, (OperatorLimits));
-            _checkOperatorLimits(l);
-            if (commit) _setOperatorLimits(l);
+            OperatorLimits memory limits = abi.decode(params, (OperatorLimits));
+            _checkOperatorLimits(limits);
+            if (commit) _setOperatorLimits(limits);
         } else if (kind == ChangeKind.ApproveDestination) {
             (address operator, address destination) = abi.decode(params, (address, address));
             if (operator == address(0) || destination == address(0)) revert ZeroAddress();
@@ -647,31 +647,31 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
         }
     }
 
-    function _checkOperatorLimits(OperatorLimits memory l) private view {
-        if (l.operator == address(0)) revert ZeroAddress();
-        uint256 unit = _unitOf(_requireListed(l.token));
-        _toLimitUnits(l.cap, unit);
-        _toLimitUnits(l.instantLimit, unit);
-        if (l.instantLimit > l.cap) revert InstantLimitAboveCap(l.instantLimit, l.cap);
-        if (l.queueCap > type(uint128).max) revert LimitNotRepresentable(l.queueCap, 1);
-        if (!_operatorInfo[l.operator].registered && _operators.length >= MAX_OPERATORS) {
+    function _checkOperatorLimits(OperatorLimits memory limits) private view {
+        if (limits.operator == address(0)) revert ZeroAddress();
+        uint256 unit = _unitOf(_requireListed(limits.token));
+        _toLimitUnits(limits.cap, unit);
+        _toLimitUnits(limits.instantLimit, unit);
+        if (limits.instantLimit > limits.cap) revert InstantLimitAboveCap(limits.instantLimit, limits.cap);
+        if (limits.queueCap > type(uint128).max) revert LimitNotRepresentable(limits.queueCap, 1);
+        if (!_operatorInfo[limits.operator].registered && _operators.length >= MAX_OPERATORS) {
             revert TooManyOperators(MAX_OPERATORS);
         }
     }
 
-    function _setOperatorLimits(OperatorLimits memory l) private {
-        OperatorInfo storage info = _operatorInfo[l.operator];
+    function _setOperatorLimits(OperatorLimits memory limits) private {
+        OperatorInfo storage info = _operatorInfo[limits.operator];
         if (!info.registered) {
             info.registered = true;
-            _operators.push(l.operator);
+            _operators.push(limits.operator);
         }
-        uint256 unit = _unitOf(_tokenWord[l.token].value);
-        uint256 word = _operatorWord[l.operator][l.token].value.withCap(l.cap / unit);
-        word = (word & ~(RateLimit.AMOUNT_MASK << INSTANT_SHIFT)) | ((l.instantLimit / unit) << INSTANT_SHIFT);
+        uint256 unit = _unitOf(_tokenWord[limits.token].value);
+        uint256 word = _operatorWord[limits.operator][limits.token].value.withCap(limits.cap / unit);
+        word = (word & ~(RateLimit.AMOUNT_MASK << INSTANT_SHIFT)) | ((limits.instantLimit / unit) << INSTANT_SHIFT);
         if (info.suspended) word |= SUSPENDED;
-        _operatorWord[l.operator][l.token].value = word;
-        _queue[l.operator][l.token].queueCap = uint128(l.queueCap);
-        emit OperatorLimitsSet(l.operator, l.token, l.cap, l.instantLimit, l.queueCap);
+        _operatorWord[limits.operator][limits.token].value = word;
+        _queue[limits.operator][limits.token].queueCap = uint128(limits.queueCap);
+        emit OperatorLimitsSet(limits.operator, limits.token, limits.cap, limits.instantLimit, limits.queueCap);
     }
 
     function _listToken(address token, uint8 unitDecimals, uint256 capUnits, uint256 vaultCap) private {

@@ -1,5 +1,5 @@
 import { ethers } from "hardhat";
-import { time } from "@nomicfoundation/hardhat-network-helpers";
+import { setBalance, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import type { GuardedVault, MockERC20, MockUSDT } from "../../typechain-types";
 import type { IGuardedVault } from "../../typechain-types/contracts/GuardedVault";
@@ -111,6 +111,8 @@ export const POLICY = {
 export async function deployVaultFixture(): Promise<VaultFixture> {
   const [admin, guardian, guardian2, bot1, bot2, exchange, exchange2, attacker, recovery, stranger] =
     await ethers.getSigners();
+  // Each fresh fixture funds the vault from the admin; keep the admin rich however many run.
+  await setBalance(admin.address, 10n ** 24n);
   const usdtToken = await ethers.deployContract("MockUSDT");
   const daiToken = await ethers.deployContract("MockERC20", ["Dai (mock)", "DAI", 18]);
   const usdtAddr = await usdtToken.getAddress();
