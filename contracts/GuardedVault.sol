@@ -401,7 +401,7 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
 
     /// @inheritdoc IGuardedVault
     function acceptAdmin() external {
-        if (msg.sender != pendingAdmin || msg.sender == address(0)) revert NotPendingAdmin(msg.sender);
+        if (msg.sender != pendingAdmin) revert NotPendingAdmin(msg.sender);
         address previous = admin;
         _revokeRole(DEFAULT_ADMIN_ROLE, previous);
         _grantRole(DEFAULT_ADMIN_ROLE, msg.sender);

@@ -119,3 +119,23 @@ contract ReentrantToken is ERC20 {
         }
     }
 }
+
+/// @notice USDC-style token whose owner can block addresses; transfers to or from a blocked address revert.
+contract BlocklistToken is ERC20 {
+    mapping(address => bool) public blocked;
+
+    constructor() ERC20("Blocklist Coin", "BLK") {}
+
+    function mint(address to, uint256 amount) external {
+        _mint(to, amount);
+    }
+
+    function setBlocked(address account, bool on) external {
+        blocked[account] = on;
+    }
+
+    function _update(address from, address to, uint256 value) internal override {
+        require(!blocked[from] && !blocked[to], "blocked");
+        super._update(from, to, value);
+    }
+}
