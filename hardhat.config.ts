@@ -7,6 +7,10 @@ import path from "path";
 // compiler download is not used, so builds are reproducible and work offline.
 const SOLC_VERSION = "0.8.30";
 
+// `hardhat coverage` instruments the sources and turns the optimizer off; the legacy pipeline
+// then gives far leaner code to trace than an unoptimized IR build, so coverage runs use it.
+const COVERAGE = process.argv.includes("coverage");
+
 subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, async (args: { solcVersion: string }, _hre, runSuper) => {
   if (args.solcVersion !== SOLC_VERSION) return runSuper();
   const solcPackage = require("solc/package.json") as { version: string };
@@ -27,7 +31,7 @@ const config: HardhatUserConfig = {
     settings: {
       optimizer: { enabled: true, runs: 200 },
       evmVersion: "cancun",
-      viaIR: true,
+      viaIR: !COVERAGE,
       // The gas benchmark maps traced storage accesses to the vault's variables.
       outputSelection: { "*": { "*": ["storageLayout"] } },
     },
