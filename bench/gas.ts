@@ -8,7 +8,7 @@ import path from "path";
 import hre from "hardhat";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import type { ContractTransactionResponse, TransactionResponse } from "ethers";
-import { GuardedVault__factory, MockERC20__factory, MockUSDT__factory } from "../typechain-types";
+import { GuardedVault__factory, MockERC20__factory, MockUSDT__factory, VaultFactory__factory } from "../typechain-types";
 import type { GuardedVault, MockERC20, MockUSDT } from "../typechain-types";
 
 const { ethers } = hre;
@@ -316,6 +316,9 @@ export async function measure(options: { hotPathOnly?: boolean } = {}): Promise<
     add("suspend", "suspendOperator (3 tokens listed)", await gasOf(vault.connect(guardian).suspendOperator(bot.address)));
     add("pause", "pause (3 tokens listed)", await gasOf(vault.connect(guardian).pause()));
     add("deploy", "deployment with the initial policy (direct)", deployGas);
+    const vaultFactory = await new VaultFactory__factory(admin).deploy();
+    const initCode = (await factory.getDeployTransaction(config)).data;
+    add("deploy.factory", "deployment with the initial policy (through VaultFactory, CREATE2)", await gasOf(vaultFactory.deploy(ethers.id("bench"), initCode)));
   }
   return { rows, breakdown: traced.parts, floor, tracedOverhead: traced.overhead };
 }
