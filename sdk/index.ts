@@ -2,6 +2,7 @@
  * TypeScript SDK of the guarded treasury vault (ethers v6). Public surface:
  *
  * - `OperatorClient` (bots): preflighted withdrawals from an event-fed policy cache;
+ * - `GuardianClient` / `GuardianTransactions`: pause, suspend, cancel, evacuate, lower limits, revoke;
  * - `VaultWatcher`: typed events and anomalies;
  * - the pure policy mirror (`checkInstant`, `decodeOperatorWord`, ...), typed errors, constants.
  */
@@ -17,6 +18,8 @@ export type {
   WithdrawalRequest,
 } from "./operator";
 export type { CachePosition, OwnQueuedWithdrawal } from "./cache";
+export { GuardianClient, GuardianTransactions } from "./guardian";
+export type { GuardianClientOptions, LowerOperatorLimits } from "./guardian";
 export { VaultWatcher, fetchVaultEvents } from "./watcher";
 export type { Anomaly, WatchedEvent, WatcherOptions } from "./watcher";
 export { decodeVaultLog } from "./events";
