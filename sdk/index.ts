@@ -3,6 +3,7 @@
  *
  * - `OperatorClient` (bots): preflighted withdrawals from an event-fed policy cache;
  * - `GuardianClient` / `GuardianTransactions`: pause, suspend, cancel, evacuate, lower limits, revoke;
+ * - `AdminClient` / `AdminTransactions`: timelocked changes and the whole policy;
  * - `VaultWatcher`: typed events and anomalies;
  * - the pure policy mirror (`checkInstant`, `decodeOperatorWord`, ...), typed errors, constants.
  */
@@ -20,6 +21,8 @@ export type {
 export type { CachePosition, OwnQueuedWithdrawal } from "./cache";
 export { GuardianClient, GuardianTransactions } from "./guardian";
 export type { GuardianClientOptions, LowerOperatorLimits } from "./guardian";
+export { AdminClient, AdminTransactions } from "./admin";
+export type { AdminClientOptions, ChangeInfo, ProposeHelpers, ProposedChange, VaultPolicy } from "./admin";
 export { VaultWatcher, fetchVaultEvents } from "./watcher";
 export type { Anomaly, WatchedEvent, WatcherOptions } from "./watcher";
 export { decodeVaultLog } from "./events";
