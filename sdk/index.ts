@@ -4,6 +4,7 @@
  * - `OperatorClient` (bots): preflighted withdrawals from an event-fed policy cache;
  * - `GuardianClient` / `GuardianTransactions`: pause, suspend, cancel, evacuate, lower limits, revoke;
  * - `AdminClient` / `AdminTransactions`: timelocked changes and the whole policy;
+ * - `readExposure` / `formatExposureTable`: what stolen keys could move per horizon;
  * - `VaultWatcher`: typed events and anomalies;
  * - the pure policy mirror (`checkInstant`, `decodeOperatorWord`, ...), typed errors, constants.
  */
@@ -23,6 +24,8 @@ export { GuardianClient, GuardianTransactions } from "./guardian";
 export type { GuardianClientOptions, LowerOperatorLimits } from "./guardian";
 export { AdminClient, AdminTransactions } from "./admin";
 export type { AdminClientOptions, ChangeInfo, ProposeHelpers, ProposedChange, VaultPolicy } from "./admin";
+export { DEFAULT_HORIZONS, formatAmount, formatExposureTable, readExposure } from "./exposure";
+export type { ExposureBound, ExposureOptions, ExposureReport, TokenExposure } from "./exposure";
 export { VaultWatcher, fetchVaultEvents } from "./watcher";
 export type { Anomaly, WatchedEvent, WatcherOptions } from "./watcher";
 export { decodeVaultLog } from "./events";
