@@ -36,7 +36,7 @@ interface Action {
   build: (t: GuardianTransactions, f: VaultFixture) => UnsignedTransaction;
   /** The function the unsigned transaction must call. */
   fn: string;
-  check: (f: VaultFixture) => Promise<void>;
+  check: (f: VaultFixture) => Promise<unknown>;
 }
 
 const lowered = { cap: POLICY.usdt.cap / 2n, instantLimit: POLICY.usdt.instant / 2n, queueCap: POLICY.usdt.queueCap / 2n };
