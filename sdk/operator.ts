@@ -285,8 +285,8 @@ export class OperatorClient {
    * network call. A revert found when sending (the cache was stale) throws its typed error.
    */
   async withdraw(request: WithdrawalRequest, options: WithdrawOptions = {}): Promise<WithdrawResult> {
-    const decision = this.preflight(request);
     const req = this.validate(request);
+    const decision = this.preflight(req);
     if (decision.action === "instant") return this.sendWithdrawal("instant", req, decision, false, options.overrides);
     if (decision.action === "queue") {
       return options.queueIfLarge ? this.sendWithdrawal("queue", req, decision, false, options.overrides) : { sent: false, decision };
@@ -367,9 +367,9 @@ export class OperatorClient {
     const t = requireAddress(token, "token", { allowZero: false });
     if (!this.cache.isListed(t)) throw new InvalidInputError("token", `${t} is not listed by the vault (as of block ${this.cache.position.blockNumber})`);
     const asOf = this.cache.position;
-    const now = this.instantAvailability(this.context(t, asOf.timestamp), asOf.timestamp);
-    let nextIncreaseAt: bigint | null = null;
     const ctx = this.context(t, asOf.timestamp);
+    const now = this.instantAvailability(ctx, asOf.timestamp);
+    let nextIncreaseAt: bigint | null = null;
     for (const b of nextBoundaries(this.cache.clock, asOf.timestamp, ctx.tokenWord)) {
       if (this.instantAvailability(ctx, b).amount > now.amount) {
         nextIncreaseAt = b;

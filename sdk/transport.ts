@@ -5,7 +5,7 @@
 import type { ContractRunner, Provider, Signer, TransactionReceipt, TransactionRequest, TransactionResponse } from "ethers";
 import type { GuardedVault } from "../typechain-types/contracts/GuardedVault";
 import { GuardedVault__factory } from "../typechain-types/factories/contracts/GuardedVault__factory";
-import { InvalidInputError, RevertWithoutDataError } from "./errors";
+import { InvalidInputError, RevertWithoutDataError, VaultSdkError } from "./errors";
 import { toSdkError } from "./revert";
 
 /** The vault's ABI interface (TypeChain), for encoding calls and decoding logs without a network. */
@@ -80,7 +80,7 @@ export function sentTransaction<R>(response: TransactionResponse, parse: (receip
       } catch (e) {
         throw toSdkError(e);
       }
-      if (!receipt) throw new RevertWithoutDataError("transaction has no receipt", { transactionHash: response.hash });
+      if (!receipt) throw new VaultSdkError(`transaction ${response.hash} is not mined yet (waited for ${confirmations} confirmations)`);
       if (receipt.status !== 1) throw new RevertWithoutDataError("transaction reverted", { transactionHash: response.hash });
       return parse(receipt);
     },
