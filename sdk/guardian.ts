@@ -119,42 +119,52 @@ export class GuardianClient {
     this.signer = options.signer;
   }
 
+  /** Sends `pause()`. */
   async pause(overrides?: SendOverrides): Promise<SentTransaction<TransactionReceipt>> {
     return this.send(this.tx.pause(), overrides);
   }
 
+  /** Sends `suspendOperator(operator)`. */
   async suspendOperator(operator: string, overrides?: SendOverrides): Promise<SentTransaction<TransactionReceipt>> {
     return this.send(this.tx.suspendOperator(operator), overrides);
   }
 
+  /** Sends `cancelWithdrawal(id)`. */
   async cancelWithdrawal(id: bigint, overrides?: SendOverrides): Promise<SentTransaction<TransactionReceipt>> {
     return this.send(this.tx.cancelWithdrawal(id), overrides);
   }
 
+  /** Sends `cancelChange(id)`. */
   async cancelChange(id: bigint, overrides?: SendOverrides): Promise<SentTransaction<TransactionReceipt>> {
     return this.send(this.tx.cancelChange(id), overrides);
   }
 
+  /** Sends `evacuate(token, amount)` (guardian role only; `"all"` sweeps the balance). */
   async evacuate(e: { token: string; amount: bigint | "all" }, overrides?: SendOverrides): Promise<SentTransaction<TransactionReceipt>> {
     return this.send(this.tx.evacuate(e), overrides);
   }
 
+  /** Sends `lowerOperatorLimits(limits)`. */
   async lowerOperatorLimits(l: LowerOperatorLimits, overrides?: SendOverrides): Promise<SentTransaction<TransactionReceipt>> {
     return this.send(this.tx.lowerOperatorLimits(l), overrides);
   }
 
+  /** Sends `lowerVaultCap(token, vaultCap)`. */
   async lowerVaultCap(l: { token: string; vaultCap: bigint }, overrides?: SendOverrides): Promise<SentTransaction<TransactionReceipt>> {
     return this.send(this.tx.lowerVaultCap(l), overrides);
   }
 
+  /** Sends `tightenTripwire(maxCount, period)`. */
   async tightenTripwire(t: { maxCount: number; period: bigint }, overrides?: SendOverrides): Promise<SentTransaction<TransactionReceipt>> {
     return this.send(this.tx.tightenTripwire(t), overrides);
   }
 
+  /** Sends `optIntoTripwire(operator)`. */
   async optIntoTripwire(operator: string, overrides?: SendOverrides): Promise<SentTransaction<TransactionReceipt>> {
     return this.send(this.tx.optIntoTripwire(operator), overrides);
   }
 
+  /** Sends `revokeDestination(operator, destination)`. */
   async revokeDestination(r: { operator: string; destination: string }, overrides?: SendOverrides): Promise<SentTransaction<TransactionReceipt>> {
     return this.send(this.tx.revokeDestination(r), overrides);
   }

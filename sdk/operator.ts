@@ -92,8 +92,9 @@ export type WithdrawDecision =
     }
   | {
       readonly action: "queue";
-      /** The amount is above the instant limit, so it can only be queued; the queue accepts it. */
-      readonly reason: "InstantLimitExceeded";
+      /** Why it goes to the queue: above the instant limit (from `withdraw`), or asked for (`queue`). The
+       * queue accepts it. */
+      readonly reason: "aboveInstantLimit" | "requested";
       readonly instantLimit: bigint;
       /** Earliest time the queued withdrawal becomes executable (if queued now). */
       readonly eta: bigint;
@@ -229,7 +230,13 @@ export class OperatorClient {
         try {
           await this.cache.refresh();
         } catch (e) {
-          for (const l of this.errorListeners) l(e);
+          for (const l of this.errorListeners) {
+            try {
+              l(e);
+            } catch {
+              // A failing error listener must not stop the refresh loop.
+            }
+          }
         }
         if (!this.running) break;
         await new Promise<void>((resolve) => {
@@ -271,7 +278,7 @@ export class OperatorClient {
     if (instant.breach === "InstantLimitExceeded") {
       const queued = this.checkQueueAt(ctx, to, amount, asOf.timestamp);
       if (queued.ok) {
-        return { action: "queue", reason: "InstantLimitExceeded", instantLimit: instantLimitOf(ctx.opWord) * unitOf(ctx.tokenWord), eta: queued.eta, asOf };
+        return { action: "queue", reason: "aboveInstantLimit", instantLimit: instantLimitOf(ctx.opWord) * unitOf(ctx.tokenWord), eta: queued.eta, asOf };
       }
       return this.reject("queue", queued, null, asOf);
     }
@@ -308,7 +315,7 @@ export class OperatorClient {
     if (check.ok) {
       const decision: WithdrawDecision = {
         action: "queue",
-        reason: "InstantLimitExceeded",
+        reason: "requested",
         instantLimit: instantLimitOf(ctx.opWord) * unitOf(ctx.tokenWord),
         eta: check.eta,
         asOf,

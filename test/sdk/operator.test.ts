@@ -108,6 +108,7 @@ describe("SDK OperatorClient", () => {
     expect(held.decision.action).to.equal("queue");
     if (held.decision.action !== "queue") throw new Error("unreachable");
     expect(held.decision.instantLimit).to.equal(INSTANT);
+    expect(held.decision.reason).to.equal("aboveInstantLimit");
     expect(held.decision.eta).to.equal(bot.syncedTo.timestamp + POLICY.withdrawalDelay);
     expect(await ethers.provider.getBlockNumber(), "nothing was sent").to.equal(block);
 
@@ -398,6 +399,7 @@ describe("SDK OperatorClient", () => {
     const f = await loadFixture(deployVaultFixture);
     const bot = await operatorClient(f);
     const r = sent(await bot.queue({ token: f.usdtAddr, to: f.exchange.address, amount: usdt(10) }));
+    expect(r.decision).to.include({ action: "queue", reason: "requested" });
     const q = await r.tx.wait();
     if (q.status !== "queued") throw new Error("expected queued");
 
