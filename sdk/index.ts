@@ -1,0 +1,54 @@
+/**
+ * TypeScript SDK of the guarded treasury vault (ethers v6). Public surface:
+ *
+ * - `OperatorClient` (bots): preflighted withdrawals from an event-fed policy cache;
+ * - `GuardianClient` / `GuardianTransactions`: pause, suspend, cancel, evacuate, lower limits, revoke;
+ * - `AdminClient` / `AdminTransactions`: timelocked changes and the whole policy;
+ * - `readExposure` / `formatExposureTable`: what stolen keys could move per horizon;
+ * - `VaultWatcher`: typed events and anomalies;
+ * - the pure policy mirror (`checkInstant`, `decodeOperatorWord`, ...), typed errors, constants.
+ */
+export { OperatorClient } from "./operator";
+export type {
+  Availability,
+  OperatorClientOptions,
+  PendingWithdrawal,
+  WithdrawDecision,
+  WithdrawOptions,
+  WithdrawOutcome,
+  WithdrawResult,
+  WithdrawalRequest,
+} from "./operator";
+export type { CachePosition, OwnQueuedWithdrawal } from "./cache";
+export { GuardianClient, GuardianTransactions } from "./guardian";
+export type { GuardianClientOptions, LowerOperatorLimits } from "./guardian";
+export { AdminClient, AdminTransactions } from "./admin";
+export type { AdminClientOptions, ChangeInfo, ProposeHelpers, ProposedChange, VaultPolicy } from "./admin";
+export { DEFAULT_HORIZONS, formatAmount, formatExposureTable, readExposure } from "./exposure";
+export type { ExposureBound, ExposureOptions, ExposureReport, TokenExposure } from "./exposure";
+export { VaultWatcher, fetchVaultEvents } from "./watcher";
+export type { Anomaly, WatchedEvent, WatcherOptions } from "./watcher";
+export { decodeVaultLog } from "./events";
+export type { EventPosition, VaultEvent, VaultEventArgs, VaultEventName, VaultEventOf } from "./events";
+export { CHANGE_PARAM_TYPES, decodeChange, encodeChange } from "./changes";
+export type { ChangeInput, ChangeOf, ChangeParams } from "./changes";
+export * as policy from "./policy";
+export type {
+  Clock,
+  ExecuteInput,
+  InstantCheck,
+  InstantInput,
+  OperatorWord,
+  QueueCheck,
+  QueueInput,
+  QueuedWithdrawalData,
+  Rejection,
+  TokenWord,
+} from "./policy";
+export * from "./errors";
+export * from "./errors.generated";
+export { decodeVaultError, toSdkError, vaultError, vaultErrorFromData } from "./revert";
+export * from "./constants";
+export { findDeploymentBlock } from "./deployment";
+export { vaultInterface } from "./transport";
+export type { SendOverrides, SentTransaction, UnsignedTransaction } from "./transport";

@@ -1,0 +1,77 @@
+import { expect } from "chai";
+import { ethers } from "hardhat";
+import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
+import { DAY, HOUR, NATIVE, POLICY, deployVaultFixture } from "../helpers/fixture";
+import { DEFAULT_HORIZONS, InvalidInputError, formatAmount, formatExposureTable, readExposure } from "../../sdk";
+
+describe("SDK exposure", () => {
+  it("reads every operator's and the vault's bound per token and horizon from the vault's views", async () => {
+    const f = await loadFixture(deployVaultFixture);
+    await f.vault.connect(f.bot1).queueWithdrawal(f.usdtAddr, f.exchange.address, 300_000n * 10n ** 6n);
+    const report = await readExposure({ provider: ethers.provider, vault: f.vaultAddr });
+    expect(report.horizons).to.deep.equal([HOUR, DAY, 2n * DAY]);
+    expect(report.horizons).to.equal(DEFAULT_HORIZONS);
+    expect(report.blockNumber).to.equal(await ethers.provider.getBlockNumber());
+    expect(report.tokens.map((t) => [t.token, t.symbol, t.decimals])).to.deep.equal([
+      [f.usdtAddr, "USDT", 6],
+      [f.daiAddr, "DAI", 18],
+      [NATIVE, "ETH", 18],
+    ]);
+    for (const t of report.tokens) {
+      expect(t.operators.map((o) => o.operator)).to.deep.equal([f.bot1.address, f.bot2.address]);
+      for (const o of t.operators) {
+        for (const b of o.bounds) {
+          const onChain = await f.vault.operatorExposure(o.operator, t.token, b.horizon);
+          expect([b.instant, b.queued, b.total]).to.deep.equal([onChain.instant, onChain.queued, onChain.total]);
+        }
+      }
+      for (const b of t.vault) {
+        const onChain = await f.vault.vaultExposure(t.token, b.horizon);
+        expect([b.instant, b.queued, b.total]).to.deep.equal([onChain.instant, onChain.queued, onChain.total]);
+      }
+    }
+    // The README's formula for bot1's USDT over 24 h: its cap plus what it already had queued.
+    const usdt = report.tokens[0];
+    expect(usdt.operators[0].bounds[1].total).to.equal(POLICY.usdt.cap + 300_000n * 10n ** 6n);
+  });
+
+  it("prints a table of the totals in whole tokens", async () => {
+    const f = await loadFixture(deployVaultFixture);
+    const report = await readExposure({ provider: ethers.provider, vault: f.vaultAddr });
+    const table = formatExposureTable(report);
+    const lines = table.split("\n");
+    expect(lines[0]).to.equal(`Worst case a stolen key moves if nobody intervenes (vault ${f.vaultAddr}, block ${report.blockNumber})`);
+    expect(lines[1].split(/\s+/)).to.deep.equal(["token", "operator", "1h", "24h", "48h"]);
+    const row = (symbol: string, who: string) => lines.find((l) => l.startsWith(symbol) && l.includes(who))!.split(/\s{2,}/);
+    const short = (a: string) => `${a.slice(0, 6)}…${a.slice(-4)}`;
+    // 1 h and 24 h: one window of the cap; 48 h: two windows plus one queue cap (a queued amount waits 24 h).
+    expect(row("USDT", short(f.bot1.address))).to.deep.equal(["USDT", short(f.bot1.address), "1,000,000", "1,000,000", "7,000,000"]);
+    // All keys: the vault-wide cap per window, plus both queue caps over 48 h.
+    expect(row("USDT", "all keys")).to.deep.equal(["USDT", "all keys", "1,500,000", "1,500,000", "13,000,000"]);
+    expect(row("ETH", "all keys")).to.deep.equal(["ETH", "all keys", "300", "300", "2,600"]);
+    expect(lines.length).to.equal(3 + 3 * 3);
+  });
+
+  it("takes horizons and token metadata from the caller; rejects bad horizons before any network call", async () => {
+    const f = await loadFixture(deployVaultFixture);
+    const report = await readExposure({
+      provider: ethers.provider,
+      vault: f.vaultAddr,
+      horizons: [90n],
+      tokenInfo: { [f.usdtAddr.toLowerCase()]: { symbol: "T", decimals: 0 } },
+    });
+    expect(report.tokens[0].symbol).to.equal("T");
+    expect(report.tokens[0].vault[0].horizon).to.equal(90n);
+    expect(formatExposureTable(report).split("\n")[1].split(/\s+/)).to.deep.equal(["token", "operator", "90s"]);
+    await expect(readExposure({ provider: ethers.provider, vault: f.vaultAddr, horizons: [] })).to.be.rejectedWith(InvalidInputError, /horizons/);
+    await expect(readExposure({ provider: ethers.provider, vault: f.vaultAddr, horizons: [0n] })).to.be.rejectedWith(InvalidInputError);
+    await expect(readExposure({ provider: ethers.provider, vault: "0xbad" })).to.be.rejectedWith(InvalidInputError, /vault/);
+  });
+
+  it("formats amounts exactly, without floating point", () => {
+    expect(formatAmount(1234567890123456789012345n, 18)).to.equal("1,234,567.890123456789012345");
+    expect(formatAmount(10n ** 6n, 6)).to.equal("1");
+    expect(formatAmount(5n, 0)).to.equal("5");
+    expect(formatAmount(0n, 6)).to.equal("0");
+  });
+});
