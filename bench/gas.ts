@@ -5,6 +5,7 @@
  */
 import fs from "fs";
 import path from "path";
+import { deploySafe, execSafeTransaction } from "../sdk/safe";
 import hre from "hardhat";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import type { ContractTransactionResponse, TransactionResponse } from "ethers";
@@ -15,10 +16,6 @@ const { ethers } = hre;
 
 export const NATIVE = "0xEeeeeEeeeEeEeeEeEeEeeEEEeeeeEeeeeeeeEEeE";
 const DAY = 86_400n;
-const SAFE_ARTIFACTS = path.join(
-  path.dirname(require.resolve("@safe-global/safe-smart-account/package.json")),
-  "build/artifacts/contracts",
-);
 
 export interface Row {
   /** Stable key, used in results.json and the baseline. */
@@ -62,50 +59,13 @@ async function gasOf(tx: Promise<ContractTransactionResponse | TransactionRespon
   return receipt.gasUsed;
 }
 
-function loadSafeArtifact(rel: string): { abi: unknown[]; bytecode: string } {
-  return JSON.parse(fs.readFileSync(path.join(SAFE_ARTIFACTS, rel), "utf8"));
-}
-
-/** A real 1-of-1 Safe (v1.5.0 artifacts) behind a proxy, owned by `owner`. */
-async function deploySafe(owner: HardhatEthersSigner) {
-  const singletonArt = loadSafeArtifact("Safe.sol/Safe.json");
-  const factoryArt = loadSafeArtifact("proxies/SafeProxyFactory.sol/SafeProxyFactory.json");
-  const singleton = await new ethers.ContractFactory(singletonArt.abi as never, singletonArt.bytecode, owner).deploy();
-  const factory = await new ethers.ContractFactory(factoryArt.abi as never, factoryArt.bytecode, owner).deploy();
-  const setup = singleton.interface.encodeFunctionData("setup", [
-    [owner.address], 1, ethers.ZeroAddress, "0x", ethers.ZeroAddress, ethers.ZeroAddress, 0, ethers.ZeroAddress,
-  ]);
-  const proxyAddr = await (factory as unknown as { createProxyWithNonce: { staticCall: (...a: unknown[]) => Promise<string> } })
-    .createProxyWithNonce.staticCall(await singleton.getAddress(), setup, 0);
-  await (await (factory as unknown as { createProxyWithNonce: (...a: unknown[]) => Promise<TransactionResponse> })
-    .createProxyWithNonce(await singleton.getAddress(), setup, 0)).wait();
-  const safe = new ethers.Contract(proxyAddr, singletonArt.abi as never, owner);
-  const chainId = (await ethers.provider.getNetwork()).chainId;
-
-  /** Executes `to.call{value}(data)` from the Safe with the owner's EIP-712 signature. */
-  async function exec(to: string, value: bigint, data: string): Promise<TransactionResponse> {
-    const nonce: bigint = await safe.nonce();
-    const tx = {
-      to, value, data, operation: 0, safeTxGas: 0, baseGas: 0, gasPrice: 0,
-      gasToken: ethers.ZeroAddress, refundReceiver: ethers.ZeroAddress, nonce,
-    };
-    const signature = await owner.signTypedData(
-      { chainId, verifyingContract: proxyAddr },
-      {
-        SafeTx: [
-          { name: "to", type: "address" }, { name: "value", type: "uint256" }, { name: "data", type: "bytes" },
-          { name: "operation", type: "uint8" }, { name: "safeTxGas", type: "uint256" }, { name: "baseGas", type: "uint256" },
-          { name: "gasPrice", type: "uint256" }, { name: "gasToken", type: "address" },
-          { name: "refundReceiver", type: "address" }, { name: "nonce", type: "uint256" },
-        ],
-      },
-      tx,
-    );
-    return safe.execTransaction(
-      to, value, data, 0, 0, 0, 0, ethers.ZeroAddress, ethers.ZeroAddress, signature,
-    ) as Promise<TransactionResponse>;
-  }
-  return { address: proxyAddr, exec };
+/** A real 1-of-1 Safe (v1.5.0 artifacts) owned by `owner`; `exec` runs a call with its EIP-712 signature. */
+async function deploySafeFor(owner: HardhatEthersSigner) {
+  const safe = await deploySafe({ deployer: owner, owners: [owner.address], threshold: 1 });
+  const address = await safe.getAddress();
+  const exec = async (to: string, value: bigint, data: string) =>
+    (await execSafeTransaction({ safe, tx: { to, value, data }, owners: [owner] })).gasUsed;
+  return { address, exec };
 }
 
 /** EIP-2028 calldata cost: 16 gas a non-zero byte, 4 a zero byte. */
@@ -234,15 +194,15 @@ export async function measure(options: { hotPathOnly?: boolean } = {}): Promise<
   add("raw.eth", "raw ETH transfer, EOA", rawEth, "ETH");
 
   // 1-of-1 Safe: measure its second transaction of each kind (nonce already non-zero).
-  const safe = await deploySafe(safeOwner);
+  const safe = await deploySafeFor(safeOwner);
   await erc20.mint(safe.address, 10n ** 24n);
   await usdt.mint(safe.address, 10n ** 12n);
   await holder.sendTransaction({ to: safe.address, value: 10n ** 20n });
   const transferData = (to: string, amount: bigint) => erc20.interface.encodeFunctionData("transfer", [to, amount]);
-  await gasOf(safe.exec(erc20Addr, 0n, transferData(other.address, 1n)));
-  add("safe.erc20", "1-of-1 Safe execTransaction, ERC-20 transfer", await gasOf(safe.exec(erc20Addr, 0n, transferData(exchange.address, 10n ** 18n))), "ERC20");
-  add("safe.usdt", "1-of-1 Safe execTransaction, USDT-like transfer", await gasOf(safe.exec(usdtAddr, 0n, transferData(exchange.address, 10n ** 6n))), "USDT");
-  add("safe.eth", "1-of-1 Safe execTransaction, ETH transfer", await gasOf(safe.exec(exchange.address, 10n ** 18n, "0x")), "ETH");
+  await safe.exec(erc20Addr, 0n, transferData(other.address, 1n));
+  add("safe.erc20", "1-of-1 Safe execTransaction, ERC-20 transfer", await safe.exec(erc20Addr, 0n, transferData(exchange.address, 10n ** 18n)), "ERC20");
+  add("safe.usdt", "1-of-1 Safe execTransaction, USDT-like transfer", await safe.exec(usdtAddr, 0n, transferData(exchange.address, 10n ** 6n)), "USDT");
+  add("safe.eth", "1-of-1 Safe execTransaction, ETH transfer", await safe.exec(exchange.address, 10n ** 18n, "0x"), "ETH");
 
   // The vault: one operator with limits for all three assets.
   const config = {

@@ -52,3 +52,14 @@ export * from "./constants";
 export { findDeploymentBlock } from "./deployment";
 export { vaultInterface } from "./transport";
 export type { SendOverrides, SentTransaction, UnsignedTransaction } from "./transport";
+export {
+  SAFE_TX_TYPES,
+  deploySafe,
+  execSafeTransaction,
+  packSignatures,
+  safeTransactionHash,
+  safeTypedData,
+  signSafeTransaction,
+  toSafeTransaction,
+} from "./safe";
+export type { SafeTransaction } from "./safe";
