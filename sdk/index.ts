@@ -6,7 +6,8 @@
  * - `AdminClient` / `AdminTransactions`: timelocked changes and the whole policy;
  * - `readExposure` / `formatExposureTable`: what stolen keys could move per horizon;
  * - `VaultWatcher`: typed events and anomalies;
- * - the pure policy mirror (`checkInstant`, `decodeOperatorWord`, ...), typed errors, constants.
+ * - the pure policy mirror (`checkInstant`, `decodeOperatorWord`, ...), typed errors, constants;
+ * - vault config files (`parseVaultConfig`, `toInitConfig`).
  */
 export { OperatorClient } from "./operator";
 export type {
@@ -50,6 +51,20 @@ export * from "./errors.generated";
 export { decodeVaultError, toSdkError, vaultError, vaultErrorFromData } from "./revert";
 export * from "./constants";
 export { findDeploymentBlock } from "./deployment";
+export {
+  InvalidConfigError,
+  configHash,
+  configLabels,
+  deploymentSalt,
+  encodeInitConfig,
+  formatDuration,
+  parseAmount,
+  parseDuration,
+  parseVaultConfig,
+  toInitConfig,
+  vaultConfigJsonSchema,
+} from "./config";
+export type { ConfigIssue, DestinationSpec, InitConfig, OperatorLimitSpec, OperatorSpec, TokenSpec, VaultConfig } from "./config";
 export { vaultInterface } from "./transport";
 export type { SendOverrides, SentTransaction, UnsignedTransaction } from "./transport";
 export {
