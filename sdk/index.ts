@@ -7,7 +7,8 @@
  * - `readExposure` / `formatExposureTable`: what stolen keys could move per horizon;
  * - `VaultWatcher`: typed events and anomalies;
  * - the pure policy mirror (`checkInstant`, `decodeOperatorWord`, ...), typed errors, constants;
- * - vault config files (`parseVaultConfig`, `toInitConfig`).
+ * - vault config files (`parseVaultConfig`, `toInitConfig`) and deterministic deployment (`syncVault`,
+ *   `diffVaultConfig`, ...).
  */
 export { OperatorClient } from "./operator";
 export type {
@@ -65,6 +66,50 @@ export {
   vaultConfigJsonSchema,
 } from "./config";
 export type { ConfigIssue, DestinationSpec, InitConfig, OperatorLimitSpec, OperatorSpec, TokenSpec, VaultConfig } from "./config";
+export {
+  DETERMINISTIC_DEPLOYER,
+  DETERMINISTIC_DEPLOYER_CODE,
+  DeploymentError,
+  DeploymentVerificationError,
+  DeterministicDeployerMissingError,
+  FACTORY_SALT,
+  ImmutableSettingError,
+  MAX_INIT_CODE_SIZE,
+  MissingRoleError,
+  TokenCheckError,
+  applyVaultDiff,
+  checkTokens,
+  deployVault,
+  diffHasWork,
+  diffIsEmpty,
+  diffVaultConfig,
+  ensureDeterministicDeployer,
+  ensureFactory,
+  factoryAddress,
+  formatVaultDiff,
+  parseDeploymentRecord,
+  predictVaultAddress,
+  syncVault,
+  vaultDeploymentBlock,
+  vaultInitCode,
+  verifyVault,
+} from "./deploy";
+export { changeFromHuman, findToken, readListedTokens, readTokenMeta } from "./human";
+export type { TokenMeta } from "./human";
+export { formatTable, formatVaultEvent, formatVaultStatus, readVaultStatus } from "./status";
+export type { PendingQueuedWithdrawal, VaultStatus } from "./status";
+export type {
+  AppliedStep,
+  BlockedStep,
+  DeploymentRecord,
+  InstantAction,
+  PlannedInstant,
+  PlannedProposal,
+  SyncVaultOptions,
+  SyncVaultResult,
+  TokenProblem,
+  VaultConfigDiff,
+} from "./deploy";
 export { vaultInterface } from "./transport";
 export type { SendOverrides, SentTransaction, UnsignedTransaction } from "./transport";
 export {
