@@ -2,6 +2,8 @@ import { HardhatUserConfig, subtask } from "hardhat/config";
 import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task-names";
 import "@nomicfoundation/hardhat-toolbox";
 import path from "path";
+import "./tasks";
+import { rpcNetworkFromEnv } from "./tasks/network";
 
 // The compiler is the exact `solc` npm package pinned in package.json; Hardhat's own
 // compiler download is not used, so builds are reproducible and work offline.
@@ -40,6 +42,8 @@ const config: HardhatUserConfig = {
     hardhat: {
       hardfork: "cancun",
     },
+    // Any RPC, only when VAULT_RPC_URL is set (see tasks/network.ts): --network vault
+    ...rpcNetworkFromEnv(process.env),
   },
   gasReporter: {
     enabled: process.env.REPORT_GAS !== "0",

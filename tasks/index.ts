@@ -1,0 +1,5 @@
+/**
+ * The vault's Hardhat tasks (`npx hardhat help` lists them; `npx hardhat help <task>` describes one).
+ * Each is a thin layer over the SDK: it checks its input, calls the SDK and prints a table or JSON.
+ */
+import "./deploy";
