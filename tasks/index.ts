@@ -3,3 +3,8 @@
  * Each is a thin layer over the SDK: it checks its input, calls the SDK and prints a table or JSON.
  */
 import "./deploy";
+import "./status";
+import "./operator";
+import "./guardian";
+import "./propose";
+import "./watch";

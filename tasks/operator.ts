@@ -1,0 +1,142 @@
+/**
+ * Operator tasks: `vault:withdraw`, `vault:queue`, and `vault:execute` (a queued withdrawal, or a proposed
+ * change for the admin). Withdrawals go through the SDK's `OperatorClient`, which decides locally first and
+ * sends nothing that would trip the tripwire on the key or revert, unless `--force`.
+ */
+import { task } from "hardhat/config";
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import { parseAmount } from "../sdk/config";
+import { InvalidInputError } from "../sdk/errors";
+import { requireAddress } from "../sdk/validate";
+import type { WithdrawResult } from "../sdk";
+import { DEPLOYMENTS_PARAM, FROM_PARAM, JSON_PARAM, Output, VAULT_PARAM, action, parseId, resolveVault, signerFor, type SendArgs } from "./lib";
+
+export interface WithdrawArgs extends SendArgs {
+  readonly token: string;
+  readonly to: string;
+  readonly amount: string;
+  readonly queueIfLarge?: boolean;
+  readonly force?: boolean;
+}
+
+const iso = (t: bigint): string => new Date(Number(t) * 1000).toISOString().replace(".000Z", "Z");
+
+/** The operator client, token and amount for a withdrawal request given on the command line. */
+async function prepare(args: WithdrawArgs, hre: HardhatRuntimeEnvironment) {
+  const sdk = await import("../sdk");
+  const to = requireAddress(args.to, "to");
+  const vault = await resolveVault(hre, args.vault, args.deployments);
+  const tokens = await sdk.readListedTokens({ provider: hre.ethers.provider, vault: vault.address });
+  const token = sdk.findToken(tokens, args.token);
+  const amount = parseAmount(args.amount, token.decimals, "amount");
+  if (amount === 0n) throw new InvalidInputError("amount", "must be greater than zero");
+  const signer = await signerFor(hre, args.from);
+  const client = await sdk.OperatorClient.create({ vault: vault.address, signer, fromBlock: vault.fromBlock });
+  return { sdk, client, token, to, amount, request: { token: token.token, to, amount } };
+}
+
+/** Prints what a withdrawal did; throws the preflight's typed error if it was held back. */
+async function report(out: Output, result: WithdrawResult, what: { symbol: string; decimals: number; amountText: string }) {
+  const sdk = await import("../sdk");
+  if (!result.sent) {
+    const d = result.decision;
+    if (d.action === "queue") {
+      throw new InvalidInputError("amount", `${what.amountText} ${what.symbol} is above the instant limit (${sdk.formatAmount(d.instantLimit, what.decimals)}): nothing sent; pass --queue-if-large to queue it (executable from ${iso(d.eta)})`);
+    }
+    if (d.action === "reject") {
+      out.note(
+        `held back, nothing sent: on-chain this ${d.effect === "trip" ? "would trip the tripwire and suspend this key" : "would revert"}` +
+          `${d.retryAt !== null ? `; it would pass from ${iso(d.retryAt)}` : ""}${d.effect === "trip" ? " (--force sends it anyway)" : ""}`,
+      );
+      throw d.error;
+    }
+  } else {
+    if (result.forced) out.note("sent despite the preflight (--force)");
+    const outcome = await out.waiting(`waiting for ${result.tx.hash}`, () => result.tx.wait());
+    if (outcome.status === "withdrawn") out.print(`withdrawn: ${what.amountText} ${what.symbol} (tx ${outcome.receipt.hash})`);
+    else if (outcome.status === "queued") out.print(`queued #${outcome.id}: ${what.amountText} ${what.symbol}, executable from ${iso(outcome.eta)} (tx ${outcome.receipt.hash})`);
+    else out.print(`TRIPWIRE FIRED (${outcome.reason}): nothing moved and this operator is suspended (tx ${outcome.receipt.hash})`);
+    out.data({ path: result.path, forced: result.forced, outcome: { ...outcome, receipt: undefined, transactionHash: outcome.receipt.hash } });
+    return outcome;
+  }
+  return null;
+}
+
+export async function runWithdraw(args: WithdrawArgs, hre: HardhatRuntimeEnvironment) {
+  const out = new Output(args.json ?? false);
+  const { client, token, request } = await prepare(args, hre);
+  const result = await client.withdraw(request, { queueIfLarge: args.queueIfLarge ?? false, force: args.force ?? false });
+  return report(out, result, { symbol: token.symbol, decimals: token.decimals, amountText: args.amount });
+}
+
+export async function runQueue(args: WithdrawArgs, hre: HardhatRuntimeEnvironment) {
+  const out = new Output(args.json ?? false);
+  const { client, token, request } = await prepare(args, hre);
+  const result = await client.queue(request, { force: args.force ?? false });
+  return report(out, result, { symbol: token.symbol, decimals: token.decimals, amountText: args.amount });
+}
+
+export interface ExecuteArgs extends SendArgs {
+  readonly withdrawal?: string;
+  readonly change?: string;
+}
+
+export async function runExecute(args: ExecuteArgs, hre: HardhatRuntimeEnvironment) {
+  const sdk = await import("../sdk");
+  const out = new Output(args.json ?? false);
+  if ((args.withdrawal === undefined) === (args.change === undefined)) throw new InvalidInputError("withdrawal", "give exactly one of --withdrawal <id> and --change <id>");
+  const vault = await resolveVault(hre, args.vault, args.deployments);
+  const signer = await signerFor(hre, args.from);
+  if (args.withdrawal !== undefined) {
+    const id = parseId(args.withdrawal, "withdrawal");
+    const client = await sdk.OperatorClient.create({ vault: vault.address, signer, fromBlock: vault.fromBlock });
+    const queued = client.pending().find((w) => w.id === id);
+    const sent = await client.execute(id);
+    const r = await out.waiting(`waiting for ${sent.hash}`, () => sent.wait());
+    const meta = queued ? await sdk.readTokenMeta(hre.ethers.provider, queued.token) : null;
+    const amount = meta ? `${sdk.formatAmount(r.amount, meta.decimals)} ${meta.symbol}` : `${r.amount} base units`;
+    out.print(`executed withdrawal #${r.id}: ${amount} sent${queued ? ` to ${queued.to}` : ""} (tx ${r.receipt.hash})`);
+    out.data({ withdrawal: r.id, amount: r.amount, transactionHash: r.receipt.hash });
+    return { withdrawal: r.id, amount: r.amount, transactionHash: r.receipt.hash };
+  }
+  const id = parseId(args.change, "change");
+  const admin = new sdk.AdminClient({ vault: vault.address, signer });
+  const change = await admin.readChange(id);
+  const sent = await admin.execute(id);
+  const receipt = await out.waiting(`waiting for ${sent.hash}`, () => sent.wait());
+  out.print(`executed change #${id}: ${change.kind} (tx ${receipt.hash})`);
+  out.data({ change: id, kind: change.kind, params: change.change, transactionHash: receipt.hash });
+  return { change: id, kind: change.kind, transactionHash: receipt.hash };
+}
+
+task("vault:withdraw", "Withdraw as an operator: instantly if the policy allows it now; above the instant limit only with --queue-if-large. Nothing that would trip the tripwire or revert is sent unless --force")
+  .addParam("vault", VAULT_PARAM)
+  .addParam("token", "Token: its symbol (USDT, ETH...) or address; it must be listed by the vault")
+  .addParam("to", "Destination address (must be approved for this operator)")
+  .addParam("amount", 'Amount in whole tokens, as a decimal ("250000.5")')
+  .addFlag("queueIfLarge", "Queue the withdrawal if it is above the instant limit")
+  .addFlag("force", "Send even if the preflight predicts a trip (suspending this key) or a revert")
+  .addOptionalParam("from", `${FROM_PARAM}; must be the operator`)
+  .addOptionalParam("deployments", DEPLOYMENTS_PARAM)
+  .addFlag("json", JSON_PARAM)
+  .setAction(action(runWithdraw));
+
+task("vault:queue", "Queue a withdrawal of any size as an operator; it becomes executable after the withdrawal delay and guardians can cancel it until then")
+  .addParam("vault", VAULT_PARAM)
+  .addParam("token", "Token: its symbol (USDT, ETH...) or address; it must be listed by the vault")
+  .addParam("to", "Destination address (must be approved for this operator)")
+  .addParam("amount", 'Amount in whole tokens, as a decimal ("2000000")')
+  .addFlag("force", "Send even if the preflight predicts a trip (suspending this key) or a revert")
+  .addOptionalParam("from", `${FROM_PARAM}; must be the operator`)
+  .addOptionalParam("deployments", DEPLOYMENTS_PARAM)
+  .addFlag("json", JSON_PARAM)
+  .setAction(action(runQueue));
+
+task("vault:execute", "Execute a queued withdrawal whose delay has passed (its operator), or a proposed change whose delay has passed (the admin)")
+  .addParam("vault", VAULT_PARAM)
+  .addOptionalParam("withdrawal", "Id of the queued withdrawal to execute")
+  .addOptionalParam("change", "Id of the proposed change to execute")
+  .addOptionalParam("from", `${FROM_PARAM}; the withdrawal's operator, or the admin for a change`)
+  .addOptionalParam("deployments", DEPLOYMENTS_PARAM)
+  .addFlag("json", JSON_PARAM)
+  .setAction(action(runExecute));

@@ -1,0 +1,67 @@
+/**
+ * `vault:propose`: the admin proposes a risk-increasing change (any `ChangeKind`), given in human terms:
+ * token symbols, decimal amounts, durations. `--unsigned` prints the transaction for an admin Safe.
+ */
+import { task } from "hardhat/config";
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import { CHANGE_KINDS } from "../sdk/constants";
+import { InvalidInputError } from "../sdk/errors";
+import { DEPLOYMENTS_PARAM, FROM_PARAM, JSON_PARAM, Output, VAULT_PARAM, action, resolveVault, signerFor, type SendArgs } from "./lib";
+
+export interface ProposeArgs extends SendArgs {
+  readonly kind: string;
+  readonly params?: string;
+  readonly unsigned?: boolean;
+}
+
+const iso = (t: bigint): string => new Date(Number(t) * 1000).toISOString().replace(".000Z", "Z");
+
+export async function runPropose(args: ProposeArgs, hre: HardhatRuntimeEnvironment) {
+  const sdk = await import("../sdk");
+  const out = new Output(args.json ?? false);
+  let params: unknown = {};
+  if (args.params !== undefined && args.params !== "") {
+    try {
+      params = JSON.parse(args.params);
+    } catch (e) {
+      throw new InvalidInputError("params", `not valid JSON: ${(e as Error).message}`);
+    }
+  }
+  const vault = await resolveVault(hre, args.vault, args.deployments);
+  const provider = hre.ethers.provider;
+  const listed = await sdk.readListedTokens({ provider, vault: vault.address });
+  const change = await sdk.changeFromHuman({
+    kind: args.kind,
+    params,
+    // A token to list is not listed yet: its decimals come from the token itself.
+    resolveToken: async (ref, field) =>
+      args.kind === "ListToken" ? sdk.readTokenMeta(provider, ref === "ETH" ? sdk.NATIVE : ref) : sdk.findToken(listed, ref, field),
+  });
+  const admin = new sdk.AdminClient({ vault: vault.address, provider });
+  const unsigned = admin.tx.proposeChange(change);
+  if (args.unsigned) {
+    out.print(`proposeChange ${change.kind}: unsigned transaction for the admin Safe (nothing sent)`);
+    out.print(`  to:    ${unsigned.to}\n  value: ${unsigned.value}\n  data:  ${unsigned.data}`);
+    out.data({ change, unsigned });
+    return { change, unsigned, id: null, eta: null };
+  }
+  const signer = await signerFor(hre, args.from);
+  const sent = await new sdk.AdminClient({ vault: vault.address, signer }).proposeChange(change);
+  const r = await out.waiting(`waiting for ${sent.hash}`, () => sent.wait());
+  out.print(`proposed change #${r.id}: ${change.kind}, executable from ${iso(r.eta)}; guardians can cancel it until then (tx ${r.receipt.hash})`);
+  out.data({ id: r.id, eta: r.eta, change: r.change, transactionHash: r.receipt.hash });
+  return { change: r.change, unsigned, id: r.id, eta: r.eta };
+}
+
+task("vault:propose", "Propose a risk-increasing change as the admin; it can be executed after the change delay (vault:execute --change) and guardians can cancel it until then")
+  .addParam("vault", VAULT_PARAM)
+  .addParam("kind", `The ChangeKind: ${CHANGE_KINDS.join(", ")}`)
+  .addOptionalParam(
+    "params",
+    'The parameters as a JSON object, e.g. \'{"token":"USDT","vaultCap":"2000000"}\': tokens by symbol or address, amounts as decimal strings in whole tokens, delays as seconds or "24h"',
+  )
+  .addFlag("unsigned", "Print the unsigned { to, data, value } transaction for an admin Safe instead of sending")
+  .addOptionalParam("from", `${FROM_PARAM}; the admin`)
+  .addOptionalParam("deployments", DEPLOYMENTS_PARAM)
+  .addFlag("json", JSON_PARAM)
+  .setAction(action(runPropose));

@@ -1,0 +1,91 @@
+/**
+ * `vault:watch`: the vault's events as they happen (the SDK's `VaultWatcher`), with anomalies flagged: a
+ * tripwire, a proposed change, a queued withdrawal above a threshold. Runs until Ctrl-C, or for `--blocks`
+ * new blocks or `--timeout`, whichever comes first.
+ */
+import { task } from "hardhat/config";
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import { parseAmount, parseDuration } from "../sdk/config";
+import { InvalidInputError } from "../sdk/errors";
+import type { WatchedEvent } from "../sdk";
+import { DEPLOYMENTS_PARAM, Output, VAULT_PARAM, action, parseId, resolveVault, toJson, type VaultArgs } from "./lib";
+
+export interface WatchArgs extends VaultArgs {
+  /** First block to read: a number, "deployment" (the vault's deployment block), or the next block by default. */
+  readonly fromBlock?: string;
+  /** Stop after reading this many blocks from the first one. */
+  readonly blocks?: string;
+  /** Stop after this long (seconds or a duration). */
+  readonly timeout?: string;
+  /** Milliseconds between polls. */
+  readonly pollInterval?: string;
+  /** Large-queue thresholds, e.g. "USDT=1000000,ETH=500". */
+  readonly threshold?: string;
+}
+
+export async function runWatch(args: WatchArgs, hre: HardhatRuntimeEnvironment) {
+  const sdk = await import("../sdk");
+  const out = new Output(args.json ?? false, 10_000);
+  const blocks = args.blocks === undefined ? null : Number(parseId(args.blocks, "blocks"));
+  const timeoutMs = args.timeout === undefined ? null : Number(parseDuration(/^\d+$/.test(args.timeout) ? Number(args.timeout) : args.timeout, "timeout")) * 1000;
+  const interval = args.pollInterval === undefined ? 1000 : Number(parseId(args.pollInterval, "pollInterval"));
+  if (interval < 10) throw new InvalidInputError("pollInterval", "at least 10 ms");
+  const vault = await resolveVault(hre, args.vault, args.deployments);
+  const provider = hre.ethers.provider;
+  const tokens = await sdk.readListedTokens({ provider, vault: vault.address });
+  const queuedThresholds: Record<string, bigint> = {};
+  for (const [i, entry] of (args.threshold ? args.threshold.split(",") : []).entries()) {
+    const [ref, amount] = entry.split("=").map((x) => x.trim());
+    if (!ref || amount === undefined) throw new InvalidInputError(`threshold[${i}]`, `expected TOKEN=AMOUNT, got ${JSON.stringify(entry)}`);
+    const t = sdk.findToken(tokens, ref, `threshold[${i}]`);
+    queuedThresholds[t.token] = parseAmount(amount, t.decimals, `threshold[${i}]`);
+  }
+  const head = await provider.getBlockNumber();
+  const fromBlock =
+    args.fromBlock === undefined ? head + 1 : args.fromBlock === "deployment" ? vault.fromBlock : Number(parseId(args.fromBlock, "fromBlock"));
+  const lastBlock = blocks === null ? Infinity : fromBlock + blocks - 1;
+  const deadline = timeoutMs === null ? Infinity : Date.now() + timeoutMs;
+  const watcher = new sdk.VaultWatcher({ provider, vault: vault.address, fromBlock, queuedThresholds });
+
+  let interrupted = false;
+  const onSigint = () => (interrupted = true);
+  const unbounded = blocks === null && timeoutMs === null;
+  if (unbounded) process.once("SIGINT", onSigint);
+  const bounds = [blocks !== null ? `${blocks} block(s)` : null, timeoutMs !== null ? `${timeoutMs / 1000} s` : null].filter(Boolean).join(" or ");
+  out.note(`watching vault ${vault.address} from block ${fromBlock}${bounds ? ` for ${bounds}` : " (Ctrl-C to stop)"}`);
+  const seen: WatchedEvent[] = [];
+  try {
+    for (;;) {
+      const latest = await provider.getBlockNumber();
+      const to = Math.min(latest, lastBlock);
+      if (watcher.nextBlock <= to) {
+        out.done();
+        for (const e of await watcher.poll({ toBlock: to })) {
+          seen.push(e);
+          if (out.json) process.stdout.write(toJson(e).replace(/\n\s*/g, " ") + "\n");
+          else out.print(sdk.formatVaultEvent(e, tokens));
+        }
+      }
+      if (watcher.nextBlock > lastBlock || Date.now() >= deadline || interrupted) break;
+      out.progress(`watching, read up to block ${watcher.nextBlock - 1}`);
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, Math.min(interval, deadline - Date.now()))));
+    }
+  } finally {
+    out.done();
+    if (unbounded) process.removeListener("SIGINT", onSigint);
+  }
+  const anomalies = seen.reduce((n, e) => n + e.anomalies.length, 0);
+  out.note(`stopped after block ${watcher.nextBlock - 1}: ${seen.length} event(s), ${anomalies} anomal${anomalies === 1 ? "y" : "ies"}; resume with --from-block ${watcher.nextBlock}`);
+  return { events: seen, nextBlock: watcher.nextBlock };
+}
+
+task("vault:watch", "Stream the vault's events and flag anomalies (tripwire, proposed change, large queued withdrawal) until Ctrl-C, --blocks or --timeout")
+  .addParam("vault", VAULT_PARAM)
+  .addOptionalParam("fromBlock", 'First block to read: a number, or "deployment" for the vault\'s whole history (default: the next block)')
+  .addOptionalParam("blocks", "Stop after reading this many blocks, counted from the first one (with the default start: new blocks)")
+  .addOptionalParam("timeout", 'Stop after this long: seconds, or a duration such as "90s", "10m"')
+  .addOptionalParam("pollInterval", "Milliseconds between polls of the node", "1000")
+  .addOptionalParam("threshold", 'Flag queued withdrawals above these amounts, e.g. "USDT=1000000,ETH=500" (whole tokens)')
+  .addOptionalParam("deployments", DEPLOYMENTS_PARAM)
+  .addFlag("json", "Print one JSON object per event and line (amounts in base units as strings)")
+  .setAction(action(runWatch));
