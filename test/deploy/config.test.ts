@@ -157,6 +157,16 @@ describe("deploy: vault config files", () => {
     expect(formatDuration(604_800n)).to.equal("7d");
   });
 
+  it("the README's config example is valid and says what the example file says", () => {
+    const readme = readFileSync(path.join(__dirname, "..", "..", "README.md"), "utf8");
+    const section = readme.slice(readme.indexOf("\n## Deploying a vault\n"), readme.indexOf("\n## Command line\n"));
+    const block = /```json\n([\s\S]*?)```/.exec(section);
+    const c = parseVaultConfig(block![1], { source: "README.md" });
+    const full = parseVaultConfig(example());
+    expect(c.name).to.equal(full.name);
+    expect(c.operators[0].limits).to.deep.equal(full.operators[0].limits.filter((l) => l.symbol !== "USDC"));
+  });
+
   it("the committed JSON Schema is the one the validator describes (npm run gen:config-schema)", () => {
     expect(readFileSync(SCHEMA_PATH, "utf8")).to.equal(schemaText());
     const schema = JSON.parse(schemaText());
