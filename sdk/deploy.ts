@@ -341,6 +341,23 @@ export async function vaultDeploymentBlock(provider: Provider, vault: string): P
   return { blockNumber: await findDeploymentBlock(provider, vault), transactionHash: null, deployer: null };
 }
 
+/**
+ * Reads the chain: the vaults the factory deployed with `salt` (from its `VaultDeployed` logs, one
+ * `eth_getLogs` over the whole chain), oldest first; null if the node refuses the query.
+ */
+export async function vaultsWithSalt(provider: Provider, salt: string): Promise<{ vault: string; blockNumber: number; deployer: string }[] | null> {
+  const iface = VaultFactory__factory.createInterface();
+  try {
+    const logs = await provider.getLogs({ address: factoryAddress(), topics: [iface.getEvent("VaultDeployed").topicHash, null, salt], fromBlock: 0, toBlock: "latest" });
+    return logs.map((l) => {
+      const e = iface.parseLog(l)!;
+      return { vault: getAddress(e.args.vault), blockNumber: l.blockNumber, deployer: getAddress(e.args.deployer) };
+    });
+  } catch {
+    return null;
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Comparing a vault with its config (pure)
 // ---------------------------------------------------------------------------------------------
@@ -723,7 +740,9 @@ export type SyncVaultResult =
  * one with the config (and applies the difference with `apply`).
  *
  * Which vault: the one the record names, else the one at `predictVaultAddress(config)` (the config is
- * unchanged since it was deployed). A fresh deployment is read back and checked against the config
+ * unchanged since it was deployed). Without either, if the factory already deployed a vault with this
+ * name and salt (another config, record lost), throws `DeploymentError` rather than deploying a second
+ * one. A fresh deployment is read back and checked against the config
  * (`DeploymentVerificationError` if anything differs). Throws `TokenCheckError` before sending anything if a
  * token's decimals differ from the config, or a token has no code (unless `allowMissingTokens`).
  */
@@ -782,6 +801,17 @@ export async function syncVault(o: SyncVaultOptions): Promise<SyncVaultResult> {
     return { status: "exists", vault: record.address, record, policy: policyAfter, diff, applied, after, tokenProblems };
   }
 
+  // Without a record, a changed config would land at a new address: refuse to open a second vault under
+  // the same name and salt (the record is what ties a name to its vault).
+  const namesake = await vaultsWithSalt(provider, salt);
+  if (namesake === null) o.onProgress?.("could not search the factory's logs for an earlier vault with this name and salt");
+  else if (namesake.length) {
+    const v = namesake[0];
+    throw new DeploymentError(
+      `a vault named "${o.config.name}" with salt ${JSON.stringify(o.config.salt)} already exists at ${v.vault} (block ${v.blockNumber}, deployed by ${v.deployer}) ` +
+        "with another config, and no deployment record names it: restore its record to compare the config with it, or change `salt` to deploy another vault",
+    );
+  }
   const { installed } = await ensureDeterministicDeployer({ provider, install: o.installDeterministicDeployer });
   const factory = await ensureFactory({ signer: o.signer, onProgress: o.onProgress });
   const deployed = await deployVault({ signer: o.signer, config: o.config, maxInitCodeSize: o.maxInitCodeSize, onProgress: o.onProgress });

@@ -92,6 +92,7 @@ export {
   syncVault,
   vaultDeploymentBlock,
   vaultInitCode,
+  vaultsWithSalt,
   verifyVault,
 } from "./deploy";
 export { changeFromHuman, findToken, readListedTokens, readTokenMeta } from "./human";

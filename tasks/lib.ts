@@ -31,9 +31,13 @@ export function action<A>(fn: (args: A, hre: HardhatRuntimeEnvironment) => Promi
   };
 }
 
+const jsonValue = (_key: string, v: unknown): unknown => (typeof v === "bigint" ? v.toString() : v instanceof Map ? Object.fromEntries(v) : v);
+
 /** JSON with bigints as decimal strings. */
-export const toJson = (value: unknown): string =>
-  JSON.stringify(value, (_k, v) => (typeof v === "bigint" ? v.toString() : v instanceof Map ? Object.fromEntries(v) : v), 2);
+export const toJson = (value: unknown): string => JSON.stringify(value, jsonValue, 2);
+
+/** The same on one line (for streams of JSON objects). */
+export const toJsonLine = (value: unknown): string => JSON.stringify(value, jsonValue);
 
 /**
  * Where a task writes: results to stdout (text, or one JSON document with `--json`), progress and warnings

@@ -8,7 +8,7 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { parseAmount, parseDuration } from "../sdk/config";
 import { InvalidInputError } from "../sdk/errors";
 import type { WatchedEvent } from "../sdk";
-import { DEPLOYMENTS_PARAM, Output, VAULT_PARAM, action, parseId, resolveVault, toJson, type VaultArgs } from "./lib";
+import { DEPLOYMENTS_PARAM, Output, VAULT_PARAM, action, parseId, resolveVault, toJsonLine, type VaultArgs } from "./lib";
 
 export interface WatchArgs extends VaultArgs {
   /** First block to read: a number, "deployment" (the vault's deployment block), or the next block by default. */
@@ -62,7 +62,7 @@ export async function runWatch(args: WatchArgs, hre: HardhatRuntimeEnvironment) 
         out.done();
         for (const e of await watcher.poll({ toBlock: to })) {
           seen.push(e);
-          if (out.json) process.stdout.write(toJson(e).replace(/\n\s*/g, " ") + "\n");
+          if (out.json) process.stdout.write(toJsonLine(e) + "\n");
           else out.print(sdk.formatVaultEvent(e, tokens));
         }
       }

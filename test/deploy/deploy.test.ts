@@ -101,6 +101,17 @@ describe("deploy: vault:deploy", () => {
     expect(json.diff.instant).to.deep.equal([]);
   });
 
+  it("without its record, a changed config is refused rather than deployed as a second vault under the same name", async () => {
+    const f = await loadFixture(deployedFixture);
+    const changed = structuredClone(f.raw);
+    changed.tokens.ETH.vaultCap = "250";
+    const dir = tempDir();
+    const r = await taskError("vault:deploy", { configFile: writeJson(dir, "changed.json", changed), deployments: dir });
+    expect(r.error).to.be.instanceOf(DeploymentError);
+    expect(r.message).to.include(`a vault named "test-vault" with salt "" already exists at ${f.vault}`);
+    expect(existsSync(path.join(dir, "hardhat", "test-vault.json"))).to.equal(false);
+  });
+
   it("a record naming an address without code is stale on the in-process network and replaced; elsewhere it is an error", async () => {
     const f = await loadFixture(deployedFixture);
     const dir = tempDir();
