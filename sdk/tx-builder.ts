@@ -127,7 +127,7 @@ export function txBuilderSerialize(json: unknown): string {
  * writes when it saves a batch. `meta.checksum`, if present, is hashed too, so pass a batch without it
  * (`verifyTxBuilderBatch` does). Pure.
  */
-export function txBuilderChecksum(batch: { readonly meta: object } & object): string {
+export function txBuilderChecksum<T extends { readonly meta: object }>(batch: T): string {
   return keccak256(toUtf8Bytes(txBuilderSerialize({ ...batch, meta: { ...batch.meta, name: null } })));
 }
 
