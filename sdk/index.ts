@@ -87,3 +87,20 @@ export type {
   TxBuilderTransaction,
   TxBuilderVerification,
 } from "./tx-builder";
+export { Responder, ResponderRulesError, formatResponderLog, matchesChange, matchesWithdrawal, parseResponderRules } from "./responder";
+export type {
+  ChangePattern,
+  Finding,
+  FreshDestinationAction,
+  PlannedAction,
+  QueuedWithdrawalFacts,
+  ResponderAction,
+  ResponderLogEntry,
+  ResponderOptions,
+  ResponderRound,
+  ResponderRule,
+  ResponderRules,
+  Trigger,
+  UnexpectedAction,
+  WithdrawalPattern,
+} from "./responder";
