@@ -16,7 +16,7 @@
  * already cancelled or suspended is sent again: the chain is read just before acting). Every finding and
  * action is reported to `log` as a structured entry and returned as data.
  */
-import type { Provider, Signer } from "ethers";
+import { isAddress, type Provider, type Signer } from "ethers";
 import { CHANGE_PARAM_TYPES, type ChangeParams } from "./changes";
 import { CHANGE_KINDS, GRACE_PERIOD, GUARDIAN_ROLE, NATIVE, changeKindOf, statusOf, tripReasonOf, type ChangeKind } from "./constants";
 import { InvalidInputError, VaultRevertError, VaultSdkError } from "./errors";
@@ -132,7 +132,11 @@ export function parseResponderRules(input: unknown): ResponderRules {
       return bad(path, (e as InvalidInputError).message.replace(/^invalid [^:]*: /, ""));
     }
   };
-  const token = (v: unknown, path: string): string | undefined => (v === "ETH" ? NATIVE : address(v, path, true));
+  const token = (v: unknown, path: string): string | undefined => {
+    if (v === "ETH") return NATIVE;
+    if (v === "*" || (typeof v === "string" && isAddress(v))) return address(v, path, true);
+    return bad(path, `expected a token address, "ETH" or "*", got ${JSON.stringify(v)}`);
+  };
   const amount = (v: unknown, path: string): bigint | undefined => {
     if (typeof v !== "string" || !/^(0|[1-9][0-9]*)$/.test(v)) return bad(path, `expected a decimal string of base units (e.g. "2500000000"), got ${JSON.stringify(v)}`);
     return BigInt(v);
@@ -168,9 +172,10 @@ export function parseResponderRules(input: unknown): ResponderRules {
   }
   const tripwire = { pause: bool(t.pause, "rules.tripwire.pause", false), cancelPending: bool(t.cancelPending, "rules.tripwire.cancelPending", true), ...(burst ? { burst } : {}) };
 
-  const w = obj(root.withdrawals, "rules.withdrawals", ["expected", "onUnexpected", "freshDestination"]) ?? {};
+  const WITHDRAWALS_REQUIRED = 'required: { "expected": [the withdrawal patterns to leave alone] } (an empty list treats every queued withdrawal as unexpected)';
+  const w = (root.withdrawals === undefined ? bad("rules.withdrawals", WITHDRAWALS_REQUIRED) : obj(root.withdrawals, "rules.withdrawals", ["expected", "onUnexpected", "freshDestination"])) ?? {};
   const expectedWithdrawals: WithdrawalPattern[] = [];
-  if (w.expected === undefined) bad("rules.withdrawals.expected", "required: the withdrawal patterns to leave alone (an empty list treats every queued withdrawal as unexpected)");
+  if (root.withdrawals !== undefined && w.expected === undefined) bad("rules.withdrawals.expected", WITHDRAWALS_REQUIRED.replace(/^required: \{ "expected": \[(.*)\] \}/, "required: $1"));
   (w.expected === undefined ? [] : list(w.expected, "rules.withdrawals.expected") ?? []).forEach((p, i) => {
     const at = `rules.withdrawals.expected[${i}]`;
     const o = obj(p, at, ["operator", "token", "maxAmount", "destinations", "hoursUtc", "weekdaysUtc"]);
@@ -217,9 +222,10 @@ export function parseResponderRules(input: unknown): ResponderRules {
     ...(freshDestination ? { freshDestination } : {}),
   };
 
-  const c = obj(root.changes, "rules.changes", ["expected", "onUnexpected"]) ?? {};
+  const CHANGES_REQUIRED = 'required: { "expected": [the proposed changes to leave alone] } (an empty list treats every proposal as unexpected)';
+  const c = (root.changes === undefined ? bad("rules.changes", CHANGES_REQUIRED) : obj(root.changes, "rules.changes", ["expected", "onUnexpected"])) ?? {};
   const expectedChanges: ChangePattern[] = [];
-  if (c.expected === undefined) bad("rules.changes.expected", "required: the proposed changes to leave alone (an empty list treats every proposal as unexpected)");
+  if (root.changes !== undefined && c.expected === undefined) bad("rules.changes.expected", CHANGES_REQUIRED.replace(/^required: \{ "expected": \[(.*)\] \}/, "required: $1"));
   (c.expected === undefined ? [] : list(c.expected, "rules.changes.expected") ?? []).forEach((p, i) => {
     const at = `rules.changes.expected[${i}]`;
     if (typeof p !== "object" || p === null || Array.isArray(p)) return bad(at, "expected an object");

@@ -2,7 +2,7 @@ import { ethers } from "hardhat";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { ContractFactory, type Contract } from "ethers";
 import MultiSendCallOnlyArtifact from "@safe-global/safe-smart-account/build/artifacts/contracts/libraries/MultiSendCallOnly.sol/MultiSendCallOnly.json";
-import { ChangeKind, deployVaultFixture, encodeChange, proposeAndExecute, type VaultFixture } from "../helpers/fixture";
+import { ChangeKind, deployVaultFixture, encodeChange, proposeAndExecute, usdt, type VaultFixture } from "../helpers/fixture";
 import { AdminTransactions, deploySafe, execSafeTransaction } from "../../sdk";
 
 export interface SafeGuardedFixture extends VaultFixture {
@@ -66,4 +66,30 @@ export async function vaultSnapshot(f: VaultFixture) {
     eth: await ethers.provider.getBalance(f.vaultAddr),
     recoveryUsdt: await f.usdtToken.balanceOf(f.recovery.address),
   };
+}
+
+/** Responder rules for the fixture: bot1 queues up to 1M USDT to its exchange, bot2 anything (up to 10^24 base units) to any approved destination; limit raises for bot2 and exchange2 for bot1 are expected changes. */
+export function guardRules(f: VaultFixture, over: Record<string, unknown> = {}): Record<string, unknown> {
+  return JSON.parse(
+    JSON.stringify({
+      vault: f.vaultAddr,
+      tripwire: { pause: true, cancelPending: true },
+      withdrawals: {
+        onUnexpected: "cancel",
+        freshDestination: { withinSeconds: 2 * 86400, action: "cancelAndPause" },
+        expected: [
+          { operator: f.bot1.address, token: f.usdtAddr, maxAmount: usdt(1_000_000).toString(), destinations: [f.exchange.address] },
+          { operator: f.bot2.address, token: "*", maxAmount: (10n ** 24n).toString() },
+        ],
+      },
+      changes: {
+        onUnexpected: "cancel",
+        expected: [
+          { kind: "SetOperatorLimits", operator: f.bot2.address },
+          { kind: "ApproveDestination", operator: f.bot1.address, destination: f.exchange2.address },
+        ],
+      },
+      ...over,
+    }),
+  );
 }

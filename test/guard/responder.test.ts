@@ -3,6 +3,7 @@ import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { ChangeKind, DAY, NATIVE, POLICY, Status, TripReason, deployVaultFixture, encodeChange, proposeAndExecute, proposeOnly, usdt, type VaultFixture } from "../helpers/fixture";
 import { deployBlock } from "../sdk/helpers";
+import { guardRules as rulesJson } from "./helpers";
 import {
   InvalidInputError,
   Responder,
@@ -14,32 +15,6 @@ import {
   type ResponderOptions,
   type ResponderRound,
 } from "../../sdk";
-
-/** What the bots are expected to queue: bot1 up to 1M USDT to its exchange, bot2 anything up to 1M units to any approved destination. */
-function rulesJson(f: VaultFixture, over: Record<string, unknown> = {}): Record<string, unknown> {
-  return JSON.parse(
-    JSON.stringify({
-      vault: f.vaultAddr,
-      tripwire: { pause: true, cancelPending: true },
-      withdrawals: {
-        onUnexpected: "cancel",
-        freshDestination: { withinSeconds: 2 * 86400, action: "cancelAndPause" },
-        expected: [
-          { operator: f.bot1.address, token: f.usdtAddr, maxAmount: usdt(1_000_000).toString(), destinations: [f.exchange.address] },
-          { operator: f.bot2.address, token: "*", maxAmount: (10n ** 24n).toString() },
-        ],
-      },
-      changes: {
-        onUnexpected: "cancel",
-        expected: [
-          { kind: "SetOperatorLimits", operator: f.bot2.address },
-          { kind: "ApproveDestination", operator: f.bot1.address, destination: f.exchange2.address },
-        ],
-      },
-      ...over,
-    }),
-  );
-}
 
 async function start(f: VaultFixture, rules: unknown = rulesJson(f), o: Partial<ResponderOptions> = {}) {
   const log: ResponderLogEntry[] = [];
@@ -404,6 +379,15 @@ describe("responder rules", () => {
     expect(message).to.include('rules.withdrawals.expected[0].maxAmount: expected a decimal string of base units (e.g. "2500000000"), got 1000');
     expect(message).to.include("rules.changes.expected[1].operator: not a parameter of SetRecovery (its parameters: recovery)");
     expect(() => parseResponderRules({ withdrawals: {}, changes: { expected: [] } })).to.throw(ResponderRulesError, /rules.withdrawals.expected: required/);
+    expect(message).to.include('rules.withdrawals.expected[0].token: expected a token address, "ETH" or "*", got "USDT"');
     expect(() => parseResponderRules([])).to.throw(ResponderRulesError, /rules: expected an object/);
+    const empty = (() => {
+      try {
+        parseResponderRules({});
+      } catch (e) {
+        return e as ResponderRulesError;
+      }
+    })();
+    expect(empty?.problems.map((p) => p.path)).to.deep.equal(["rules.withdrawals", "rules.changes"]);
   });
 });
