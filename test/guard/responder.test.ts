@@ -1,4 +1,6 @@
 import { expect } from "chai";
+import fs from "fs";
+import path from "path";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { ChangeKind, DAY, NATIVE, POLICY, Status, TripReason, deployVaultFixture, encodeChange, proposeAndExecute, proposeOnly, usdt, type VaultFixture } from "../helpers/fixture";
@@ -311,6 +313,21 @@ describe("automatic responder", () => {
 });
 
 describe("responder rules", () => {
+  it("the README's example rules file is valid once its placeholders are addresses", () => {
+    const readme = fs.readFileSync(path.join(__dirname, "../../README.md"), "utf8");
+    const section = readme.slice(readme.indexOf("### The responder: `vault:guard`"), readme.indexOf("## Configuring a vault"));
+    const example = /```json\n([\s\S]*?)```/.exec(section)?.[1];
+    expect(example).to.be.a("string");
+    const address = "0x00000000000000000000000000000000000000a1";
+    const rules = parseResponderRules(JSON.parse(example!.replace(/"0x…[a-z0-9]*"/g, `"${address}"`)));
+    expect(rules.tripwire).to.deep.equal({ pause: true, cancelPending: true, burst: { count: 2, windowSeconds: 3600n } });
+    expect(rules.withdrawals.expected).to.have.length(2);
+    expect(rules.withdrawals.expected[1]).to.deep.equal({ operator: "*", token: NATIVE, maxAmount: 50n * 10n ** 18n });
+    expect(rules.withdrawals.freshDestination).to.deep.equal({ withinSeconds: 172800n, action: "cancelAndPause" });
+    expect(rules.changes.expected).to.deep.equal([{ kind: "SetOperatorLimits", params: { operator: ethers.getAddress(address) } }]);
+  });
+
+
   it("a valid rules file parses to typed rules, with ETH for the native token and documented defaults", async () => {
     const f = await loadFixture(deployVaultFixture);
     const rules = parseResponderRules({
