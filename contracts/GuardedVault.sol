@@ -510,6 +510,9 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
     /// @inheritdoc IGuardedVault
     function availableNow(address operator, address token) external view returns (uint256) {
         if (paused || _operatorInfo[operator].suspended) return 0;
+        // One more withdrawal in the current tripwire period would trip: nothing can go out now.
+        (uint256 count, uint256 maxCount) = _periodCount(_operatorWord[operator][token].value, _requireListed(token), _now());
+        if (maxCount != 0 && count > maxCount) return 0;
         OperatorState memory o = operatorState(operator, token);
         TokenState memory t = tokenState(token);
         return Math.min(Math.min(o.available, o.instantLimit), Math.min(t.available, t.balance));

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: what `npm test` runs, and what CI runs from a clean clone.
 #   1. Hardhat/chai tests with the gas report (and the gas baseline guard)
-#   2. solhint on the production contracts
+#   2. solhint on the production contracts, and a strict type check of all TypeScript
 #   3. forge fuzz and invariant tests (started first, in the background: separate build folders)
 #   4. coverage gate: 100% of lines and branches of the production contracts
 set -euo pipefail
@@ -25,6 +25,9 @@ npx hardhat test
 
 step "solhint"
 npm run --silent lint:sol
+
+step "TypeScript type check (tests, scripts, bench)"
+npx tsc --noEmit -p tsconfig.json
 
 if [ -f sdk/tsconfig.json ]; then
   step "SDK build and examples"

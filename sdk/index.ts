@@ -124,3 +124,44 @@ export {
   toSafeTransaction,
 } from "./safe";
 export type { SafeTransaction } from "./safe";
+export {
+  TX_BUILDER_FILE_VERSION,
+  TX_BUILDER_VERSION,
+  buildTxBuilderBatch,
+  decodeMultiSend,
+  describeVaultCall,
+  execSignedSafeTransaction,
+  formatTxBuilderBatch,
+  multiSendTransaction,
+  safeSigningRequest,
+  txBuilderChecksum,
+  txBuilderSerialize,
+  verifyTxBuilderBatch,
+} from "./tx-builder";
+export type {
+  SafeSigningRequest,
+  SafeTypedDataJson,
+  TxBuilderBatchFile,
+  TxBuilderContractInput,
+  TxBuilderContractMethod,
+  TxBuilderMeta,
+  TxBuilderTransaction,
+  TxBuilderVerification,
+} from "./tx-builder";
+export { Responder, ResponderRulesError, formatResponderLog, matchesChange, matchesWithdrawal, parseResponderRules } from "./responder";
+export type {
+  ChangePattern,
+  Finding,
+  FreshDestinationAction,
+  PlannedAction,
+  QueuedWithdrawalFacts,
+  ResponderAction,
+  ResponderLogEntry,
+  ResponderOptions,
+  ResponderRound,
+  ResponderRule,
+  ResponderRules,
+  Trigger,
+  UnexpectedAction,
+  WithdrawalPattern,
+} from "./responder";

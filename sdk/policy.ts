@@ -546,7 +546,8 @@ export function tokenView(t: { clock: Clock; timestamp: bigint; tokenWord: bigin
 }
 
 /** `availableNow(operator, token)`: what the operator can withdraw instantly, all limits and the balance
- * considered. The token must be listed (the contract reverts `UnknownToken` otherwise). */
+ * considered, including the tripwire's rate rule (0 while one more withdrawal in the current period would
+ * trip it). The token must be listed (the contract reverts `UnknownToken` otherwise). */
 export function availableNow(a: {
   clock: Clock;
   timestamp: bigint;
@@ -557,6 +558,8 @@ export function availableNow(a: {
   balance: bigint;
 }): bigint {
   if (a.paused || a.suspended) return 0n;
+  const { count, maxCount } = periodCount(a.opWord, a.tokenWord, clockTime(a.clock, a.timestamp));
+  if (maxCount !== 0n && count > maxCount) return 0n;
   const o = operatorView(a);
   const t = tokenView(a);
   return min(min(o.available, o.instantLimit), min(t.available, a.balance));

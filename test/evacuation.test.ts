@@ -2,26 +2,20 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import {
+  balanceOf,
   ChangeKind,
-  NATIVE,
-  POLICY,
-  Status,
   deployVaultFixture,
   encodeChange,
+  KEYS,
+  NATIVE,
+  POLICY,
   proposeAndExecute,
   proposeOnly,
+  Status,
+  tokenOf,
+  type Key,
   type VaultFixture,
 } from "./helpers/fixture";
-
-type Key = "usdt" | "dai" | "eth";
-const KEYS: readonly Key[] = ["usdt", "dai", "eth"];
-
-const tokenOf = (f: VaultFixture, k: Key): string => (k === "usdt" ? f.usdtAddr : k === "dai" ? f.daiAddr : NATIVE);
-
-async function balanceOf(f: VaultFixture, k: Key, who: string): Promise<bigint> {
-  if (k === "eth") return ethers.provider.getBalance(who);
-  return k === "usdt" ? f.usdtToken.balanceOf(who) : f.daiToken.balanceOf(who);
-}
 
 /** A part of the funding of each token: a quarter. */
 const part = (k: Key): bigint => POLICY.funding[k] / 4n;

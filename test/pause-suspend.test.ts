@@ -3,33 +3,21 @@ import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import {
+  balanceOf,
+  balances,
   ChangeKind,
-  NATIVE,
-  POLICY,
-  Status,
   deployVaultFixture,
   encodeChange,
+  KEYS,
+  NATIVE,
+  POLICY,
   proposeAndExecute,
   proposeOnly,
+  Status,
+  tokenOf,
+  type Key,
   type VaultFixture,
 } from "./helpers/fixture";
-
-type Key = "usdt" | "dai" | "eth";
-const KEYS: readonly Key[] = ["usdt", "dai", "eth"];
-
-const tokenOf = (f: VaultFixture, k: Key): string => (k === "usdt" ? f.usdtAddr : k === "dai" ? f.daiAddr : NATIVE);
-
-async function balanceOf(f: VaultFixture, k: Key, who: string): Promise<bigint> {
-  if (k === "eth") return ethers.provider.getBalance(who);
-  return k === "usdt" ? f.usdtToken.balanceOf(who) : f.daiToken.balanceOf(who);
-}
-
-/** Balances of every token for every account, in a fixed order. */
-async function balances(f: VaultFixture, who: string[]): Promise<bigint[]> {
-  const out: bigint[] = [];
-  for (const k of KEYS) for (const w of who) out.push(await balanceOf(f, k, w));
-  return out;
-}
 
 const small = (k: Key): bigint => POLICY[k].instant / 10n;
 const big = (k: Key): bigint => POLICY[k].instant * 2n;

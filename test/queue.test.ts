@@ -3,26 +3,20 @@ import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import {
+  balanceOf,
   ChangeKind,
-  NATIVE,
-  POLICY,
-  Status,
-  TripReason,
   deployVaultFixture,
   encodeChange,
+  KEYS,
+  NATIVE,
+  POLICY,
   proposeAndExecute,
+  Status,
+  tokenOf,
+  TripReason,
+  type Key,
   type VaultFixture,
 } from "./helpers/fixture";
-
-type Key = "usdt" | "dai" | "eth";
-const KEYS: readonly Key[] = ["usdt", "dai", "eth"];
-
-const tokenOf = (f: VaultFixture, k: Key): string => (k === "usdt" ? f.usdtAddr : k === "dai" ? f.daiAddr : NATIVE);
-
-async function balanceOf(f: VaultFixture, k: Key, who: string): Promise<bigint> {
-  if (k === "eth") return ethers.provider.getBalance(who);
-  return k === "usdt" ? f.usdtToken.balanceOf(who) : f.daiToken.balanceOf(who);
-}
 
 /** An amount that must be queued: twice the instant limit. */
 const big = (k: Key): bigint => POLICY[k].instant * 2n;

@@ -328,6 +328,21 @@ describe("tripwire", () => {
       expect(await f.vault.isSuspended(f.bot1.address)).to.equal(true);
     });
 
+    it("availableNow is 0 while one more withdrawal in the period would trip, and back in the next period", async () => {
+      const f = await loadFixture(deployVaultFixture);
+      const t0 = await nextPeriodStart(f);
+      await withdrawMany(f, f.bot1, t0, maxCount - 1);
+      expect(await f.vault.availableNow(f.bot1.address, f.usdtAddr)).to.equal(POLICY.usdt.instant);
+      await withdrawMany(f, f.bot1, t0 + BigInt(maxCount - 1), 1);
+      expect(await f.vault.availableNow(f.bot1.address, f.usdtAddr)).to.equal(0n);
+      // Other tokens and other operators are counted on their own.
+      expect(await f.vault.availableNow(f.bot1.address, f.daiAddr)).to.equal(POLICY.dai.instant);
+      expect(await f.vault.availableNow(f.bot2.address, f.usdtAddr)).to.equal(POLICY.usdt.instant);
+      await time.setNextBlockTimestamp(t0 + POLICY.tripwirePeriod);
+      await ethers.provider.send("evm_mine", []);
+      expect(await f.vault.availableNow(f.bot1.address, f.usdtAddr)).to.equal(POLICY.usdt.instant);
+    });
+
     it("counts reset at the next aligned period, not a sliding period later", async () => {
       const f = await loadFixture(deployVaultFixture);
       const t0 = await nextPeriodStart(f);

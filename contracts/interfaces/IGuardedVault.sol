@@ -505,7 +505,8 @@ interface IGuardedVault is IAccessControl {
     /// @notice The two packed words the instant path reads, for off-chain mirrors of the policy.
     /// @dev opWord: [0,144) ring of four 36-bit buckets (bucket 0 = newest), [144,176) last outflow time
     /// (seconds since clockStart), [176,212) cap in units, [212,248) instant limit in units, [248,255)
-    /// withdrawals in the current tripwire period, [255] suspended. tokenWord: [0,212) the same limiter
+    /// withdrawals counted in the tripwire period of the last outflow (stale once that period has
+    /// passed: the next withdrawal in a later period counts from 1), [255] suspended. tokenWord: [0,212) the same limiter
     /// for the vault-wide cap, [212,219) unitDecimals, [219,226) tripwire max count, [226,254) tripwire
     /// period, [254] paused, [255] listed.
     function policyWords(address operator, address token) external view returns (uint256 opWord, uint256 tokenWord);
@@ -545,7 +546,9 @@ interface IGuardedVault is IAccessControl {
     /// @notice Current vault-wide limits and accounting of `token`.
     function tokenState(address token) external view returns (TokenState memory);
 
-    /// @notice What `operator` can withdraw of `token` instantly right now, all limits considered.
+    /// @notice What `operator` can withdraw of `token` instantly right now, all limits considered: its
+    /// window cap, instant limit, the vault-wide cap, the balance, pause, suspension, and the tripwire's
+    /// rate rule (0 while one more withdrawal in the current period would trip it).
     function availableNow(address operator, address token) external view returns (uint256);
 
     /// @notice A queued withdrawal.

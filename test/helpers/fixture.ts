@@ -201,3 +201,23 @@ export async function vaultStart(vault: GuardedVault): Promise<bigint> {
   }
   throw new Error("vault has no deployment transaction");
 }
+
+/** The fixture's three assets, by key. */
+export type Key = "usdt" | "dai" | "eth";
+export const KEYS: readonly Key[] = ["usdt", "dai", "eth"];
+
+/** The token address of an asset key (ETH is the NATIVE sentinel). */
+export const tokenOf = (f: VaultFixture, k: Key): string => (k === "usdt" ? f.usdtAddr : k === "dai" ? f.daiAddr : NATIVE);
+
+/** What `who` holds of an asset. */
+export async function balanceOf(f: VaultFixture, k: Key, who: string): Promise<bigint> {
+  if (k === "eth") return ethers.provider.getBalance(who);
+  return k === "usdt" ? f.usdtToken.balanceOf(who) : f.daiToken.balanceOf(who);
+}
+
+/** Balances of every asset for every account, in a fixed order. */
+export async function balances(f: VaultFixture, who: string[]): Promise<bigint[]> {
+  const out: bigint[] = [];
+  for (const k of KEYS) for (const w of who) out.push(await balanceOf(f, k, w));
+  return out;
+}
