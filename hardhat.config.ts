@@ -1,7 +1,6 @@
 import { HardhatUserConfig, subtask } from "hardhat/config";
 import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task-names";
 import "@nomicfoundation/hardhat-toolbox";
-import "./tasks/guard";
 import path from "path";
 import "./tasks";
 import { rpcNetworkFromEnv } from "./tasks/network";

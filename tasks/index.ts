@@ -8,3 +8,4 @@ import "./operator";
 import "./guardian";
 import "./propose";
 import "./watch";
+import "./guard";
