@@ -32,7 +32,7 @@ contract GuardedVaultInvariantTest is InvariantBase {
         vm.label(address(handler), "handler");
 
         targetContract(address(handler));
-        bytes4[] memory selectors = new bytes4[](11);
+        bytes4[] memory selectors = new bytes4[](12);
         selectors[0] = VaultHandler.withdrawInstant.selector;
         selectors[1] = VaultHandler.withdrawInstantBurst.selector;
         selectors[2] = VaultHandler.queueWithdrawal.selector;
@@ -44,6 +44,7 @@ contract GuardedVaultInvariantTest is InvariantBase {
         selectors[8] = VaultHandler.executeChange.selector;
         selectors[9] = VaultHandler.deposit.selector;
         selectors[10] = VaultHandler.snapshotExposure.selector;
+        selectors[11] = VaultHandler.intruderAct.selector;
         targetSelector(FuzzSelector(address(handler), selectors));
     }
 
@@ -154,6 +155,9 @@ contract GuardedVaultInvariantTest is InvariantBase {
         assertEq(vault.paused(), m.paused, "policy: paused");
         assertEq(vault.changeDelay(), m.changeDelay, "policy: changeDelay");
         assertEq(vault.withdrawalDelay(), m.withdrawalDelay, "policy: withdrawalDelay");
+        (uint8 tripMax, uint32 tripPeriod) = vault.tripwire();
+        assertEq(tripMax, m.tripMax, "policy: tripwire max count");
+        assertEq(tripPeriod, m.tripPeriod, "policy: tripwire period");
         for (uint256 t; t < 3; ++t) {
             assertEq(vault.tokenState(tokens[t]).vaultCap, m.vaultCap[t], "policy: vault cap");
         }
@@ -190,8 +194,9 @@ contract GuardedVaultInvariantTest is InvariantBase {
         }
     }
 
-    /// The vault never accepted a call the model says it must refuse (cancelling what is not pending,
-    /// ids out of sequence, queueing that moves funds).
+    /// The vault never accepted a call it must refuse: a call without the role it needs, a "lowering" or
+    /// "tightening" that loosens, cancelling what is not pending; nor did queueing or a refused call move
+    /// funds, or ids run out of sequence.
     function _checkNoRefusedCallAccepted() private view {
         string[] memory a = handler.anomalies();
         if (a.length != 0) revert(string.concat("refused call accepted: ", a[0]));

@@ -133,6 +133,8 @@ contract VaultHandler is TestBase {
     bool public pausedModel;
     uint32 public changeDelayModel;
     uint32 public withdrawalDelayModel;
+    uint8 public tripMaxModel;
+    uint32 public tripPeriodModel;
     Queued[] internal _queued; // id - 1
     Proposed[] internal _proposed; // id - 1
 
@@ -181,8 +183,8 @@ contract VaultHandler is TestBase {
         config.window = uint32(WINDOW);
         config.changeDelay = changeDelayModel = 1 days;
         config.withdrawalDelay = withdrawalDelayModel = 1 days;
-        config.tripwireMaxCount = 10;
-        config.tripwirePeriod = 60;
+        config.tripwireMaxCount = tripMaxModel = 10;
+        config.tripwirePeriod = tripPeriodModel = 60;
         // USDT-like (6 decimals, no return values), DAI-like (18 decimals), ETH; limits as the Hardhat
         // fixture: two operators whose caps together exceed the vault-wide cap.
         config.tokens = new IGuardedVault.TokenConfig[](3);
@@ -315,10 +317,13 @@ contract VaultHandler is TestBase {
         _recordFlow(b, f);
     }
 
-    /// @notice The operator that queued it, a guardian or the admin cancels a queued withdrawal.
+    /// @notice The operator that queued it, a guardian or the admin cancels a queued withdrawal (or tries
+    /// to cancel one that is no longer pending).
     function cancelWithdrawal(uint256 idSeed, uint256 whoSeed) external action {
         if (_queued.length == 0) return;
-        uint256 id = _pickQueued(idSeed, false);
+        // A third of the time a pending one; otherwise any id (mostly executed or cancelled ones, which
+        // must not cancel), so that pending withdrawals live long enough to be executed.
+        uint256 id = _mix(whoSeed) % 3 == 0 ? _pickQueued(idSeed, false) : 1 + idSeed % _queued.length;
         Queued storage q = _queued[id - 1];
         uint256 who = whoSeed % 3;
         address caller = who == 0 ? q.operator : who == 1 ? _guardians[(whoSeed >> 8) % 2] : admin;
@@ -372,50 +377,60 @@ contract VaultHandler is TestBase {
     // =============================================================================================
 
     /// @notice A guardian (sometimes the admin) pauses, suspends, lowers a limit or a vault cap, revokes a
-    /// destination, evacuates, cancels a proposed change, puts an operator back under the tripwire; or the
-    /// admin lengthens the delays.
+    /// destination, evacuates, cancels a proposed change, tightens the tripwire, puts an operator back
+    /// under it; or the admin lengthens the delays.
     function guardianAct(uint256 actionSeed, uint256 a, uint256 b) external action {
         address who = (a >> 128) % 5 == 0 ? admin : _guardians[a % 2];
         address op = _operators[(b >> 16) % 2];
         address token = _tokens[(b >> 24) % 3];
-        // Pausing and suspending are rare (1/32 each): each stops operators for at least a change delay.
-        uint256 action = _mix(actionSeed) % 32;
+        // Pausing (2/32) and suspending (1/32) are rare: each stops operators for at least a change delay.
+        uint256 act = _mix(actionSeed) % 32;
         _count(this.guardianAct.selector, false);
         bool ok;
-        if (action == 0) {
+        if (act <= 1) {
             vm.prank(who);
             try vault.pause() {
                 pausedModel = true;
                 ok = true;
             } catch {}
-        } else if (action == 1) {
+        } else if (act == 2) {
             vm.prank(who);
             try vault.suspendOperator(op) {
                 suspendedOf[op] = true;
                 ok = true;
             } catch {}
-        } else if (action <= 7) {
+        } else if (act <= 7) {
             ok = _lowerLimits(who, op, token, b);
-        } else if (action <= 11) {
+        } else if (act <= 10) {
             uint256 unit = unitOf[token];
             uint256 newCap = vaultCapOf[token] * _lowering(b) / 8 / unit * unit;
+            bool raise = _mix(b >> 64) % 8 == 0; // one time in eight a "lowering" that raises: refused
+            if (raise) newCap = vaultCapOf[token] + unit;
             vm.prank(who);
             try vault.lowerVaultCap(token, newCap) {
+                if (raise) _anomalies.push("lowerVaultCap raised the vault cap");
                 vaultCapOf[token] = newCap;
                 ok = true;
             } catch {}
-        } else if (action <= 13) {
+        } else if (act <= 14) {
             address dest = _destinations[b % 3];
+            // Half the time the destination of a pending queued withdrawal, which must then not execute.
+            if (_queued.length != 0 && _mix(b) % 2 == 0) {
+                Queued storage q = _queued[_pickQueued(b, false) - 1];
+                (op, dest) = (q.operator, q.to);
+            }
             vm.prank(who);
             try vault.revokeDestination(op, dest) {
                 approvedOf[op][dest] = false;
                 ok = true;
             } catch {}
-        } else if (action <= 19) {
+        } else if (act <= 19) {
             ok = _evacuate(who, token, b);
-        } else if (action <= 27) {
+        } else if (act <= 25) {
             ok = _cancelChange(who, b);
-        } else if (action <= 29) {
+        } else if (act <= 27) {
+            ok = _tightenTripwire(who, b);
+        } else if (act <= 29) {
             vm.prank(who);
             try vault.optIntoTripwire(op) {
                 optedOutOf[op] = false;
@@ -434,12 +449,63 @@ contract VaultHandler is TestBase {
         if (ok) _count(this.guardianAct.selector, true);
     }
 
+    /// @notice A stolen operator key, an outsider, or a guardian overstepping its role calls what only
+    /// another role may: none of these calls may succeed.
+    function intruderAct(uint256 callerSeed, uint256 callSeed, uint256 x) external action {
+        uint256 c = _mix(callerSeed) % 4;
+        address caller = c < 2 ? _operators[c] : c == 2 ? _destinations[2] : _guardians[callerSeed % 2];
+        bool guardian = c == 3;
+        address op = _operators[x % 2];
+        address token = _tokens[(x >> 8) % 3];
+        uint256 n = _proposed.length;
+        uint256 changeId = n == 0 ? 1 : 1 + (x >> 16) % n;
+        // A guardian may do everything below except the admin's calls (the first five).
+        uint256 pick = _mix(callSeed) % (guardian ? 5 : 13);
+        bytes memory data;
+        if (pick == 0) {
+            data = abi.encodeCall(vault.proposeChange, (IGuardedVault.ChangeKind.ApproveDestination, abi.encode(op, _destinations[2])));
+        } else if (pick == 1) {
+            data = abi.encodeCall(vault.executeChange, (changeId));
+        } else if (pick == 2) {
+            data = abi.encodeCall(vault.lengthenDelays, (changeDelayModel + 1, withdrawalDelayModel + 1));
+        } else if (pick == 3) {
+            data = abi.encodeCall(vault.grantRole, (vault.GUARDIAN_ROLE(), caller));
+        } else if (pick == 4) {
+            data = abi.encodeCall(vault.acceptAdmin, ());
+        } else if (pick == 5) {
+            data = abi.encodeCall(vault.cancelChange, (changeId));
+        } else if (pick == 6) {
+            data = abi.encodeCall(vault.lowerOperatorLimits, (IGuardedVault.OperatorLimits(op, token, 0, 0, 0)));
+        } else if (pick == 7) {
+            data = abi.encodeCall(vault.revokeDestination, (op, _destinations[0]));
+        } else if (pick == 8) {
+            data = abi.encodeCall(vault.pause, ());
+        } else if (pick == 9) {
+            data = abi.encodeCall(vault.suspendOperator, (op));
+        } else if (pick == 10) {
+            data = abi.encodeCall(vault.evacuate, (token, 1));
+        } else {
+            // Someone else's queued withdrawal: only its operator executes it; a stranger cannot cancel it.
+            if (_queued.length == 0) return;
+            uint256 id = 1 + (x >> 24) % _queued.length;
+            if (_queued[id - 1].operator == caller) return;
+            data = pick == 11 ? abi.encodeCall(vault.executeWithdrawal, (id)) : abi.encodeCall(vault.cancelWithdrawal, (id));
+        }
+        _count(this.intruderAct.selector, false);
+        uint256 balance = _balanceOf(token, address(vault));
+        vm.prank(caller);
+        (bool ok,) = address(vault).call(data);
+        if (ok) _anomalies.push(string.concat("a call without the role succeeded, case ", vm.toString(pick)));
+        if (_balanceOf(token, address(vault)) != balance) _anomalies.push("an unauthorized call moved funds");
+    }
+
     // =============================================================================================
     // Admin: proposed, timelocked changes
     // =============================================================================================
 
     /// @notice The admin proposes a risk-increasing change: raise an operator's limits or a vault cap,
-    /// approve a destination, unpause, unsuspend, shorten the delays, opt an operator out of the tripwire.
+    /// approve a destination, unpause, unsuspend, shorten the delays, loosen the tripwire or opt an
+    /// operator out of it (or back in).
     function proposeChange(uint256 kindSeed, uint256 a, uint256 b) external action {
         address op = _operators[(a >> 200) % 2];
         address token = _tokens[(a >> 208) % 3];
@@ -480,9 +546,12 @@ contract VaultHandler is TestBase {
         } else if (pick == 7) {
             kind = IGuardedVault.ChangeKind.SetDelays;
             params = abi.encode(uint32(bound(a, 1 hours, changeDelayModel)), uint32(bound(b, 1 hours, withdrawalDelayModel)));
-        } else if (pick == 8) {
+        } else if (pick == 8 && b % 2 == 0) {
             kind = IGuardedVault.ChangeKind.SetTripwireOptOut;
-            params = abi.encode(op, b % 2 == 0);
+            params = abi.encode(op, (b >> 8) % 2 == 0);
+        } else if (pick == 8) {
+            kind = IGuardedVault.ChangeKind.SetTripwire; // looser: more withdrawals, shorter periods, or off
+            params = abi.encode(uint8((b >> 8) % 21), uint32(bound(b >> 16, 1, 600)));
         } else {
             kind = IGuardedVault.ChangeKind.SetOperatorLimits;
             params = abi.encode(_raisedLimits(op, token, a, b));
@@ -620,6 +689,8 @@ contract VaultHandler is TestBase {
         bool paused;
         uint32 changeDelay;
         uint32 withdrawalDelay;
+        uint8 tripMax;
+        uint32 tripPeriod;
         uint256[3] vaultCap;
         bool[2] suspended;
         bool[2] optedOut;
@@ -632,6 +703,8 @@ contract VaultHandler is TestBase {
         m.paused = pausedModel;
         m.changeDelay = changeDelayModel;
         m.withdrawalDelay = withdrawalDelayModel;
+        m.tripMax = tripMaxModel;
+        m.tripPeriod = tripPeriodModel;
         for (uint256 t; t < 3; ++t) {
             m.vaultCap[t] = vaultCapOf[_tokens[t]];
         }
@@ -846,9 +919,35 @@ contract VaultHandler is TestBase {
         if (instant > cap) instant = cap;
         uint256 queueCap = l.queueCap * ((b >> 32) % 9) / 8;
         if (queueCap > l.queueCap) queueCap = l.queueCap;
+        // One time in eight a "lowering" that raises one of the three: it must be refused.
+        uint256 raise = _mix(b >> 64) % 24;
+        if (raise == 0 && l.cap + unit <= MASK36 * unit) cap = l.cap + unit;
+        else if (raise == 1 && l.instant + unit <= cap) instant = l.instant + unit;
+        else if (raise == 2) queueCap = l.queueCap + 1;
+        else raise = type(uint256).max;
         vm.prank(who);
         try vault.lowerOperatorLimits(IGuardedVault.OperatorLimits(op, token, cap, instant, queueCap)) {
+            if (raise <= 2) _anomalies.push("lowerOperatorLimits raised a limit");
             _limits[op][token] = Limits(cap, instant, queueCap);
+            return true;
+        } catch {
+            return false;
+        }
+    }
+
+    /// @dev Tighter: at most as many withdrawals per no shorter period (or the rule on, if it was off);
+    /// one time in eight a looser setting, which must be refused.
+    function _tightenTripwire(address who, uint256 b) private returns (bool) {
+        uint8 maxCount = uint8(bound(b, 1, tripMaxModel == 0 ? 126 : tripMaxModel));
+        uint32 period = uint32(bound(b >> 8, tripPeriodModel, tripPeriodModel + 3600));
+        bool loosen = tripMaxModel != 0 && _mix(b >> 64) % 8 == 0;
+        if (loosen && tripMaxModel < 126 && (b >> 72) % 2 == 0) (maxCount, period) = (tripMaxModel + 1, tripPeriodModel);
+        else if (loosen && tripPeriodModel > 1) (maxCount, period) = (tripMaxModel, tripPeriodModel - 1);
+        else loosen = false;
+        vm.prank(who);
+        try vault.tightenTripwire(maxCount, period) {
+            if (loosen) _anomalies.push("tightenTripwire loosened the tripwire");
+            (tripMaxModel, tripPeriodModel) = (maxCount, period);
             return true;
         } catch {
             return false;
@@ -935,6 +1034,8 @@ contract VaultHandler is TestBase {
         } else if (kind == IGuardedVault.ChangeKind.SetTripwireOptOut) {
             (address operator, bool optOut) = abi.decode(params, (address, bool));
             optedOutOf[operator] = optOut;
+        } else if (kind == IGuardedVault.ChangeKind.SetTripwire) {
+            (tripMaxModel, tripPeriodModel) = abi.decode(params, (uint8, uint32));
         }
         for (uint256 i; i < _snapshots.length; ++i) {
             ExposureSnapshot storage snap = _snapshots[i];
