@@ -12,6 +12,7 @@ contract RateLimitFuzzTest is TestBase {
     uint256 private constant MASK36 = (1 << 36) - 1;
     uint256 private constant MASK32 = (1 << 32) - 1;
     uint256 private constant CAP_SHIFT = 176;
+    uint256 private constant HIGH_SHIFT = 212;
     /// @dev The vault's longest bucket: MAX_WINDOW (30 days) / 3.
     uint256 private constant MAX_BUCKET = 10 days;
 
@@ -61,7 +62,9 @@ contract RateLimitFuzzTest is TestBase {
         s.cap = bound(cap, 1, MASK36);
         s.bucketLen = bound(bucketLen, 1, MAX_BUCKET);
         steps = bound(steps, 1, 48);
-        s.word = uint256(0).withCap(s.cap);
+        // The caller's 44 high bits (the vault keeps its own fields there) must ride along untouched.
+        s.high = uint256(keccak256(abi.encode(seed, "high"))) >> HIGH_SHIFT << HIGH_SHIFT;
+        s.word = s.high.withCap(s.cap);
         s.t = uint256(keccak256(abi.encode(seed, "start"))) % (MASK32 / 2);
         s.times = new uint256[](steps);
         s.amounts = new uint256[](steps);
@@ -81,6 +84,7 @@ contract RateLimitFuzzTest is TestBase {
         uint256[] times;
         uint256[] amounts;
         uint256 n;
+        uint256 high;
     }
 
     function _consumeAndCheck(Sequence memory s, uint256 r) private pure {
@@ -106,6 +110,7 @@ contract RateLimitFuzzTest is TestBase {
         }
         assertLe(inWindow, s.cap, "outflow within one window above the cap");
         assertEq(s.word.capOf(), s.cap, "cap survived the sequence");
+        assertEq(s.word >> HIGH_SHIFT << HIGH_SHIFT, s.high, "caller bits survived the sequence");
     }
 
     // ---------------------------------------------------------------------------------------------
