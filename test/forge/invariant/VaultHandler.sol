@@ -152,6 +152,8 @@ contract VaultHandler is TestBase {
     /// call added (and everything once more at the end of each run).
     uint256 internal _callFirstFlow;
     uint256 internal _callFirstExecution;
+    /// @dev Vault calls tried and accepted per action: forge's metrics count handler calls, these say how
+    /// many reached the vault and got through (read them from a trace when tuning the handler's mix).
     mapping(bytes4 selector => uint256) public calls;
     mapping(bytes4 selector => uint256) public successes;
 
@@ -620,7 +622,7 @@ contract VaultHandler is TestBase {
         uint256 x = horizonSeed >> 8;
         uint256 horizon;
         if (mode == 0) horizon = 1 + x % WINDOW;
-        else if (mode == 1) horizon = withdrawalDelayModel + x % 3; // D - 0, D + 1, D + 2: queued bound edge
+        else if (mode == 1) horizon = withdrawalDelayModel + x % 3; // D, D + 1, D + 2: where the queued bound steps up
         else if (mode == 2) horizon = WINDOW * (1 + x % 3) + (x >> 8) % 2; // whole windows, +1 second
         else horizon = 1 + x % (4 days);
         IGuardedVault.Exposure memory e = vault.operatorExposure(op, token, horizon);
