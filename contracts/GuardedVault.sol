@@ -76,6 +76,9 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
         bool registered;
         bool suspended;
         bool tripwireOptOut;
+        /// @dev How many times the operator was suspended; an UnsuspendOperator change lifts only the
+        /// suspension that was in force when it was proposed.
+        uint64 suspensions;
     }
 
     /// @dev One packed policy word. A struct so that the hot path can hold a storage pointer and hash
@@ -118,6 +121,11 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
     uint256 public withdrawalCount;
     /// @inheritdoc IGuardedVault
     uint256 public changeCount;
+    /// @dev How many times the vault was paused; an Unpause change lifts only the pause that was in
+    /// force when it was proposed.
+    uint256 private _pauses;
+    /// @dev For Unpause and UnsuspendOperator changes: the pause or suspension count when proposed.
+    mapping(uint256 id => uint256) private _holdProposedIn;
 
     modifier onlyAdmin() {
         if (msg.sender != admin) revert AccessControlUnauthorizedAccount(msg.sender, DEFAULT_ADMIN_ROLE);
@@ -292,6 +300,7 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
     /// @inheritdoc IGuardedVault
     function pause() external onlyAdminOrGuardian {
         if (paused) return;
+        ++_pauses;
         _setPaused(true);
         emit VaultPaused(msg.sender);
     }
@@ -368,6 +377,7 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
     function proposeChange(ChangeKind kind, bytes calldata params) external onlyAdmin returns (uint256 id) {
         _change(kind, params, false);
         id = ++changeCount;
+        if (kind == ChangeKind.Unpause || kind == ChangeKind.UnsuspendOperator) _holdProposedIn[id] = _holdCount(kind, params);
         uint64 eta = uint64(block.timestamp + changeDelay);
         _changes[id] = Change({kind: kind, status: Status.Pending, eta: eta, params: params});
         emit ChangeProposed(id, kind, params, eta);
@@ -381,6 +391,9 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
         if (status != Status.Pending) revert ChangeNotPending(id, status);
         if (block.timestamp < c.eta) revert ChangeNotReady(id, c.eta);
         if (block.timestamp > c.eta + GRACE_PERIOD) revert ChangeExpired(id, c.eta + GRACE_PERIOD);
+        // A pause or suspension that began after the proposal gets the full delay of a new proposal.
+        bool liftsHold = c.kind == ChangeKind.Unpause || c.kind == ChangeKind.UnsuspendOperator;
+        if (liftsHold && _holdProposedIn[id] != _holdCount(c.kind, c.params)) revert ChangeOutdated(id);
         c.status = Status.Executed;
         _change(c.kind, c.params, true);
         emit ChangeExecuted(id, c.kind);
@@ -713,6 +726,7 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
 
     function _suspend(address operator, address by) private {
         if (_operatorInfo[operator].suspended) return;
+        ++_operatorInfo[operator].suspensions;
         _setSuspendedBits(operator, true);
         emit OperatorSuspended(operator, by);
     }
@@ -852,6 +866,12 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
             // Each queued amount occupies the queue cap for at least `delay` before it can execute.
             e.queued = _saturatingAdd(e.queued, _saturatingMul(account.queueCap, _ceilDiv(horizon - delay, delay)));
         }
+    }
+
+    /// @dev Which pause (Unpause) or which suspension of the operator (UnsuspendOperator) is in force.
+    function _holdCount(ChangeKind kind, bytes memory params) private view returns (uint256) {
+        if (kind == ChangeKind.Unpause) return _pauses;
+        return _operatorInfo[abi.decode(params, (address))].suspensions;
     }
 
     function _requireListed(address token) private view returns (uint256 word) {

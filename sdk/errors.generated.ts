@@ -18,6 +18,8 @@ export interface VaultErrorArgs {
   ChangeNotPending: { readonly id: bigint; readonly status: bigint /* index into Status */ };
   /** `ChangeNotReady(uint256 id, uint64 eta)` */
   ChangeNotReady: { readonly id: bigint; readonly eta: bigint };
+  /** `ChangeOutdated(uint256 id)` */
+  ChangeOutdated: { readonly id: bigint };
   /** `DelayOutOfRange(uint256 delay)` */
   DelayOutOfRange: { readonly delay: bigint };
   /** `DestinationNotApproved(address operator, address destination)` */
@@ -174,6 +176,17 @@ export class ChangeNotReadyError extends VaultRevertError<"ChangeNotReady"> {
   static readonly notice = "The change cannot be executed before `eta`.";
   constructor(args: VaultErrorArgs["ChangeNotReady"], context?: RevertContext) {
     super("ChangeNotReady", args, "The change cannot be executed before `eta`.", context);
+  }
+}
+
+/** The Unpause or UnsuspendOperator change was proposed before the pause or suspension now in force began; lifting that one takes a new proposal and its full delay. (`ChangeOutdated(uint256)`, selector `0x098700ed`) */
+export class ChangeOutdatedError extends VaultRevertError<"ChangeOutdated"> {
+  static readonly errorName = "ChangeOutdated";
+  static readonly signature = "ChangeOutdated(uint256)";
+  static readonly selector = "0x098700ed";
+  static readonly notice = "The Unpause or UnsuspendOperator change was proposed before the pause or suspension now in force began; lifting that one takes a new proposal and its full delay.";
+  constructor(args: VaultErrorArgs["ChangeOutdated"], context?: RevertContext) {
+    super("ChangeOutdated", args, "The Unpause or UnsuspendOperator change was proposed before the pause or suspension now in force began; lifting that one takes a new proposal and its full delay.", context);
   }
 }
 
@@ -626,6 +639,7 @@ export const VAULT_ERROR_CLASSES = {
   ChangeExpired: ChangeExpiredError,
   ChangeNotPending: ChangeNotPendingError,
   ChangeNotReady: ChangeNotReadyError,
+  ChangeOutdated: ChangeOutdatedError,
   DelayOutOfRange: DelayOutOfRangeError,
   DestinationNotApproved: DestinationNotApprovedError,
   EthTransferFailed: EthTransferFailedError,

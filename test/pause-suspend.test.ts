@@ -196,6 +196,52 @@ describe("pause and suspension", () => {
       );
     });
 
+    it("a spare Unpause proposed during an earlier pause cannot lift a later one (ChangeOutdated)", async () => {
+      const f = await loadFixture(deployVaultFixture);
+      await f.vault.connect(f.guardian).pause();
+      const first = await proposeOnly(f.vault, f.admin, ChangeKind.Unpause, encodeChange.unpause());
+      const spare = await proposeOnly(f.vault, f.admin, ChangeKind.Unpause, encodeChange.unpause());
+      await time.increase(POLICY.changeDelay);
+      await f.vault.connect(f.admin).executeChange(first);
+      expect(await f.vault.paused()).to.equal(false);
+      // A new emergency: the guardian pauses again; the spare must not end it at once.
+      await f.vault.connect(f.guardian).pause();
+      await expect(f.vault.connect(f.admin).executeChange(spare))
+        .to.be.revertedWithCustomError(f.vault, "ChangeOutdated").withArgs(spare);
+      expect(await f.vault.paused()).to.equal(true);
+      expect((await f.vault.getChange(spare)).status).to.equal(BigInt(Status.Pending));
+      // Lifting this pause takes a new proposal and its full delay.
+      const fresh = await proposeOnly(f.vault, f.admin, ChangeKind.Unpause, encodeChange.unpause());
+      await expect(f.vault.connect(f.admin).executeChange(fresh)).to.be.revertedWithCustomError(f.vault, "ChangeNotReady");
+      await time.increase(POLICY.changeDelay);
+      await f.vault.connect(f.admin).executeChange(fresh);
+      expect(await f.vault.paused()).to.equal(false);
+    });
+
+    it("a spare UnsuspendOperator proposed during an earlier suspension cannot lift a later one (ChangeOutdated)", async () => {
+      const f = await loadFixture(deployVaultFixture);
+      // The stolen key trips, the admin (or whoever holds its key) proposes the unsuspension twice.
+      await f.vault.connect(f.bot1).withdrawInstant(f.usdtAddr, f.attacker.address, 1n);
+      const arg = encodeChange.address(f.bot1.address);
+      const first = await proposeOnly(f.vault, f.admin, ChangeKind.UnsuspendOperator, arg);
+      const spare = await proposeOnly(f.vault, f.admin, ChangeKind.UnsuspendOperator, arg);
+      await time.increase(POLICY.changeDelay);
+      await f.vault.connect(f.admin).executeChange(first);
+      expect(await f.vault.isSuspended(f.bot1.address)).to.equal(false);
+      // It trips again; the spare must not end the new suspension at once.
+      await f.vault.connect(f.bot1).withdrawInstant(f.usdtAddr, f.attacker.address, 1n);
+      expect(await f.vault.isSuspended(f.bot1.address)).to.equal(true);
+      await expect(f.vault.connect(f.admin).executeChange(spare))
+        .to.be.revertedWithCustomError(f.vault, "ChangeOutdated").withArgs(spare);
+      expect(await f.vault.isSuspended(f.bot1.address)).to.equal(true);
+      // Another operator's suspension history is its own.
+      await f.vault.connect(f.guardian).suspendOperator(f.bot2.address);
+      const bot2 = await proposeOnly(f.vault, f.admin, ChangeKind.UnsuspendOperator, encodeChange.address(f.bot2.address));
+      await time.increase(POLICY.changeDelay);
+      await f.vault.connect(f.admin).executeChange(bot2);
+      expect(await f.vault.isSuspended(f.bot2.address)).to.equal(false);
+    });
+
     it("an Unpause proposal while not paused reverts NotPaused", async () => {
       const f = await loadFixture(deployVaultFixture);
       await expect(f.vault.connect(f.admin).proposeChange(ChangeKind.Unpause, "0x")).to.be.revertedWithCustomError(f.vault, "NotPaused");

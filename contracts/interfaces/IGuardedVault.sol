@@ -335,6 +335,9 @@ interface IGuardedVault is IAccessControl {
     error ChangeNotReady(uint256 id, uint64 eta);
     /// @notice The change expired at `expiry`; it can only be cancelled.
     error ChangeExpired(uint256 id, uint256 expiry);
+    /// @notice The Unpause or UnsuspendOperator change was proposed before the pause or suspension now in
+    /// force began; lifting that one takes a new proposal and its full delay.
+    error ChangeOutdated(uint256 id);
     /// @notice A limit is not a whole number of the token's units, or needs more than 36 bits of units.
     error LimitNotRepresentable(uint256 amount, uint256 unit);
     /// @notice The instant limit is above the cap.
@@ -464,7 +467,8 @@ interface IGuardedVault is IAccessControl {
     function proposeChange(ChangeKind kind, bytes calldata params) external returns (uint256 id);
 
     /// @notice Apply a proposed change once its delay has passed. Admin only.
-    /// @dev Fails after the grace period `GRACE_PERIOD` past its `eta`.
+    /// @dev Fails after the grace period `GRACE_PERIOD` past its `eta`. An Unpause or UnsuspendOperator
+    /// change lifts only the pause or suspension that was in force when it was proposed (ChangeOutdated).
     /// @param id The change.
     function executeChange(uint256 id) external;
 
