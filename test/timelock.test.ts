@@ -593,7 +593,7 @@ describe("timelock", () => {
   });
 
   describe("params are validated again at execution", () => {
-    it("a second Unpause reverts NotPaused and stays pending until the vault is paused again", async () => {
+    it("a second Unpause reverts NotPaused, stays pending, and cannot lift a later pause (ChangeOutdated)", async () => {
       const f = await loadFixture(timelockFixture);
       await f.vault.connect(f.guardian).pause();
       const a = await propose(f, ChangeKind.Unpause, encodeChange.unpause());
@@ -603,8 +603,9 @@ describe("timelock", () => {
       await expect(f.vault.connect(f.admin).executeChange(b.id)).to.be.revertedWithCustomError(f.vault, "NotPaused");
       expect((await f.vault.getChange(b.id)).status).to.equal(BigInt(Status.Pending));
       await f.vault.connect(f.guardian).pause();
-      await expect(f.vault.connect(f.admin).executeChange(b.id)).to.emit(f.vault, "VaultUnpaused");
-      expect(await f.vault.paused()).to.equal(false);
+      await expect(f.vault.connect(f.admin).executeChange(b.id))
+        .to.be.revertedWithCustomError(f.vault, "ChangeOutdated").withArgs(b.id);
+      expect(await f.vault.paused()).to.equal(true);
     });
 
     it("a second UnsuspendOperator reverts NotSuspended and stays pending", async () => {
