@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
-import { loadFixture, setBalance, time } from "@nomicfoundation/hardhat-network-helpers";
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { ContractTransactionResponse } from "ethers";
 import type { GasBurner, GuardedVault, ReentrantOperator, ReentrantToken, RevertingReceiver } from "../typechain-types";
 import {
@@ -13,16 +13,6 @@ import {
   encodeChange,
   proposeOnly,
 } from "./helpers/fixture";
-
-/**
- * deployVaultFixture funds the vault from the admin's own balance; top that balance up first so that
- * any number of fixtures can run in one session.
- */
-async function fundedVaultFixture(): Promise<VaultFixture> {
-  const [admin] = await ethers.getSigners();
-  await setBalance(admin.address, POLICY.funding.eth * 10n);
-  return deployVaultFixture();
-}
 
 /** Proposes every change, waits the delay once, then executes them in order. */
 async function applyChanges(f: VaultFixture, changes: [ChangeKind, string][]): Promise<void> {
@@ -66,7 +56,7 @@ describe("reentrancy", () => {
     }
 
     async function hookFixture(): Promise<HookFixture> {
-      const f = await fundedVaultFixture();
+      const f = await deployVaultFixture();
       const hook = await ethers.deployContract("ReentrantToken");
       const hookAddr = await hook.getAddress();
       await applyChanges(f, [[ChangeKind.ListToken, encodeChange.listToken(hookAddr, HOOK.unitDecimals, HOOK.vaultCap)]]);
@@ -166,7 +156,7 @@ describe("reentrancy", () => {
     }
 
     async function ethFixture(): Promise<EthFixture> {
-      const f = await fundedVaultFixture();
+      const f = await deployVaultFixture();
       const op = await ethers.deployContract("ReentrantOperator", [f.vaultAddr]);
       const reverter = await ethers.deployContract("RevertingReceiver");
       const burner = await ethers.deployContract("GasBurner");

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
-import { loadFixture, setBalance, time } from "@nomicfoundation/hardhat-network-helpers";
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import type { GuardedVault__factory } from "../typechain-types";
 import type { IGuardedVault } from "../typechain-types/contracts/GuardedVault";
@@ -17,23 +17,13 @@ import {
   usdt,
 } from "./helpers/fixture";
 
-/**
- * deployVaultFixture funds the vault from the admin's own balance; top that balance up first so that
- * any number of fixtures can run in one session.
- */
-async function fundedVaultFixture(): Promise<VaultFixture> {
-  const [admin] = await ethers.getSigners();
-  await setBalance(admin.address, POLICY.funding.eth * 10n);
-  return deployVaultFixture();
-}
-
 interface RolesFixture extends VaultFixture {
   guardianRole: string;
   adminRole: string;
 }
 
 async function rolesFixture(): Promise<RolesFixture> {
-  const f = await fundedVaultFixture();
+  const f = await deployVaultFixture();
   return { ...f, guardianRole: await f.vault.GUARDIAN_ROLE(), adminRole: await f.vault.DEFAULT_ADMIN_ROLE() };
 }
 

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
-import { loadFixture, setBalance, time } from "@nomicfoundation/hardhat-network-helpers";
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { ContractTransactionResponse } from "ethers";
 import type { MockERC20 } from "../typechain-types";
 import {
@@ -17,16 +17,6 @@ import {
   usdt,
 } from "./helpers/fixture";
 
-/**
- * deployVaultFixture funds the vault from the admin's own balance; top that balance up first so that
- * any number of fixtures can run in one session.
- */
-async function fundedVaultFixture(): Promise<VaultFixture> {
-  const [admin] = await ethers.getSigners();
-  await setBalance(admin.address, POLICY.funding.eth * 10n);
-  return deployVaultFixture();
-}
-
 interface TimelockFixture extends VaultFixture {
   /** A token that is not listed at deployment. */
   extra: MockERC20;
@@ -41,7 +31,7 @@ interface TimelockFixture extends VaultFixture {
 }
 
 async function timelockFixture(): Promise<TimelockFixture> {
-  const f = await fundedVaultFixture();
+  const f = await deployVaultFixture();
   const extra = await ethers.deployContract("MockERC20", ["Extra (mock)", "EXT", 18]);
   return {
     ...f,

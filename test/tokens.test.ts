@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
-import { loadFixture, setBalance, time } from "@nomicfoundation/hardhat-network-helpers";
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type {
   FalseReturningToken,
   FeeOnTransferToken,
@@ -22,16 +22,6 @@ import {
   proposeOnly,
   usdt,
 } from "./helpers/fixture";
-
-/**
- * deployVaultFixture funds the vault from the admin's own balance; top that balance up first so that
- * any number of fixtures can run in one session.
- */
-async function fundedVaultFixture(): Promise<VaultFixture> {
-  const [admin] = await ethers.getSigners();
-  await setBalance(admin.address, POLICY.funding.eth * 10n);
-  return deployVaultFixture();
-}
 
 const DEAD = "0x000000000000000000000000000000000000dEaD";
 const BPS = 10_000n;
@@ -151,7 +141,7 @@ async function expectDeltas(token: Balances, before: Map<string, bigint>, deltas
 describe("tokens", () => {
   describe("USDT-style token (no return values)", () => {
     it("withdraw, queued withdrawal, evacuation and deposit move exact amounts and lose nothing", async () => {
-      const f = await loadFixture(fundedVaultFixture);
+      const f = await loadFixture(deployVaultFixture);
       const t = f.usdtToken;
       const accts = holders(f);
       await t.mint(f.stranger.address, usdt(1_000));
@@ -191,7 +181,7 @@ describe("tokens", () => {
     });
 
     it("a transfer the token refuses (more than the vault holds) reverts InsufficientBalance", async () => {
-      const f = await loadFixture(fundedVaultFixture);
+      const f = await loadFixture(deployVaultFixture);
       const rest = usdt(1_000);
       await f.vault.connect(f.guardian).evacuate(f.usdtAddr, POLICY.funding.usdt - rest);
       await expect(f.vault.connect(f.bot1).withdrawInstant(f.usdtAddr, f.exchange.address, rest + 1n))
@@ -211,7 +201,7 @@ describe("tokens", () => {
     }
 
     async function decimalsFixture(): Promise<DecimalsFixture> {
-      const f = await fundedVaultFixture();
+      const f = await deployVaultFixture();
       const six = await ethers.deployContract("MockERC20", ["Six", "SIX", 6]);
       const eighteen = await ethers.deployContract("MockERC20", ["Eighteen", "EIGHTEEN", 18]);
       const sixAddr = await six.getAddress();
@@ -311,7 +301,7 @@ describe("tokens", () => {
     }
 
     async function feeFixture(): Promise<FeeFixture> {
-      const f = await fundedVaultFixture();
+      const f = await deployVaultFixture();
       const fee = await ethers.deployContract("FeeOnTransferToken", [FEE_BPS]);
       const feeAddr = await fee.getAddress();
       await listWithLimits(f, [{ token: feeAddr, listing: HOSTILE }]);
@@ -414,7 +404,7 @@ describe("tokens", () => {
     }
 
     async function rebaseFixture(): Promise<RebaseFixture> {
-      const f = await fundedVaultFixture();
+      const f = await deployVaultFixture();
       const reb = await ethers.deployContract("RebasingToken");
       const rebAddr = await reb.getAddress();
       await listWithLimits(f, [{ token: rebAddr, listing: REBASING }]);
@@ -511,7 +501,7 @@ describe("tokens", () => {
     }
 
     async function zeroFixture(): Promise<ZeroFixture> {
-      const f = await fundedVaultFixture();
+      const f = await deployVaultFixture();
       const zero = await ethers.deployContract("RevertOnZeroToken");
       const zeroAddr = await zero.getAddress();
       await listWithLimits(f, [{ token: zeroAddr, listing: HOSTILE }]);
@@ -576,7 +566,7 @@ describe("tokens", () => {
     }
 
     async function falseFixture(): Promise<FalseFixture> {
-      const f = await fundedVaultFixture();
+      const f = await deployVaultFixture();
       const fls = await ethers.deployContract("FalseReturningToken");
       const flsAddr = await fls.getAddress();
       await listWithLimits(f, [{ token: flsAddr, listing: HOSTILE }]);
@@ -640,7 +630,7 @@ describe("tokens", () => {
 
   describe("deposits", () => {
     it("deposit() of listed tokens emits Deposited with the amount received", async () => {
-      const f = await loadFixture(fundedVaultFixture);
+      const f = await loadFixture(deployVaultFixture);
       const amounts = { dai: dai(1_234), usdt: usdt(5_678) };
       await f.daiToken.mint(f.stranger.address, amounts.dai);
       await f.usdtToken.mint(f.stranger.address, amounts.usdt);
@@ -659,7 +649,7 @@ describe("tokens", () => {
     });
 
     it("deposit() of an unlisted token or of NATIVE reverts UnknownToken; zero reverts ZeroAmount", async () => {
-      const f = await loadFixture(fundedVaultFixture);
+      const f = await loadFixture(deployVaultFixture);
       const other = await ethers.deployContract("MockERC20", ["Other", "OTH", 18]);
       const otherAddr = await other.getAddress();
       await other.mint(f.stranger.address, dai(1));
@@ -675,7 +665,7 @@ describe("tokens", () => {
     });
 
     it("ETH sent directly emits Deposited(NATIVE, sender, amount) and is held", async () => {
-      const f = await loadFixture(fundedVaultFixture);
+      const f = await loadFixture(deployVaultFixture);
       const before = await ethers.provider.getBalance(f.vaultAddr);
       const amount = eth(3);
       await expect(f.stranger.sendTransaction({ to: f.vaultAddr, value: amount }))
@@ -686,7 +676,7 @@ describe("tokens", () => {
     });
 
     it("tokens sent directly are held like deposits and can be withdrawn", async () => {
-      const f = await loadFixture(fundedVaultFixture);
+      const f = await loadFixture(deployVaultFixture);
       await f.vault.connect(f.guardian).evacuate(f.daiAddr, ethers.MaxUint256);
       expect((await f.vault.tokenState(f.daiAddr)).balance).to.equal(0n);
       await f.daiToken.mint(f.stranger.address, POLICY.dai.instant);
