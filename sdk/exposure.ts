@@ -1,12 +1,13 @@
 /**
  * Exposure: for every operator and token, the most a stolen key could move within each horizon if nobody
- * intervenes, and the same for all keys together, read from the vault's own `operatorExposure` and
- * `vaultExposure` views; as data and as a printable table.
+ * intervenes, and the same for all keys together, over the closed interval [now, now + horizon]: computed
+ * from the vault's storage like `VaultLens.operatorExposure` / `vaultExposure`; as data and as a printable table.
  */
 import { formatUnits, type Provider } from "ethers";
 import { IERC20Metadata__factory } from "../typechain-types/factories/@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata__factory";
 import { NATIVE } from "./constants";
 import { InvalidInputError } from "./errors";
+import { readTokenExposure } from "./state";
 import { connectVault, read } from "./transport";
 import { requireAddress } from "./validate";
 
@@ -51,19 +52,19 @@ export interface ExposureOptions {
 }
 
 /**
- * Reads the chain: `tokens()`, `operators()`, and `operatorExposure` / `vaultExposure` for every
- * operator, token and horizon, all at one block; token symbols and decimals unless given.
+ * Reads the chain: `tokens()`, `operators()`, and the storage words of every operator and token
+ * (`extsload`), computing the bounds for every horizon, all at one block; token symbols and decimals unless given.
  */
 export async function readExposure(options: ExposureOptions): Promise<ExposureReport> {
   const vaultAddress = requireAddress(options.vault, "vault");
   const horizons = options.horizons ?? DEFAULT_HORIZONS;
-  if (horizons.length === 0 || horizons.some((h) => typeof h !== "bigint" || h <= 0n)) {
-    throw new InvalidInputError("horizons", "expected positive bigint seconds");
+  if (horizons.length === 0 || horizons.some((h) => typeof h !== "bigint" || h < 0n)) {
+    throw new InvalidInputError("horizons", "expected bigint seconds, 0 or more");
   }
   const info = new Map(Object.entries(options.tokenInfo ?? {}).map(([k, v]) => [requireAddress(k, "tokenInfo"), v]));
   const vault = connectVault(vaultAddress, options.provider);
   const blockTag = options.blockTag ?? (await read(() => options.provider.getBlockNumber()));
-  const [tokens, operators] = await read(() => Promise.all([vault.tokens({ blockTag }), vault.operators({ blockTag })]));
+  const tokens = await read(() => vault.tokens({ blockTag }));
   const bound = (horizon: bigint, e: { instant: bigint; queued: bigint; total: bigint }): ExposureBound => ({
     horizon,
     instant: e.instant,
@@ -73,18 +74,14 @@ export async function readExposure(options: ExposureOptions): Promise<ExposureRe
   const rows = await Promise.all(
     tokens.map(async (token): Promise<TokenExposure> => {
       const meta = info.get(token) ?? (await tokenMeta(options.provider, token));
-      const [perOperator, total] = await read(() =>
-        Promise.all([
-          Promise.all(
-            operators.map(async (operator) => ({
-              operator,
-              bounds: await Promise.all(horizons.map(async (h) => bound(h, await vault.operatorExposure(operator, token, h, { blockTag })))),
-            })),
-          ),
-          Promise.all(horizons.map(async (h) => bound(h, await vault.vaultExposure(token, h, { blockTag })))),
-        ]),
-      );
-      return { token, symbol: meta.symbol, decimals: meta.decimals, operators: perOperator, vault: total };
+      const e = await read(() => readTokenExposure(vault, token, horizons, { blockTag }));
+      return {
+        token,
+        symbol: meta.symbol,
+        decimals: meta.decimals,
+        operators: e.operators.map((o) => ({ operator: o.operator, bounds: o.bounds.map((b, i) => bound(horizons[i], b)) })),
+        vault: e.vault.map((b, i) => bound(horizons[i], b)),
+      };
     }),
   );
   return { vault: vaultAddress, blockNumber: blockTag, horizons, tokens: rows };

@@ -165,3 +165,16 @@ export type {
   UnexpectedAction,
   WithdrawalPattern,
 } from "./responder";
+export {
+  STORAGE_SLOTS,
+  mappingSlot,
+  nestedSlot,
+  readAvailableNow,
+  readOperatorState,
+  readOperatorWords,
+  readTokenExposure,
+  readTokenState,
+  readTokenWord,
+  readVaultBalance,
+} from "./state";
+export type { OperatorState, OperatorWords, TokenState } from "./state";

@@ -157,12 +157,12 @@ describe("edges and limits", () => {
     it("is zero for an operator and for the vault", async () => {
       const f = await loadFixture(deployVaultFixture);
       await f.vault.connect(f.bot1).queueWithdrawal(f.usdtAddr, f.exchange.address, POLICY.usdt.queueCap);
-      const op = await f.vault.operatorExposure(f.bot1.address, f.usdtAddr, 0n);
+      const op = await f.lens.operatorExposure(f.vault, f.bot1.address, f.usdtAddr, 0n);
       expect([op.instant, op.queued, op.total]).to.deep.equal([0n, 0n, 0n]);
-      const all = await f.vault.vaultExposure(f.usdtAddr, 0n);
+      const all = await f.lens.vaultExposure(f.vault, f.usdtAddr, 0n);
       expect([all.instant, all.queued, all.total]).to.deep.equal([0n, 0n, 0n]);
       // The same queue counts in full over any non-empty horizon.
-      expect((await f.vault.operatorExposure(f.bot1.address, f.usdtAddr, DAY)).queued).to.equal(POLICY.usdt.queueCap);
+      expect((await f.lens.operatorExposure(f.vault, f.bot1.address, f.usdtAddr, DAY)).queued).to.equal(POLICY.usdt.queueCap);
     });
   });
 });

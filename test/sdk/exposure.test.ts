@@ -21,12 +21,12 @@ describe("SDK exposure", () => {
       expect(t.operators.map((o) => o.operator)).to.deep.equal([f.bot1.address, f.bot2.address]);
       for (const o of t.operators) {
         for (const b of o.bounds) {
-          const onChain = await f.vault.operatorExposure(o.operator, t.token, b.horizon);
+          const onChain = await f.lens.operatorExposure(f.vault, o.operator, t.token, b.horizon);
           expect([b.instant, b.queued, b.total]).to.deep.equal([onChain.instant, onChain.queued, onChain.total]);
         }
       }
       for (const b of t.vault) {
-        const onChain = await f.vault.vaultExposure(t.token, b.horizon);
+        const onChain = await f.lens.vaultExposure(f.vault, t.token, b.horizon);
         expect([b.instant, b.queued, b.total]).to.deep.equal([onChain.instant, onChain.queued, onChain.total]);
       }
     }
