@@ -58,8 +58,8 @@ export interface ExposureOptions {
 export async function readExposure(options: ExposureOptions): Promise<ExposureReport> {
   const vaultAddress = requireAddress(options.vault, "vault");
   const horizons = options.horizons ?? DEFAULT_HORIZONS;
-  if (horizons.length === 0 || horizons.some((h) => typeof h !== "bigint" || h < 0n)) {
-    throw new InvalidInputError("horizons", "expected bigint seconds, 0 or more");
+  if (horizons.length === 0 || horizons.some((h) => typeof h !== "bigint" || h <= 0n)) {
+    throw new InvalidInputError("horizons", "expected positive bigint seconds");
   }
   const info = new Map(Object.entries(options.tokenInfo ?? {}).map(([k, v]) => [requireAddress(k, "tokenInfo"), v]));
   const vault = connectVault(vaultAddress, options.provider);

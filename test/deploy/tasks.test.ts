@@ -3,6 +3,7 @@ import hre, { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import {
   AdminTransactions,
+  formatAmount,
   DestinationNotApprovedError,
   GuardianTransactions,
   InvalidInputError,
@@ -55,7 +56,8 @@ describe("deploy: vault tasks", () => {
       const usdt = await f.usdt.getAddress();
       const bot1Usdt = result.tokens.find((t) => t.token === usdt)!.operators.find((o) => o.operator === f.a.bot1.address)!;
       expect(bot1Usdt.bounds[1].total).to.equal((await (await vaultLens()).operatorExposure(vault, f.a.bot1.address, usdt, 86_400n)).total);
-      expect(stdout).to.match(/USDT\s+all keys\s+1,000,000\s+1,000,000/);
+      const all24h = (await (await vaultLens()).vaultExposure(vault, usdt, 86_400n)).total;
+      expect(stdout).to.match(new RegExp(`USDT\\s+all keys\\s+1,000,000\\s+${formatAmount(all24h, 6)}\\s`));
       expect(stdout).to.match(/token\s+operator\s+1h\s+24h/);
       const bad = await taskError("vault:exposure", { vault: f.vault, horizons: "1h,soon" });
       expect(bad.error).to.be.instanceOf(InvalidInputError);
