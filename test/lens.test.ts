@@ -10,7 +10,7 @@ import {
   readOperatorState,
   readTokenExposure,
   readTokenState,
-} from "../sdk/state";
+} from "../sdk/clients/state";
 
 /** Slot numbers of the vault's state variables, as the compiler laid them out. */
 async function compilerLayout(): Promise<Record<string, bigint>> {

@@ -1,18 +1,16 @@
 import { expect } from "chai";
 import hre, { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import { AdminTransactions, GuardianTransactions } from "../../sdk/clients";
 import {
-  AdminTransactions,
-  formatAmount,
   DestinationNotApprovedError,
-  GuardianTransactions,
   InvalidInputError,
-  NATIVE,
   NotAdminOrGuardianError,
   WithdrawalNotReadyError,
-  type ExposureReport,
-  type VaultStatus,
-} from "../../sdk";
+} from "../../sdk/errors";
+import { type VaultStatus } from "../../sdk/format";
+import { formatAmount, type ExposureReport } from "../../sdk/monitor";
+import { NATIVE } from "../../sdk/rules";
 import { deployedFixture, runTask, taskError } from "./helpers";
 import { vaultLens } from "../helpers/fixture";
 

@@ -10,23 +10,16 @@ import {
   encodeChange as fixtureEncode,
   vaultLens,
 } from "../helpers/fixture";
+import { AdminClient, AdminTransactions, GuardianClient, vaultInterface } from "../../sdk/clients";
 import {
   AccessControlUnauthorizedAccountError,
-  AdminClient,
-  AdminTransactions,
-  CHANGE_KINDS,
   ChangeNotReadyError,
   DelayOutOfRangeError,
-  GUARDIAN_ROLE,
-  GuardianClient,
   InvalidInputError,
   NotPendingAdminError,
   UnknownChangeError,
-  decodeChange,
-  encodeChange,
-  vaultInterface,
-  type ChangeParams,
-} from "../../sdk";
+} from "../../sdk/errors";
+import { CHANGE_KINDS, GUARDIAN_ROLE, decodeChange, encodeChange, type ChangeParams } from "../../sdk/rules";
 import { deployBlock, recordedSigner } from "./helpers";
 
 describe("SDK AdminClient", () => {

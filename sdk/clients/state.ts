@@ -5,8 +5,8 @@
  * both against the layout the compiler reports.
  */
 import { AbiCoder, keccak256, type Provider } from "ethers";
-import type { GuardedVault } from "../typechain-types/contracts/GuardedVault";
-import { NATIVE } from "./constants";
+import type { GuardedVault } from "../../typechain-types/contracts/GuardedVault";
+import { NATIVE } from "../rules/constants";
 import {
   operatorView,
   tokenView,
@@ -18,7 +18,7 @@ import {
   type OperatorExposureInput,
   type OperatorView,
   type TokenView,
-} from "./policy";
+} from "../rules/policy";
 
 /** Storage slots of the vault's mappings (`VaultStorage`). */
 export const STORAGE_SLOTS = { operatorWords: 1n, tokenWords: 2n, queue: 5n } as const;
