@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import hre, { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import { deployVaultFixture, HOUR, NATIVE, POLICY } from "./helpers/fixture";
+import { ChangeKind, deployVaultFixture, encodeChange, HOUR, NATIVE, POLICY, proposeAndExecute } from "./helpers/fixture";
 import {
   STORAGE_SLOTS,
   mappingSlot,
@@ -49,6 +49,16 @@ describe("VaultLens and the raw storage it reads", () => {
     expect(words.map(BigInt).slice(0, 2)).to.deep.equal([opWord, tokenWord]);
     expect(BigInt(words[2])).to.equal((12_345n << 128n) | POLICY.usdt.queueCap);
     expect(await f.vault.extsload([])).to.deep.equal([]);
+  });
+
+  it("a listed token whose balanceOf returns nothing has a balance of 0 in every view", async () => {
+    const f = await loadFixture(deployVaultFixture);
+    // An account without code as a token: its balanceOf call succeeds with no data.
+    const token = f.stranger.address;
+    await proposeAndExecute(f.vault, f.admin, ChangeKind.ListToken, encodeChange.listToken(token, 0, 100n));
+    expect((await f.lens.tokenState(f.vault, token)).balance).to.equal(0n);
+    expect((await f.lens.operatorExposure(f.vault, f.bot1.address, token, HOUR)).total).to.equal(0n);
+    expect(await readTokenState(f.vault, token).then((s) => s.balance)).to.equal(0n);
   });
 
   it("the SDK's storage reads give what the lens gives, in the same block", async () => {

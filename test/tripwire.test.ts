@@ -523,6 +523,13 @@ describe("tripwire", () => {
       });
     }
 
+    it("optIntoTripwire of an operator already under it changes nothing; of the zero address reverts ZeroAddress", async () => {
+      const f = await loadFixture(deployVaultFixture);
+      await expect(f.vault.connect(f.guardian).optIntoTripwire(f.bot2.address)).to.not.emit(f.vault, "TripwireOptOutSet");
+      expect(await f.vault.isTripwireOptedOut(f.bot2.address)).to.equal(false);
+      await expect(f.vault.connect(f.guardian).optIntoTripwire(ethers.ZeroAddress)).to.be.revertedWithCustomError(f.vault, "ZeroAddress");
+    });
+
     it("operators and strangers cannot opt anyone into or out of the tripwire", async () => {
       const f = await loadFixture(deployVaultFixture);
       await optOut(f, f.bot1);
