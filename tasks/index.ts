@@ -9,3 +9,4 @@ import "./guardian";
 import "./propose";
 import "./watch";
 import "./guard";
+import "./monitor";
