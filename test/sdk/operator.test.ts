@@ -12,13 +12,13 @@ import {
   vaultStart,
   type VaultFixture,
 } from "../helpers/fixture";
+import { OperatorClient, type WithdrawResult } from "../../sdk/clients";
+import { findDeploymentBlock } from "../../sdk/deploy";
 import {
   CapExceededError,
   DestinationNotApprovedError,
-  GRACE_PERIOD,
   InvalidInputError,
   OperatorIsSuspendedError,
-  OperatorClient,
   QueueCapExceededError,
   RateExceededError,
   RpcError,
@@ -27,9 +27,8 @@ import {
   WithdrawalExpiredError,
   WithdrawalNotPendingError,
   WithdrawalNotReadyError,
-  findDeploymentBlock,
-  type WithdrawResult,
-} from "../../sdk";
+} from "../../sdk/errors";
+import { GRACE_PERIOD } from "../../sdk/rules";
 import { deployBlock, latestBlock, operatorClient, recordedSigner } from "./helpers";
 
 const INSTANT = POLICY.usdt.instant;

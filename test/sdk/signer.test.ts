@@ -3,7 +3,7 @@ import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { HDNodeWallet, Mnemonic, SigningKey, getBytes, hexlify, toBeArray, verifyMessage, verifyTypedData } from "ethers";
 import { POLICY, deployVaultFixture } from "../helpers/fixture";
-import { GuardianClient } from "../../sdk";
+import { GuardianClient } from "../../sdk/clients";
 import { RemoteKeySigner, parseDerSignature, toEthereumSignature } from "../../sdk/examples/kms-signer";
 import { operatorClient } from "./helpers";
 

@@ -3,10 +3,10 @@
  * ethers v6 `Signer` with errors mapped to SDK classes.
  */
 import type { ContractRunner, Provider, Signer, TransactionReceipt, TransactionRequest, TransactionResponse } from "ethers";
-import type { GuardedVault } from "../typechain-types/contracts/GuardedVault";
-import { GuardedVault__factory } from "../typechain-types/factories/contracts/GuardedVault__factory";
-import { InvalidInputError, RevertWithoutDataError, VaultSdkError } from "./errors";
-import { toSdkError } from "./revert";
+import type { GuardedVault } from "../../typechain-types/contracts/GuardedVault";
+import { GuardedVault__factory } from "../../typechain-types/factories/contracts/GuardedVault__factory";
+import { InvalidInputError, RevertWithoutDataError, VaultSdkError } from "../errors/base";
+import { toSdkError } from "../errors/revert";
 
 /** The vault's ABI interface (TypeChain), for encoding calls and decoding logs without a network. */
 export const vaultInterface = GuardedVault__factory.createInterface();

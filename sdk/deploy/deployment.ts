@@ -1,7 +1,7 @@
 import type { Provider } from "ethers";
-import { InvalidInputError } from "./errors";
-import { read } from "./transport";
-import { requireAddress } from "./validate";
+import { InvalidInputError } from "../errors/base";
+import { read } from "../clients/transport";
+import { requireAddress } from "../errors/validate";
 
 /**
  * Reads the chain: the block in which `address` was deployed, by binary search on `eth_getCode`

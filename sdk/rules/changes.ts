@@ -4,8 +4,8 @@
  */
 import { AbiCoder } from "ethers";
 import { CHANGE_KINDS, changeKindIndex, changeKindOf, type ChangeKind } from "./constants";
-import { InvalidInputError } from "./errors";
-import { requireAddress, requireSmallInt, requireUint } from "./validate";
+import { InvalidInputError } from "../errors/base";
+import { requireAddress, requireSmallInt, requireUint } from "../errors/validate";
 
 /** A proposed change, by kind, with its parameters. Amounts are in token base units; delays in seconds. */
 export type ChangeParams =

@@ -17,13 +17,13 @@
  * action is reported to `log` as a structured entry and returned as data.
  */
 import { isAddress, type Provider, type Signer } from "ethers";
-import { CHANGE_PARAM_TYPES, type ChangeParams } from "./changes";
-import { CHANGE_KINDS, GRACE_PERIOD, GUARDIAN_ROLE, NATIVE, changeKindOf, statusOf, tripReasonOf, type ChangeKind } from "./constants";
-import { InvalidInputError, VaultRevertError, VaultSdkError } from "./errors";
+import { CHANGE_PARAM_TYPES, type ChangeParams } from "../rules/changes";
+import { CHANGE_KINDS, GRACE_PERIOD, GUARDIAN_ROLE, NATIVE, changeKindOf, statusOf, tripReasonOf, type ChangeKind } from "../rules/constants";
+import { InvalidInputError, VaultRevertError, VaultSdkError } from "../errors/base";
 import type { VaultEventName } from "./events";
-import { GuardianClient } from "./guardian";
-import { connectVault, providerOf, read } from "./transport";
-import { requireAddress } from "./validate";
+import { GuardianClient } from "../clients/guardian";
+import { connectVault, providerOf, read } from "../clients/transport";
+import { requireAddress } from "../errors/validate";
 import { VaultWatcher, type WatchedEvent } from "./watcher";
 
 // ---------------------------------------------------------------------------------------------------------

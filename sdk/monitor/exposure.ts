@@ -4,11 +4,11 @@
  * `vaultExposure` views; as data and as a printable table.
  */
 import { formatUnits, type Provider } from "ethers";
-import { IERC20Metadata__factory } from "../typechain-types/factories/@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata__factory";
-import { NATIVE } from "./constants";
-import { InvalidInputError } from "./errors";
-import { connectVault, read } from "./transport";
-import { requireAddress } from "./validate";
+import { IERC20Metadata__factory } from "../../typechain-types/factories/@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata__factory";
+import { NATIVE } from "../rules/constants";
+import { InvalidInputError } from "../errors/base";
+import { connectVault, read } from "../clients/transport";
+import { requireAddress } from "../errors/validate";
 
 /** The default horizons: 1 h, 24 h and 48 h. */
 export const DEFAULT_HORIZONS: readonly bigint[] = [3600n, 86_400n, 172_800n];

@@ -3,7 +3,7 @@
  * `InvalidInputError` naming the argument.
  */
 import { ZeroAddress, getAddress, isAddress } from "ethers";
-import { InvalidInputError } from "./errors";
+import { InvalidInputError } from "./base";
 
 const MAX_UINT256 = (1n << 256n) - 1n;
 

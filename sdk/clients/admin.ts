@@ -5,14 +5,14 @@
  * `new AdminTransactions(vault)`) for a Safe to sign.
  */
 import type { Provider, Signer, TransactionReceipt } from "ethers";
-import { decodeChange, encodeChange, type ChangeInput, type ChangeParams } from "./changes";
-import { CHANGE_KINDS, GRACE_PERIOD, GUARDIAN_ROLE, changeKindOf, statusOf, type ChangeKind, type Status } from "./constants";
-import { InvalidInputError, VaultSdkError } from "./errors";
-import { decodeVaultLog } from "./events";
+import { decodeChange, encodeChange, type ChangeInput, type ChangeParams } from "../rules/changes";
+import { CHANGE_KINDS, GRACE_PERIOD, GUARDIAN_ROLE, changeKindOf, statusOf, type ChangeKind, type Status } from "../rules/constants";
+import { InvalidInputError, VaultSdkError } from "../errors/base";
+import { decodeVaultLog } from "../monitor/events";
 import { asReceipt, connectVault, read, send, vaultInterface, type SendOverrides, type SentTransaction, type UnsignedTransaction } from "./transport";
-import { requireAddress, requireUint } from "./validate";
-import { vaultError } from "./revert";
-import { fetchVaultEvents } from "./watcher";
+import { requireAddress, requireUint } from "../errors/validate";
+import { vaultError } from "../errors/revert";
+import { fetchVaultEvents } from "../monitor/watcher";
 
 /** One typed helper per change kind, named after it (`setOperatorLimits`, `approveDestination`, ...). */
 export type ProposeHelpers<R> = {

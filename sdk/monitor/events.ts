@@ -2,9 +2,9 @@
  * The vault's events, typed from the TypeChain bindings, and decoding of raw logs into them. Pure.
  */
 import type { Log } from "ethers";
-import type { TypedContractEvent } from "../typechain-types/common";
-import type { GuardedVault } from "../typechain-types/contracts/GuardedVault";
-import { vaultInterface } from "./transport";
+import type { TypedContractEvent } from "../../typechain-types/common";
+import type { GuardedVault } from "../../typechain-types/contracts/GuardedVault";
+import { vaultInterface } from "../clients/transport";
 
 type Filters = GuardedVault["filters"];
 

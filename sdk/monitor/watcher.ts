@@ -6,12 +6,12 @@
  * `fromBlock`.
  */
 import type { Provider } from "ethers";
-import { decodeChange, type ChangeParams } from "./changes";
-import { changeKindOf, tripReasonOf, type TripReason } from "./constants";
+import { decodeChange, type ChangeParams } from "../rules/changes";
+import { changeKindOf, tripReasonOf, type TripReason } from "../rules/constants";
 import { decodeVaultLog, type VaultEvent } from "./events";
-import { InvalidInputError } from "./errors";
-import { read } from "./transport";
-import { requireAddress, requireUint } from "./validate";
+import { InvalidInputError } from "../errors/base";
+import { read } from "../clients/transport";
+import { requireAddress, requireUint } from "../errors/validate";
 
 /** Something a guardian should look at. */
 export type Anomaly =

@@ -16,7 +16,7 @@ import {
 } from "ethers";
 import SafeArtifact from "@safe-global/safe-smart-account/build/artifacts/contracts/Safe.sol/Safe.json";
 import SafeProxyFactoryArtifact from "@safe-global/safe-smart-account/build/artifacts/contracts/proxies/SafeProxyFactory.sol/SafeProxyFactory.json";
-import type { UnsignedTransaction } from "./transport";
+import type { UnsignedTransaction } from "../clients/transport";
 
 /** Every field of a Safe transaction, as its owners sign it. */
 export interface SafeTransaction {

@@ -6,10 +6,10 @@
  * these too, except `evacuate`.
  */
 import type { Signer, TransactionReceipt } from "ethers";
-import { MAX_TRIP_PERIOD } from "./constants";
-import { InvalidInputError } from "./errors";
+import { MAX_TRIP_PERIOD } from "../rules/constants";
+import { InvalidInputError } from "../errors/base";
 import { asReceipt, send, vaultInterface, type SendOverrides, type SentTransaction, type UnsignedTransaction } from "./transport";
-import { requireAddress, requireAmount, requireSmallInt, requireUint } from "./validate";
+import { requireAddress, requireAmount, requireSmallInt, requireUint } from "../errors/validate";
 
 const MAX_UINT256 = (1n << 256n) - 1n;
 

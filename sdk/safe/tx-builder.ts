@@ -50,12 +50,12 @@ import {
   type Signer,
   type TransactionReceipt,
 } from "ethers";
-import { GuardedVault__factory } from "../typechain-types/factories/contracts/GuardedVault__factory";
-import { InvalidInputError, VaultSdkError } from "./errors";
-import { toSdkError } from "./revert";
+import { GuardedVault__factory } from "../../typechain-types/factories/contracts/GuardedVault__factory";
+import { InvalidInputError, VaultSdkError } from "../errors/base";
+import { toSdkError } from "../errors/revert";
 import { SAFE_TX_TYPES, packSignatures, type SafeTransaction } from "./safe";
-import { vaultInterface, type UnsignedTransaction } from "./transport";
-import { requireAddress, requireUint } from "./validate";
+import { vaultInterface, type UnsignedTransaction } from "../clients/transport";
+import { requireAddress, requireUint } from "../errors/validate";
 
 /** The batch file format version the Transaction Builder reads. */
 export const TX_BUILDER_FILE_VERSION = "1.0";

@@ -3,7 +3,7 @@
  * instances of the generated classes.
  */
 import { AbiCoder, dataSlice, isCallException, isHexString } from "ethers";
-import { GuardedVault__factory } from "../typechain-types/factories/contracts/GuardedVault__factory";
+import { GuardedVault__factory } from "../../typechain-types/factories/contracts/GuardedVault__factory";
 import {
   RevertWithoutDataError,
   RpcError,
@@ -13,8 +13,8 @@ import {
   type RevertContext,
   type VaultErrorData,
   type VaultErrorName,
-} from "./errors";
-import { VAULT_ERROR_CLASSES, type VaultErrorArgs } from "./errors.generated";
+} from "./base";
+import { VAULT_ERROR_CLASSES, type VaultErrorArgs } from "./generated";
 
 const vaultInterface = GuardedVault__factory.createInterface();
 const ERROR_STRING = "0x08c379a0";

@@ -3,16 +3,16 @@
  * pending withdrawal queue and the pending changes; as data and as printable tables.
  */
 import type { Provider } from "ethers";
-import { AdminClient, type VaultPolicy } from "./admin";
-import { formatDuration } from "./config";
-import { GRACE_PERIOD, changeKindOf, statusOf, tripReasonOf } from "./constants";
-import type { VaultEvent } from "./events";
-import { formatAmount } from "./exposure";
+import { AdminClient, type VaultPolicy } from "../clients/admin";
+import { formatDuration } from "../deploy/config";
+import { GRACE_PERIOD, changeKindOf, statusOf, tripReasonOf } from "../rules/constants";
+import type { VaultEvent } from "../monitor/events";
+import { formatAmount } from "../monitor/exposure";
 import { readListedTokens, type TokenMeta } from "./human";
-import { connectVault, read } from "./transport";
-import { requireAddress } from "./validate";
-import { fetchVaultEvents, type WatchedEvent } from "./watcher";
-import { decodeChange } from "./changes";
+import { connectVault, read } from "../clients/transport";
+import { requireAddress } from "../errors/validate";
+import { fetchVaultEvents, type WatchedEvent } from "../monitor/watcher";
+import { decodeChange } from "../rules/changes";
 
 /** A pending queued withdrawal. */
 export interface PendingQueuedWithdrawal {

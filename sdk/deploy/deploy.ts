@@ -14,18 +14,18 @@
  *   report the difference and, if asked, apply it.
  */
 import { ZeroAddress, concat, getAddress, getCreate2Address, id, keccak256, zeroPadValue, type Provider, type Signer, type TransactionReceipt } from "ethers";
-import { IERC20Metadata__factory } from "../typechain-types/factories/@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata__factory";
-import { GuardedVault__factory } from "../typechain-types/factories/contracts/GuardedVault__factory";
-import { VaultFactory__factory } from "../typechain-types/factories/contracts/VaultFactory__factory";
-import { AdminClient, AdminTransactions, type ChangeInfo, type VaultPolicy } from "./admin";
-import { encodeChange, type ChangeParams } from "./changes";
+import { IERC20Metadata__factory } from "../../typechain-types/factories/@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata__factory";
+import { GuardedVault__factory } from "../../typechain-types/factories/contracts/GuardedVault__factory";
+import { VaultFactory__factory } from "../../typechain-types/factories/contracts/VaultFactory__factory";
+import { AdminClient, AdminTransactions, type ChangeInfo, type VaultPolicy } from "../clients/admin";
+import { encodeChange, type ChangeParams } from "../rules/changes";
 import { configHash, configLabels, deploymentSalt, encodeInitConfig, formatDuration, toInitConfig, InvalidConfigError, type VaultConfig } from "./config";
-import { NATIVE } from "./constants";
+import { NATIVE } from "../rules/constants";
 import { findDeploymentBlock } from "./deployment";
-import { InvalidInputError, VaultSdkError } from "./errors";
-import { formatAmount } from "./exposure";
-import { GuardianTransactions, type LowerOperatorLimits } from "./guardian";
-import { asReceipt, providerOf, read, send, type UnsignedTransaction } from "./transport";
+import { InvalidInputError, VaultSdkError } from "../errors/base";
+import { formatAmount } from "../monitor/exposure";
+import { GuardianTransactions, type LowerOperatorLimits } from "../clients/guardian";
+import { asReceipt, providerOf, read, send, type UnsignedTransaction } from "../clients/transport";
 
 // ---------------------------------------------------------------------------------------------
 // Constants

@@ -10,9 +10,9 @@
  * second pass, with the same paths.
  */
 import { AbiCoder, ZeroAddress, getAddress, isAddress, keccak256 } from "ethers";
-import { MAX_DELAY, MAX_OPERATORS, MAX_TOKENS, MAX_TRIP_COUNT, MAX_TRIP_PERIOD, MAX_UNIT_DECIMALS, MIN_DELAY, NATIVE } from "./constants";
-import { InvalidInputError, VaultSdkError } from "./errors";
-import { AMOUNT_MASK } from "./policy";
+import { MAX_DELAY, MAX_OPERATORS, MAX_TOKENS, MAX_TRIP_COUNT, MAX_TRIP_PERIOD, MAX_UNIT_DECIMALS, MIN_DELAY, NATIVE } from "../rules/constants";
+import { InvalidInputError, VaultSdkError } from "../errors/base";
+import { AMOUNT_MASK } from "../rules/policy";
 
 // ---------------------------------------------------------------------------------------------
 // Errors

@@ -3,7 +3,7 @@
  *
  * - `InvalidInputError`: a bad argument, rejected before any network call;
  * - `VaultRevertError` subclasses (one per custom error of the vault, generated from the ABI in
- *   `errors.generated.ts`, e.g. `CapExceededError`): the vault reverted, or the local preflight knows it
+ *   `generated.ts`, e.g. `CapExceededError`): the vault reverted, or the local preflight knows it
  *   would (`source` says which), with the decoded arguments in `args`;
  * - `RevertWithoutDataError`: a revert that carries no data (out of gas, a call the vault has no function
  *   for, a mined transaction whose receipt says it failed);
@@ -11,7 +11,7 @@
  *   `Panic(uint256)`, or a selector the ABI does not know);
  * - `RpcError`: the provider, the node or the signer failed; nothing is known about the vault's state.
  */
-import type { VaultErrorArgs } from "./errors.generated";
+import type { VaultErrorArgs } from "./generated";
 
 export type { VaultErrorArgs };
 

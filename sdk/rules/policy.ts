@@ -10,7 +10,7 @@
  * `*View` functions are in base units, like the contract's external interface.
  */
 import { GRACE_PERIOD, STATUSES, type Status, type TripReason } from "./constants";
-import type { VaultErrorData } from "./errors";
+import type { VaultErrorData } from "../errors/base";
 
 // -------------------------------------------------------------------------------------------------
 // Bit layout (RateLimit.sol for the low 212 bits, GuardedVault.sol above them)

@@ -4,13 +4,13 @@
  * and say so; the rest is pure.
  */
 import type { Provider } from "ethers";
-import { IERC20Metadata__factory } from "../typechain-types/factories/@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata__factory";
-import { CHANGE_PARAM_TYPES, type ChangeParams } from "./changes";
-import { parseAmount, parseDuration } from "./config";
-import { CHANGE_KINDS, NATIVE, type ChangeKind } from "./constants";
-import { InvalidInputError } from "./errors";
-import { connectVault, read } from "./transport";
-import { requireAddress, requireSmallInt } from "./validate";
+import { IERC20Metadata__factory } from "../../typechain-types/factories/@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata__factory";
+import { CHANGE_PARAM_TYPES, type ChangeParams } from "../rules/changes";
+import { parseAmount, parseDuration } from "../deploy/config";
+import { CHANGE_KINDS, NATIVE, type ChangeKind } from "../rules/constants";
+import { InvalidInputError } from "../errors/base";
+import { connectVault, read } from "../clients/transport";
+import { requireAddress, requireSmallInt } from "../errors/validate";
 
 /** A token's address, symbol and decimals. */
 export interface TokenMeta {

@@ -27,9 +27,9 @@
  */
 import type { Provider, Signer, TransactionReceipt } from "ethers";
 import { OperatorPolicyCache, type CachePosition, type OwnQueuedWithdrawal, type Reservation } from "./cache";
-import { GRACE_PERIOD, STATUSES, tripReasonOf, type TripReason } from "./constants";
-import { VaultSdkError, InvalidInputError, type VaultRevertError } from "./errors";
-import { decodeVaultLog } from "./events";
+import { GRACE_PERIOD, STATUSES, tripReasonOf, type TripReason } from "../rules/constants";
+import { VaultSdkError, InvalidInputError, type VaultRevertError } from "../errors/base";
+import { decodeVaultLog } from "../monitor/events";
 import {
   capOf,
   checkExecute,
@@ -47,10 +47,10 @@ import {
   type InstantCheck,
   type QueueCheck,
   type Rejection,
-} from "./policy";
-import { vaultErrorFromData } from "./revert";
+} from "../rules/policy";
+import { vaultErrorFromData } from "../errors/revert";
 import { asReceipt, providerOf, send, vaultInterface, type SendOverrides, type SentTransaction, type UnsignedTransaction } from "./transport";
-import { requireAddress, requireAmount, requireUint } from "./validate";
+import { requireAddress, requireAmount, requireUint } from "../errors/validate";
 
 export interface OperatorClientOptions {
   readonly vault: string;

@@ -17,7 +17,7 @@
  *   block, applied optimistically on top of the words at decision time (see `effective`).
  */
 import type { Provider } from "ethers";
-import type { VaultEvent } from "./events";
+import type { VaultEvent } from "../monitor/events";
 import {
   checkInstant,
   checkQueue,
@@ -25,9 +25,9 @@ import {
   withSuspended,
   type Clock,
   type QueuedWithdrawalData,
-} from "./policy";
+} from "../rules/policy";
 import { connectVault, read } from "./transport";
-import { fetchVaultEvents } from "./watcher";
+import { fetchVaultEvents } from "../monitor/watcher";
 
 /** The block a cache reflects. */
 export interface CachePosition {
