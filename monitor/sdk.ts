@@ -2,44 +2,25 @@
  * The one place the monitor and the console import the SDK from, so that a change in the SDK's layout is
  * a change to this file only.
  */
+export { AdminClient, GuardianTransactions } from "../sdk/clients";
+export { InvalidInputError, RpcError, VaultSdkError } from "../sdk/errors";
+export { GRACE_PERIOD, NATIVE, changeKindOf, decodeChange, policy, tripReasonOf } from "../sdk/rules";
 export {
-  AdminClient,
-  GuardianTransactions,
   DEFAULT_HORIZONS,
-  InvalidInputError,
-  VaultSdkError,
-  RpcError,
-  NATIVE,
-  GRACE_PERIOD,
-  buildTxBuilderBatch,
-  changeKindOf,
-  decodeChange,
+  Responder,
   fetchVaultEvents,
   formatAmount,
-  formatTxBuilderBatch,
   matchesChange,
   matchesWithdrawal,
   parseResponderRules,
-  policy,
   readExposure,
-  readVaultStatus,
-  tripReasonOf,
-  verifyTxBuilderBatch,
-  Responder,
-} from "../sdk";
-export type {
-  ChangeParams,
-  ChangePattern,
-  ExposureReport,
-  ResponderAction,
-  ResponderLogEntry,
-  ResponderRules,
-  TokenMeta,
-  TxBuilderBatchFile,
-  UnsignedTransaction,
-  VaultEvent,
-  VaultStatus,
-  WithdrawalPattern,
-} from "../sdk";
-export { requireAddress } from "../sdk/validate";
-export { connectVault, read } from "../sdk/transport";
+} from "../sdk/monitor";
+export { readVaultStatus } from "../sdk/format";
+export { buildTxBuilderBatch, formatTxBuilderBatch, verifyTxBuilderBatch } from "../sdk/safe";
+export type { UnsignedTransaction } from "../sdk/clients";
+export type { ChangeParams } from "../sdk/rules";
+export type { ChangePattern, ExposureReport, ResponderAction, ResponderLogEntry, ResponderRules, VaultEvent, WithdrawalPattern } from "../sdk/monitor";
+export type { TokenMeta, VaultStatus } from "../sdk/format";
+export type { TxBuilderBatchFile } from "../sdk/safe";
+export { requireAddress } from "../sdk/errors/validate";
+export { connectVault, read } from "../sdk/clients/transport";
