@@ -1,7 +1,7 @@
 /**
  * `npx hardhat vault:guard --rules guard-rules.json --vault 0x… --key-env GUARD_KEY [--network …]`
  *
- * The automatic responder (`Responder` in sdk/responder.ts) with one guardian key: it reads the vault's
+ * The automatic responder (`Responder` in sdk/monitor/responder.ts) with one guardian key: it reads the vault's
  * events every `--poll-ms`, and pauses, suspends or cancels as the rules file says, logging one JSON line
  * per finding and action (to stdout, or appended to `--log`). It runs until interrupted (Ctrl-C), or for
  * one round (`--once`), or until `--blocks` blocks past the head at start have been handled. The task
@@ -17,11 +17,11 @@ import { task, types } from "hardhat/config";
 import { HardhatPluginError } from "hardhat/plugins";
 import type { Signer } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import type { ResponderAction, ResponderRules } from "../sdk";
-import { VaultSdkError } from "../sdk/errors";
+import type { ResponderAction, ResponderRules } from "../sdk/monitor";
+import { VaultSdkError } from "../sdk/errors/base";
 import { keySigner, namesKey, withHsmParams, type KeyArgs } from "./keys";
 
-type Sdk = typeof import("../sdk");
+type Monitor = typeof import("../sdk/monitor");
 
 const TASK = "vault:guard";
 
@@ -41,7 +41,7 @@ interface GuardArgs extends KeyArgs {
 }
 
 withHsmParams(task(TASK, "Automatic responder: with one guardian key, pauses or cancels what the rules file does not expect"))
-  .addParam("rules", "Path of the rules file (JSON; see parseResponderRules in sdk/responder.ts)")
+  .addParam("rules", "Path of the rules file (JSON; see parseResponderRules in sdk/monitor/responder.ts)")
   .addOptionalParam("vault", 'The vault (default: the rules file\'s "vault")')
   .addOptionalParam("keyEnv", "Name of the environment variable that holds the guardian key (hex private key); prefer an HSM key")
   .addOptionalParam("guardian", "Address of a guardian account the node unlocks (instead of a key)")
@@ -56,8 +56,10 @@ withHsmParams(task(TASK, "Automatic responder: with one guardian key, pauses or 
   .addOptionalParam("log", "Append the JSON log lines to this file instead of printing them")
   .setAction(async (args: GuardArgs, hre): Promise<ResponderAction[]> => {
     // Loaded here, not at the top: hardhat.config.ts imports this file before the SDK's TypeChain types exist.
-    const sdk = await import("../sdk");
-    const rules = readRules(args.rules, sdk);
+    const monitor = await import("../sdk/monitor");
+    const { findDeploymentBlock } = await import("../sdk/deploy");
+    const { InvalidInputError } = await import("../sdk/errors/base");
+    const rules = readRules(args.rules, monitor);
     const vault = args.vault ?? rules.vault;
     if (!vault) throw new HardhatPluginError(TASK, 'pass --vault, or set "vault" in the rules file');
     if (args.once && args.blocks !== undefined) throw new HardhatPluginError(TASK, "--once and --blocks do not go together");
@@ -65,8 +67,8 @@ withHsmParams(task(TASK, "Automatic responder: with one guardian key, pauses or 
     const signer = await guardianSigner(args, hre);
     const write = args.log ? (line: string) => fs.appendFileSync(args.log as string, `${line}\n`) : (line: string) => console.log(line);
     try {
-      const fromBlock = args.fromBlock ?? (await sdk.findDeploymentBlock(provider, vault));
-      const responder = await sdk.Responder.create({
+      const fromBlock = args.fromBlock ?? (await findDeploymentBlock(provider, vault));
+      const responder = await monitor.Responder.create({
         vault,
         signer,
         rules,
@@ -76,7 +78,7 @@ withHsmParams(task(TASK, "Automatic responder: with one guardian key, pauses or 
         dryRun: args.dryRun,
         pollIntervalMs: args.pollMs,
         confirmations: args.confirmations,
-        log: (entry) => write(sdk.formatResponderLog(entry)),
+        log: (entry) => write(monitor.formatResponderLog(entry)),
       });
       if (args.once) return [...(await responder.poll()).actions];
       const stop = new AbortController();
@@ -90,12 +92,12 @@ withHsmParams(task(TASK, "Automatic responder: with one guardian key, pauses or 
         process.removeListener("SIGTERM", interrupt);
       }
     } catch (e) {
-      if (e instanceof sdk.InvalidInputError) throw new HardhatPluginError(TASK, e.message);
+      if (e instanceof InvalidInputError) throw new HardhatPluginError(TASK, e.message);
       throw e;
     }
   });
 
-function readRules(path: string, sdk: Sdk): ResponderRules {
+function readRules(path: string, monitor: Monitor): ResponderRules {
   let text: string;
   try {
     text = fs.readFileSync(path, "utf8");
@@ -109,9 +111,9 @@ function readRules(path: string, sdk: Sdk): ResponderRules {
     throw new HardhatPluginError(TASK, `the rules file ${path} is not JSON: ${(e as Error).message}`);
   }
   try {
-    return sdk.parseResponderRules(json);
+    return monitor.parseResponderRules(json);
   } catch (e) {
-    if (!(e instanceof sdk.ResponderRulesError)) throw e;
+    if (!(e instanceof monitor.ResponderRulesError)) throw e;
     const lines = e.problems.map((p) => `  ${p.path}: ${p.message}`).join("\n");
     throw new HardhatPluginError(TASK, `the rules file ${path} is not valid:\n${lines}`);
   }

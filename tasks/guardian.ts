@@ -6,8 +6,8 @@
 import { task } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { TransactionReceipt } from "ethers";
-import { InvalidInputError } from "../sdk/errors";
-import type { SentTransaction, UnsignedTransaction } from "../sdk";
+import { InvalidInputError } from "../sdk/errors/base";
+import type { SentTransaction, UnsignedTransaction } from "../sdk/clients";
 import { DEPLOYMENTS_PARAM, FROM_PARAM, JSON_PARAM, Output, VAULT_PARAM, action, parseId, resolveVault, signerFor, type SendArgs } from "./lib";
 import { withKeyParams } from "./keys";
 
@@ -20,12 +20,12 @@ async function sendOrPrint(
   hre: HardhatRuntimeEnvironment,
   args: GuardianArgs,
   what: string,
-  build: (sdk: typeof import("../sdk"), vault: string) => {
+  build: (sdk: typeof import("../sdk/clients"), vault: string) => {
     unsigned: UnsignedTransaction;
-    send: (client: InstanceType<typeof import("../sdk").GuardianClient>) => Promise<SentTransaction<TransactionReceipt>>;
+    send: (client: InstanceType<typeof import("../sdk/clients").GuardianClient>) => Promise<SentTransaction<TransactionReceipt>>;
   },
 ) {
-  const sdk = await import("../sdk");
+  const sdk = await import("../sdk/clients");
   const out = new Output(args.json ?? false);
   const vault = await resolveVault(hre, args.vault, args.deployments);
   const { unsigned, send } = build(sdk, vault.address);

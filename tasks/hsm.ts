@@ -9,7 +9,7 @@
  */
 import { task } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import { InvalidInputError } from "../sdk/errors";
+import { InvalidInputError } from "../sdk/errors/base";
 import { JSON_PARAM, Output, action } from "./lib";
 import { withHsmParams, withPinFrom, type KeyArgs } from "./keys";
 

@@ -10,3 +10,4 @@ import "./propose";
 import "./watch";
 import "./guard";
 import "./hsm";
+import "./monitor";

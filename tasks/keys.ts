@@ -12,7 +12,7 @@
  */
 import type { Signer } from "ethers";
 import type { ConfigurableTaskDefinition, HardhatRuntimeEnvironment } from "hardhat/types";
-import { InvalidInputError } from "../sdk/errors";
+import { InvalidInputError } from "../sdk/errors/base";
 
 /** The key parameters a signing task accepts (see `withKeyParams`). */
 export interface KeyArgs {

@@ -2,7 +2,7 @@
  * Errors of the key-store signers (PKCS#11 and AWS KMS). Each is a `VaultSdkError`. Messages name the
  * token, key label, key id or environment variable involved, never a PIN or any key material.
  */
-import { VaultSdkError } from "../errors";
+import { VaultSdkError } from "../errors/base";
 
 /** Base class of the errors of the PKCS#11 and KMS signers. */
 export class KeyStoreError extends VaultSdkError {}

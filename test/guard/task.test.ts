@@ -7,7 +7,7 @@ import path from "path";
 import { HDNodeWallet } from "ethers";
 import { ChangeKind, POLICY, Status, deployVaultFixture, encodeChange, proposeOnly, usdt, type VaultFixture } from "../helpers/fixture";
 import { deployBlock } from "../sdk/helpers";
-import type { ResponderAction } from "../../sdk";
+import type { ResponderAction } from "../../sdk/monitor";
 import { guardRules } from "./helpers";
 
 /** Hardhat's default accounts; the fixture's guardian is the second. */

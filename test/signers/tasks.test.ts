@@ -7,7 +7,7 @@ import { ChangeKind, deployVaultFixture, encodeChange, proposeAndExecute, usdt }
 import { accounts, runTask, taskError, tempDir, testConfig, writeJson } from "../deploy/helpers";
 import { guardRules } from "../guard/helpers";
 import type { DeployOutcome } from "../../tasks/deploy";
-import type { ResponderAction } from "../../sdk";
+import type { ResponderAction } from "../../sdk/monitor";
 import { InvalidInputError } from "../../sdk";
 import { PinUnavailableError, Pkcs11KeyExistsError, Pkcs11PinIncorrectError } from "../../sdk/signers";
 import { MODULE, createToken, type TestToken } from "./softhsm";
