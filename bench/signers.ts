@@ -18,7 +18,8 @@ import { randomBytes } from "crypto";
 import { KMSClient } from "@aws-sdk/client-kms";
 import { Wallet } from "ethers";
 import * as pkcs11js from "pkcs11js";
-import { AwsKmsSigner, Pkcs11Signer, loadPkcs11Module } from "../sdk/signers";
+import { AwsKmsSigner, Pkcs11Signer } from "../sdk/signers";
+import { loadPkcs11Module } from "../sdk/signers/pkcs11-module";
 import { startLocalKms } from "../test/signers/kms-endpoint";
 import { MODULE, tokenWithKey } from "../test/signers/softhsm";
 
