@@ -13,6 +13,8 @@
 export * from "./clients";
 export {
   InvalidInputError,
+  NotAVaultError,
+  NotAnOperatorError,
   RevertWithoutDataError,
   RpcError,
   UnrecognizedRevertError,

@@ -28,6 +28,11 @@ import {
 } from "../rules/policy";
 import { readOperatorWords } from "./state";
 import { connectVault, read } from "./transport";
+import { NotAVaultError, NotAnOperatorError, RpcError } from "../errors/base";
+import { toSdkError } from "../errors/revert";
+
+/** An ethers "could not decode result data" failure: the address answered with something that is not the ABI's. */
+const isBadData = (e: RpcError): boolean => e.code === "BAD_DATA" || e.code === "CALL_EXCEPTION";
 import { fetchVaultEvents } from "../monitor/watcher";
 
 /** The block a cache reflects. */
@@ -95,6 +100,8 @@ export class OperatorPolicyCache {
   ) {}
 
   private readonly reservations: Reservation[] = [];
+  /** Base fee of the latest block read (null on a chain without one). */
+  baseFee: bigint | null = null;
   private refreshing: Promise<boolean> | null = null;
 
   /** Reads the chain: the operator's whole policy at the latest block, and the logs since `fromBlock`. */
@@ -103,7 +110,8 @@ export class OperatorPolicyCache {
     const head = await read(() => o.provider.getBlock("latest"));
     if (!head) throw new Error("provider returned no latest block");
     const blockTag = head.number;
-    const [start, window, withdrawalDelay, tokenList, operators, optedOut] = await read(() =>
+    const [code, views] = await Promise.all([
+      read(() => o.provider.getCode(o.vault, blockTag)),
       Promise.all([
         vault.clockStart({ blockTag }),
         vault.window({ blockTag }),
@@ -111,8 +119,19 @@ export class OperatorPolicyCache {
         vault.tokens({ blockTag }),
         vault.operators({ blockTag }),
         vault.isTripwireOptedOut(o.operator, { blockTag }),
-      ]),
-    );
+      ]).then(
+        (values) => ({ values, error: null }),
+        (error: unknown) => ({ values: null, error: toSdkError(error) }),
+      ),
+    ]);
+    if (code === "0x") throw new NotAVaultError(o.vault, `no contract code there as of block ${blockTag}`);
+    if (views.error) {
+      // A node or network failure is not the vault's fault; anything else means the code is not a vault's.
+      if (views.error instanceof RpcError && !isBadData(views.error)) throw views.error;
+      throw new NotAVaultError(o.vault, `its code does not answer the vault's views (${views.error.message.slice(0, 120)})`, views.error);
+    }
+    const [start, window, withdrawalDelay, tokenList, operators, optedOut] = views.values;
+    if (!operators.includes(o.operator)) throw new NotAnOperatorError(o.vault, o.operator);
     const cache = new OperatorPolicyCache(o.provider, o.vault, o.operator, { start, bucket: window / 3n }, o.maxBlockRange, {
       position: { blockNumber: head.number, timestamp: BigInt(head.timestamp) },
       withdrawalDelay,
@@ -122,6 +141,7 @@ export class OperatorPolicyCache {
       destinations: new Set(),
       queued: new Map(),
     });
+    cache.baseFee = head.baseFeePerGas;
     const entries = await cache.readTokens(tokenList, blockTag);
     for (const [token, entry] of entries) cache.state.tokens.set(token, entry);
     const events = await fetchVaultEvents({ provider: o.provider, vault: o.vault, fromBlock: o.fromBlock, toBlock: blockTag, maxBlockRange: o.maxBlockRange });
@@ -266,6 +286,7 @@ export class OperatorPolicyCache {
 
   private async refreshOnce(): Promise<boolean> {
     const head = await read(() => this.provider.getBlock("latest"));
+    if (head) this.baseFee = head.baseFeePerGas;
     if (!head || head.number <= this.state.position.blockNumber) return false;
     const blockTag = head.number;
     const events = await fetchVaultEvents({

@@ -49,7 +49,8 @@ import {
   type Rejection,
 } from "../rules/policy";
 import { vaultErrorFromData } from "../errors/revert";
-import { asReceipt, providerOf, send, vaultInterface, type SendOverrides, type SentTransaction, type UnsignedTransaction } from "./transport";
+import { asReceipt, providerOf, sentTransaction, vaultInterface, type SendOverrides, type SentTransaction, type UnsignedTransaction } from "./transport";
+import { KeySender } from "./sender";
 import { requireAddress, requireAmount, requireUint } from "../errors/validate";
 
 export interface OperatorClientOptions {
@@ -64,6 +65,8 @@ export interface OperatorClientOptions {
   readonly pollIntervalMs?: number;
   /** Most blocks per `eth_getLogs` request (default 2000). */
   readonly maxBlockRange?: number;
+  /** How often the priority fee is read again, in ms (default 60,000); the base fee follows every refresh. */
+  readonly feeRefreshMs?: number;
 }
 
 /** A withdrawal request. Amounts are in the token's base units. */
@@ -165,7 +168,7 @@ export class OperatorClient {
   /** The operator's address. */
   readonly address: string;
   readonly vault: string;
-  private readonly signer: Signer;
+  private readonly sender: KeySender;
   private readonly cache: OperatorPolicyCache;
   private readonly interval: number;
   private loop: Promise<void> | null = null;
@@ -173,10 +176,10 @@ export class OperatorClient {
   private running = false;
   private readonly errorListeners = new Set<(error: unknown) => void>();
 
-  private constructor(o: { address: string; vault: string; signer: Signer; cache: OperatorPolicyCache; interval: number }) {
+  private constructor(o: { address: string; vault: string; sender: KeySender; cache: OperatorPolicyCache; interval: number }) {
     this.address = o.address;
     this.vault = o.vault;
-    this.signer = o.signer;
+    this.sender = o.sender;
     this.cache = o.cache;
     this.interval = o.interval;
   }
@@ -193,7 +196,9 @@ export class OperatorClient {
     }
     const address = requireAddress(await options.signer.getAddress(), "signer address");
     const cache = await OperatorPolicyCache.load({ provider, vault, operator: address, fromBlock: options.fromBlock, maxBlockRange: options.maxBlockRange });
-    return new OperatorClient({ address, vault, signer: options.signer, cache, interval: options.pollIntervalMs ?? 1000 });
+    const sender = new KeySender({ signer: options.signer, provider, address, feeRefreshMs: options.feeRefreshMs });
+    await sender.load(cache.baseFee);
+    return new OperatorClient({ address, vault, sender, cache, interval: options.pollIntervalMs ?? 1000 });
   }
 
   /** The block the cache reflects. */
@@ -216,9 +221,15 @@ export class OperatorClient {
     return this.cache.optedOut;
   }
 
-  /** Reads the chain: moves the cache to the latest block. Returns whether it moved. */
-  refresh(): Promise<boolean> {
-    return this.cache.refresh();
+  /**
+   * Reads the chain: moves the cache to the latest block, and takes the block's base fee for the next
+   * transactions (the priority fee is read again at most every `feeRefreshMs`). Returns whether it moved.
+   */
+  async refresh(): Promise<boolean> {
+    const moved = await this.cache.refresh();
+    this.sender.observeBlock(this.cache.baseFee);
+    await this.sender.refreshFees();
+    return moved;
   }
 
   /** Refreshes the cache every `pollIntervalMs` in the background until `stop()`. Failures go to `onError`. */
@@ -228,7 +239,7 @@ export class OperatorClient {
     this.loop = (async () => {
       while (this.running) {
         try {
-          await this.cache.refresh();
+          await this.refresh();
         } catch (e) {
           for (const l of this.errorListeners) {
             try {
@@ -351,11 +362,12 @@ export class OperatorClient {
       if (!check.ok) throw vaultErrorFromData(check.error, { source: "preflight" });
     }
     const tx: UnsignedTransaction = { to: this.vault, data: vaultInterface.encodeFunctionData("executeWithdrawal", [wid]), value: 0n };
-    return send(this.signer, tx, (receipt) => {
+    const response = await this.sender.send(tx, { overrides: options.overrides });
+    return sentTransaction(response, (receipt) => {
       const e = this.findEvent(receipt, "WithdrawalExecuted");
       if (!e || e.name !== "WithdrawalExecuted") throw new VaultSdkError("no WithdrawalExecuted event in the receipt");
       return { receipt, id: e.args.id, amount: e.args.amount };
-    }, options.overrides);
+    });
   }
 
   /** Cancels one of this operator's queued withdrawals (refused without sending if the cache knows it is not pending). */
@@ -366,7 +378,7 @@ export class OperatorClient {
       throw vaultErrorFromData({ name: "WithdrawalNotPending", args: { id: wid, status: BigInt(STATUSES.indexOf(w.status)) } }, { source: "preflight" });
     }
     const tx: UnsignedTransaction = { to: this.vault, data: vaultInterface.encodeFunctionData("cancelWithdrawal", [wid]), value: 0n };
-    return send(this.signer, tx, asReceipt, options.overrides);
+    return sentTransaction(await this.sender.send(tx, { overrides: options.overrides }), asReceipt);
   }
 
   /** No network: what can go out instantly now for `token`, and when more frees up, from the cache. */
@@ -494,7 +506,9 @@ export class OperatorClient {
     const reservation: Reservation = this.cache.reserve({ kind: path, token: req.token, to: req.to, amount: req.amount });
     let tx: SentTransaction<WithdrawOutcome>;
     try {
-      tx = await send(this.signer, { to: this.vault, data, value: 0n }, (receipt) => this.outcomeOf(receipt), overrides);
+      // A withdrawal the preflight passed has a kept gas limit per path and token; a forced one is estimated.
+      const response = await this.sender.send({ to: this.vault, data, value: 0n }, { gasKey: `${path}:${req.token}`, estimate: forced, overrides });
+      tx = sentTransaction(response, (receipt) => this.outcomeOf(receipt));
     } catch (e) {
       this.cache.release(reservation);
       throw e;

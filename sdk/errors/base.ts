@@ -111,3 +111,23 @@ export abstract class VaultRevertError<N extends VaultErrorName = VaultErrorName
     return { name: this.errorName, args: this.args } as VaultErrorData;
   }
 }
+
+/** The address given as a vault has no vault there: no code, or code that does not answer as a GuardedVault. */
+export class NotAVaultError extends VaultSdkError {
+  readonly address: string;
+  constructor(address: string, reason: string, cause?: unknown) {
+    super(`${address} is not a GuardedVault: ${reason}`, { cause });
+    this.address = address;
+  }
+}
+
+/** The signer's address is not one of the vault's operators. */
+export class NotAnOperatorError extends VaultSdkError {
+  readonly vault: string;
+  readonly operator: string;
+  constructor(vault: string, operator: string) {
+    super(`${operator} is not an operator of the vault ${vault}: the vault lists no limits for it`);
+    this.vault = vault;
+    this.operator = operator;
+  }
+}
