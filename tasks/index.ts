@@ -9,4 +9,5 @@ import "./guardian";
 import "./propose";
 import "./watch";
 import "./guard";
+import "./hsm";
 import "./monitor";
