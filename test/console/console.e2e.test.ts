@@ -142,9 +142,6 @@ describe("console end to end (headless Chromium, the monitor on the in-process n
     console.log(`      shown after: queued ${queueShownMs} ms, change ${changeShownMs} ms, tripwire ${tripShownMs} ms`);
     // The exposure table and the chart are on the page too.
     expect(await page.$eval("#exposure", (el) => el.textContent)).to.contain("all keys");
-    mkdirSync(ARTIFACTS, { recursive: true });
-    await page.screenshot({ path: path.join(ARTIFACTS, "console.png"), fullPage: true });
-    if (process.env.CONSOLE_DOCS_SCREENSHOT === "1") copyFileSync(path.join(ARTIFACTS, "console.png"), path.join(ROOT, "docs", "console.png"));
   });
 
   it("turns guardian actions into { to, data, value } and a Transaction Builder file that verifies", async function () {
@@ -168,6 +165,10 @@ describe("console end to end (headless Chromium, the monitor on the in-process n
     const verified = verifyTxBuilderBatch(readFileSync(path.join(downloads, file), "utf8"), { chainId: 31337n, safe: f.guardian.address });
     expect(verified.checksumValid).to.equal(true);
     expect(verified.transactions.map((t) => ({ to: t.to, data: t.data, value: t.value.toString() }))).to.deep.equal(expected);
+
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: path.join(ARTIFACTS, "console.png"), fullPage: true });
+    if (process.env.CONSOLE_DOCS_SCREENSHOT === "1") copyFileSync(path.join(ARTIFACTS, "console.png"), path.join(ROOT, "docs", "console.png"));
 
     // A guardian can only lower: raising a limit from the page is refused with the reason.
     await click(page, "#batch-clear");
