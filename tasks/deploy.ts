@@ -10,8 +10,9 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { InvalidInputError } from "../sdk/errors/base";
 import type { DeploymentRecord, SyncVaultResult, VaultConfig } from "../sdk/deploy";
 import { DEPLOYMENTS_PARAM, FROM_PARAM, JSON_PARAM, Output, action, isDevNetwork, recordPath, signerFor } from "./lib";
+import { withKeyParams, type KeyArgs } from "./keys";
 
-export interface DeployArgs {
+export interface DeployArgs extends KeyArgs {
   readonly configFile: string;
   readonly propose?: boolean;
   readonly from?: string;
@@ -38,7 +39,7 @@ export async function runDeploy(args: DeployArgs, hre: HardhatRuntimeEnvironment
   const file = path.resolve(args.configFile);
   if (!existsSync(file)) throw new InvalidInputError("configFile", `no such file: ${args.configFile}`);
   const config = parseVaultConfig(readFileSync(file, "utf8"), { source: args.configFile });
-  const signer = await signerFor(hre, args.from);
+  const signer = await signerFor(hre, args);
   const signerAddress = await signer.getAddress();
   const recordFile = recordPath(hre, config.name, args.deployments);
   const record = existsSync(recordFile) ? parseDeploymentRecord(JSON.parse(readFileSync(recordFile, "utf8")), recordFile) : null;
@@ -151,7 +152,7 @@ export const shortPath = (file: string): string => {
 
 const iso = (t: bigint): string => new Date(Number(t) * 1000).toISOString().replace(".000Z", "Z");
 
-task("vault:deploy", "Deploy a vault from its config file at its deterministic (CREATE2) address; if it exists, show how it differs from the config, and with --propose apply that")
+withKeyParams(task("vault:deploy", "Deploy a vault from its config file at its deterministic (CREATE2) address; if it exists, show how it differs from the config, and with --propose apply that"))
   // A positional argument: `--config` is Hardhat's own option (the path of hardhat.config.ts).
   .addPositionalParam("configFile", "Path of the vault's JSON config (format: config/example.vault.json, schema: config/vault.schema.json)")
   .addFlag("propose", "Send the steps that bring an existing vault to the config: instant safety-increasing ones (the admin or a guardian) and timelocked proposals (the admin)")

@@ -10,6 +10,7 @@ import { HardhatPluginError } from "hardhat/plugins";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { InvalidInputError, VaultSdkError } from "../sdk/errors/base";
 import { requireAddress } from "../sdk/errors/validate";
+import { keySigner, namesKey, type KeyArgs } from "./keys";
 
 export const PLUGIN_NAME = "guarded-treasury-vault";
 
@@ -91,8 +92,16 @@ export class Output {
   }
 }
 
-/** The account to send with: `from` as an address or an index among the network's accounts; the first by default. */
-export async function signerFor(hre: HardhatRuntimeEnvironment, from?: string): Promise<Signer> {
+/**
+ * The key to send with: an HSM key or `--key-env` (see tasks/keys.ts), else `from` as an address or an
+ * index among the network's accounts; the first by default.
+ */
+export async function signerFor(hre: HardhatRuntimeEnvironment, source?: string | (KeyArgs & { readonly from?: string })): Promise<Signer> {
+  if (typeof source === "object" && namesKey(source)) {
+    if (source.from !== undefined) throw new InvalidInputError("from", "give either --from or a key (--hsm-token/--hsm-key, --key-env), not both");
+    return keySigner(hre, source);
+  }
+  const from = typeof source === "object" ? source.from : source;
   const signers = await hre.ethers.getSigners();
   if (!signers.length) throw new InvalidInputError("from", `network ${hre.network.name} has no accounts (set VAULT_DEPLOYER_KEY)`);
   if (from === undefined || from === "") return signers[0];
@@ -159,8 +168,8 @@ export interface VaultArgs {
   readonly json?: boolean;
 }
 
-/** The parameters of tasks that send a transaction. */
-export interface SendArgs extends VaultArgs {
+/** The parameters of tasks that send a transaction: the key is `from`, or named by the key parameters (tasks/keys.ts). */
+export interface SendArgs extends VaultArgs, KeyArgs {
   readonly from?: string;
 }
 

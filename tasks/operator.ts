@@ -10,6 +10,7 @@ import { InvalidInputError } from "../sdk/errors/base";
 import { requireAddress } from "../sdk/errors/validate";
 import type { WithdrawResult } from "../sdk/clients";
 import { DEPLOYMENTS_PARAM, FROM_PARAM, JSON_PARAM, Output, VAULT_PARAM, action, parseId, resolveVault, signerFor, type SendArgs } from "./lib";
+import { withKeyParams } from "./keys";
 
 export interface WithdrawArgs extends SendArgs {
   readonly token: string;
@@ -31,7 +32,7 @@ async function prepare(args: WithdrawArgs, hre: HardhatRuntimeEnvironment) {
   const token = findToken(tokens, args.token);
   const amount = parseAmount(args.amount, token.decimals, "amount");
   if (amount === 0n) throw new InvalidInputError("amount", "must be greater than zero");
-  const signer = await signerFor(hre, args.from);
+  const signer = await signerFor(hre, args);
   const client = await OperatorClient.create({ vault: vault.address, signer, fromBlock: vault.fromBlock });
   return { client, token, to, amount, request: { token: token.token, to, amount } };
 }
@@ -89,7 +90,7 @@ export async function runExecute(args: ExecuteArgs, hre: HardhatRuntimeEnvironme
   const out = new Output(args.json ?? false);
   if ((args.withdrawal === undefined) === (args.change === undefined)) throw new InvalidInputError("withdrawal", "give exactly one of --withdrawal <id> and --change <id>");
   const vault = await resolveVault(hre, args.vault, args.deployments);
-  const signer = await signerFor(hre, args.from);
+  const signer = await signerFor(hre, args);
   if (args.withdrawal !== undefined) {
     const id = parseId(args.withdrawal, "withdrawal");
     const client = await OperatorClient.create({ vault: vault.address, signer, fromBlock: vault.fromBlock });
@@ -112,7 +113,7 @@ export async function runExecute(args: ExecuteArgs, hre: HardhatRuntimeEnvironme
   return { change: id, kind: change.kind, transactionHash: receipt.hash };
 }
 
-task("vault:withdraw", "Withdraw as an operator: instantly if the policy allows it now; above the instant limit only with --queue-if-large. Nothing that would trip the tripwire or revert is sent unless --force")
+withKeyParams(task("vault:withdraw", "Withdraw as an operator: instantly if the policy allows it now; above the instant limit only with --queue-if-large. Nothing that would trip the tripwire or revert is sent unless --force"))
   .addParam("vault", VAULT_PARAM)
   .addParam("token", "Token: its symbol (USDT, ETH...) or address; it must be listed by the vault")
   .addParam("to", "Destination address (must be approved for this operator)")
@@ -124,7 +125,7 @@ task("vault:withdraw", "Withdraw as an operator: instantly if the policy allows 
   .addFlag("json", JSON_PARAM)
   .setAction(action(runWithdraw));
 
-task("vault:queue", "Queue a withdrawal of any size as an operator; it becomes executable after the withdrawal delay and guardians can cancel it until then")
+withKeyParams(task("vault:queue", "Queue a withdrawal of any size as an operator; it becomes executable after the withdrawal delay and guardians can cancel it until then"))
   .addParam("vault", VAULT_PARAM)
   .addParam("token", "Token: its symbol (USDT, ETH...) or address; it must be listed by the vault")
   .addParam("to", "Destination address (must be approved for this operator)")
@@ -135,7 +136,7 @@ task("vault:queue", "Queue a withdrawal of any size as an operator; it becomes e
   .addFlag("json", JSON_PARAM)
   .setAction(action(runQueue));
 
-task("vault:execute", "Execute a queued withdrawal whose delay has passed (its operator), or a proposed change whose delay has passed (the admin)")
+withKeyParams(task("vault:execute", "Execute a queued withdrawal whose delay has passed (its operator), or a proposed change whose delay has passed (the admin)"))
   .addParam("vault", VAULT_PARAM)
   .addOptionalParam("withdrawal", "Id of the queued withdrawal to execute")
   .addOptionalParam("change", "Id of the proposed change to execute")

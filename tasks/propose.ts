@@ -7,6 +7,7 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { CHANGE_KINDS } from "../sdk/rules/constants";
 import { InvalidInputError } from "../sdk/errors/base";
 import { DEPLOYMENTS_PARAM, FROM_PARAM, JSON_PARAM, Output, VAULT_PARAM, action, resolveVault, signerFor, type SendArgs } from "./lib";
+import { withKeyParams } from "./keys";
 
 export interface ProposeArgs extends SendArgs {
   readonly kind: string;
@@ -47,7 +48,7 @@ export async function runPropose(args: ProposeArgs, hre: HardhatRuntimeEnvironme
     out.data({ change, unsigned });
     return { change, unsigned, id: null, eta: null };
   }
-  const signer = await signerFor(hre, args.from);
+  const signer = await signerFor(hre, args);
   const sent = await new AdminClient({ vault: vault.address, signer }).proposeChange(change);
   const r = await out.waiting(`waiting for ${sent.hash}`, () => sent.wait());
   out.print(`proposed change #${r.id}: ${change.kind}, executable from ${iso(r.eta)}; guardians can cancel it until then (tx ${r.receipt.hash})`);
@@ -55,7 +56,7 @@ export async function runPropose(args: ProposeArgs, hre: HardhatRuntimeEnvironme
   return { change: r.change, unsigned, id: r.id, eta: r.eta };
 }
 
-task("vault:propose", "Propose a risk-increasing change as the admin; it can be executed after the change delay (vault:execute --change) and guardians can cancel it until then")
+withKeyParams(task("vault:propose", "Propose a risk-increasing change as the admin; it can be executed after the change delay (vault:execute --change) and guardians can cancel it until then"))
   .addParam("vault", VAULT_PARAM)
   .addParam("kind", `The ChangeKind: ${CHANGE_KINDS.join(", ")}`)
   .addOptionalParam(

@@ -1,11 +1,24 @@
-import { JsonRpcProvider, Wallet } from "ethers";
+import { JsonRpcProvider, type Signer } from "ethers";
 import { OperatorClient, VaultSdkError, type WithdrawOutcome } from "@guarded-vault/sdk";
+import { Pkcs11Signer } from "@guarded-vault/sdk/signers";
 
 type Payment = { token: string; to: string; amount: bigint };
 
-export async function runBot(payments: AsyncIterable<Payment>): Promise<void> {
-  // Any ethers v6 Signer works: a Wallet here, or a KMS/HSM signer (sdk/examples/kms-signer.ts).
-  const signer = new Wallet(process.env.BOT_KEY ?? "", new JsonRpcProvider(process.env.RPC_URL));
+/** The operator key lives in an HSM and never leaves it (`npx hardhat vault:hsm-keygen` made it there). */
+export async function openSigner(): Promise<Signer> {
+  // The PIN comes from the environment (or `{ file: "/run/secrets/hsm-pin" }`), never from the command line.
+  // `AwsKmsSigner.open({ keyId })` is the same for a key in AWS KMS.
+  return Pkcs11Signer.open({
+    module: process.env.PKCS11_MODULE, // the HSM vendor's library; SoftHSM2's by default
+    token: "vault-ops",
+    key: { label: "bot-1" },
+    pin: { env: "HSM_PIN" },
+    provider: new JsonRpcProvider(process.env.RPC_URL),
+  });
+}
+
+/** Pays as payments come. Any ethers v6 Signer works: the HSM's above, or a plain Wallet. */
+export async function runBot(signer: Signer, payments: AsyncIterable<Payment>): Promise<void> {
   const bot = await OperatorClient.create({ vault: process.env.VAULT_ADDRESS ?? "", signer }); // checks vault and key
   bot.start(); // keeps the policy cache (and the fees) fresh from each new block
   const report = (payment: Payment, outcome: WithdrawOutcome) => {

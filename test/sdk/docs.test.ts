@@ -6,7 +6,7 @@ const ROOT = path.join(__dirname, "../..");
 const read = (p: string) => fs.readFileSync(path.join(ROOT, p), "utf8");
 
 /** The SDK's folders, each a subpath export of the package. */
-const FOLDERS = ["clients", "errors", "rules", "monitor", "safe", "deploy", "format", "abi"];
+const FOLDERS = ["clients", "errors", "rules", "monitor", "safe", "deploy", "format", "signers", "abi"];
 
 interface SdkPackageJson {
   name: string;
@@ -17,6 +17,7 @@ interface SdkPackageJson {
   exports: Record<string, string | { import: { types: string; default: string }; require: { types: string; default: string } }>;
   typesVersions: { "*": Record<string, string[]> };
   peerDependencies: Record<string, string>;
+  peerDependenciesMeta: Record<string, { optional: boolean }>;
   dependencies?: Record<string, string>;
   scripts: Record<string, string>;
 }
@@ -37,7 +38,8 @@ describe("SDK docs and packaging", () => {
     expect(pkg.name).to.equal("@guarded-vault/sdk");
     expect(pkg.version).to.match(/^\d+\.\d+\.\d+/);
     expect(pkg.files).to.deep.equal(["dist", "README.md"]);
-    expect(pkg.peerDependencies).to.have.keys(["ethers"]);
+    expect(pkg.peerDependencies).to.have.keys(["ethers", "pkcs11js", "@aws-sdk/client-kms"]);
+    expect(pkg.peerDependenciesMeta).to.deep.equal({ pkcs11js: { optional: true }, "@aws-sdk/client-kms": { optional: true } });
     expect(pkg.peerDependencies.ethers).to.match(/^\^6\./);
     expect(pkg.dependencies ?? {}).to.deep.equal({});
     expect(pkg.scripts.prepack).to.equal("npm run build");
