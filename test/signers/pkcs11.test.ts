@@ -18,8 +18,8 @@ import {
   Pkcs11Signer,
   Pkcs11TokenNotFoundError,
   generatePkcs11Key,
-  loadPkcs11Module,
 } from "../../sdk/signers";
+import { loadPkcs11Module } from "../../sdk/signers/pkcs11-module";
 import { MODULE, createToken, tokenWithKey, type TestToken } from "./softhsm";
 
 const open = (t: TestToken, key = "operator") => Pkcs11Signer.open({ module: MODULE, token: t.label, key: { label: key }, pin: { env: t.pinEnv }, provider: ethers.provider });
