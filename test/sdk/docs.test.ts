@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import fs from "fs";
 import path from "path";
+import ts from "typescript";
 
 const ROOT = path.join(__dirname, "../..");
 const read = (p: string) => fs.readFileSync(path.join(ROOT, p), "utf8");
@@ -57,5 +58,28 @@ describe("SDK docs and packaging", () => {
     expect(root.scripts["build:sdk"]).to.equal("npm run --silent build --workspace @guarded-vault/sdk");
     expect(root.scripts["gen:sdk-abi"]).to.match(/scripts\/gen-sdk-abi\.ts$/);
     expect(read(".gitignore")).to.match(/^dist\/$/m);
+  });
+
+  it("code in the repository imports the SDK's sources by file, never the sdk/ folder itself (that is the package: its build)", () => {
+    const files: string[] = [];
+    const walk = (dir: string) => {
+      for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+        const p = path.join(dir, e.name);
+        if (e.isDirectory() && !["node_modules", "dist"].includes(e.name)) walk(p);
+        else if (/\.(ts|js|cjs|mjs)$/.test(e.name)) files.push(p);
+      }
+    };
+    for (const dir of ["test", "tasks", "scripts", "bench", "monitor", "console"]) if (fs.existsSync(path.join(ROOT, dir))) walk(path.join(ROOT, dir));
+    walk(path.join(ROOT, "sdk"));
+    expect(files.length).to.be.greaterThan(50);
+    const offenders: string[] = [];
+    for (const file of files) {
+      const text = fs.readFileSync(file, "utf8");
+      const specs = [...ts.preProcessFile(text, true, true).importedFiles.map((f) => f.fileName), ...[...text.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1])];
+      for (const spec of specs) {
+        if (spec.startsWith(".") && path.resolve(path.dirname(file), spec) === path.join(ROOT, "sdk")) offenders.push(`${path.relative(ROOT, file)}: "${spec}" (write "${spec}/index")`);
+      }
+    }
+    expect(offenders).to.deep.equal([]);
   });
 });
