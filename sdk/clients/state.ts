@@ -5,7 +5,7 @@
  * both against the layout the compiler reports.
  */
 import { AbiCoder, keccak256, type Provider } from "ethers";
-import type { GuardedVault } from "../../typechain-types/contracts/GuardedVault";
+import type { GuardedVault } from "../abi";
 import { NATIVE } from "../rules/constants";
 import {
   operatorView,
