@@ -151,6 +151,9 @@ export class Monitor {
     const row = this.store.vault(chain, v.config.address);
     const fromBlock = row?.nextBlock ?? v.config.fromBlock;
     const toBlock = Math.min(head, fromBlock + c.config.maxBlocksPerRound - 1);
+    // The responder acts on what the monitor has not seen yet: from the cursor when it resumes, from the
+    // next block when the vault is new (it still reviews what is pending, as `vault:guard` does).
+    if (v.responder === null && v.config.responder) v.responder = await this.createResponder(c, v, fromBlock > v.config.fromBlock ? fromBlock : head + 1);
     let findings: StoredFinding[] = [];
     let count = 0;
     if (toBlock >= fromBlock) {
@@ -174,7 +177,6 @@ export class Monitor {
     }
     this.behind(c, v, head, Math.max(fromBlock, toBlock + 1));
     if (count > 0 || Date.now() - v.snapshotAt >= v.config.snapshotSeconds * 1000) await this.snapshot(c, v);
-    if (v.responder === null && v.config.responder) v.responder = await this.createResponder(c, v, fromBlock);
     if (v.responder) await this.runResponder(chain, v);
     return { vault: v.config.address, fromBlock, toBlock, events: count, findings };
   }
@@ -244,8 +246,13 @@ export class Monitor {
   }
 
   private async runResponder(chain: string, v: VaultState): Promise<void> {
-    const round = await (v.responder as Responder).poll();
-    for (const a of round.actions) this.recordAction(chain, v, a);
+    try {
+      const round = await (v.responder as Responder).poll();
+      for (const a of round.actions) this.recordAction(chain, v, a);
+    } catch (e) {
+      // The round's events are recorded; the responder takes its round up again next time.
+      this.log({ type: "error", source: "responder", chain, vault: v.config.name, error: safeMessage(e) });
+    }
   }
 
   private recordAction(chain: string, v: VaultState, a: ResponderAction): void {
