@@ -4,7 +4,7 @@
  * and runs the optional per-vault responder. Resumes from the store's cursors after a restart without
  * alerting twice (see `store.ts`).
  */
-import { JsonRpcProvider, Wallet, type Provider } from "ethers";
+import { JsonRpcProvider, Wallet, type Provider, type Signer } from "ethers";
 import { readFileSync } from "fs";
 import { AlertDispatcher, routeFinding } from "./alerts";
 import type { AlertKind, ChainConfig, MonitorConfig, Severity, VaultConfigEntry } from "./config";
@@ -230,7 +230,14 @@ export class Monitor {
   private async createResponder(c: ChainState, v: VaultState, reactFrom: number): Promise<Responder> {
     const r = v.config.responder!;
     const rules = parseResponderRules(JSON.parse(readFileSync(r.rulesFile, "utf8")));
-    const signer = new Wallet(process.env[r.keyEnv] ?? "", c.provider);
+    let signer: Signer;
+    if ("env" in r.key) signer = new Wallet(process.env[r.key.env] ?? "", c.provider);
+    else {
+      // Loaded only when a vault's responder keeps its key in an HSM (pkcs11js is optional).
+      const { Pkcs11Signer } = await import("../sdk/signers");
+      const hsm = r.key.hsm;
+      signer = await Pkcs11Signer.open({ module: hsm.module, token: hsm.token, key: hsm.key, pin: hsm.pin, provider: c.provider });
+    }
     return Responder.create({
       vault: v.config.address,
       signer,

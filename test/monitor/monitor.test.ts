@@ -11,7 +11,10 @@ import type { VaultEventReader } from "../../monitor/reader";
 import { sdkEventReader } from "../../monitor/reader";
 import { Monitor } from "../../monitor/monitor";
 import { MonitorStore } from "../../monitor/store";
-import { deployVaultFixture, usdt, type VaultFixture } from "../helpers/fixture";
+import { setBalance } from "@nomicfoundation/hardhat-network-helpers";
+import { generatePkcs11Key } from "../../sdk/signers";
+import { ChangeKind, deployVaultFixture, encodeChange, proposeAndExecute, usdt, type VaultFixture } from "../helpers/fixture";
+import { MODULE, createToken } from "../signers/softhsm";
 import { inProcessMonitor, monitorConfig } from "./helpers";
 
 describe("monitor: store, history and conditions", function () {
@@ -158,11 +161,30 @@ describe("monitor: store, history and conditions", function () {
     }
   });
 
+  it("runs the responder on a guardian key kept in an HSM (SoftHSM2)", async function () {
+    const token = await createToken("monitor");
+    const key = await generatePkcs11Key({ module: MODULE, token: token.label, pin: { env: token.pinEnv }, label: "responder" });
+    await proposeAndExecute(f.vault, f.admin, ChangeKind.AddGuardian, encodeChange.address(key.address));
+    await setBalance(key.address, 10n ** 18n);
+    const rules = path.join(dir, "rules.json");
+    writeFileSync(rules, JSON.stringify({ tripwire: { pause: true, cancelPending: false }, withdrawals: { expected: [], onUnexpected: "log" }, changes: { expected: [], onUnexpected: "log" } }));
+    const hsm = { module: MODULE, token: token.label, keyLabel: "responder", pinEnv: token.pinEnv };
+    const m = inProcessMonitor(monitorConfig(f, { fromBlock, vault: { responder: { rules, hsm } } }));
+    await m.pollChain("local");
+    await f.vault.connect(f.bot1).withdrawInstant(f.usdtAddr, f.attacker.address, usdt(1));
+    await m.pollChain("local");
+    const [pause] = m.store.actions({ vault: f.vaultAddr }).filter((a) => a.kind === "pause");
+    expect(pause.status).to.equal("confirmed");
+    expect((await ethers.provider.getTransaction(pause.txHash!))!.from).to.equal(key.address);
+    expect(await f.vault.paused()).to.equal(true);
+  });
+
   it("reads the example config and routes each kind as it says", function () {
-    const env = { MAINNET_RPC_URL: "https://rpc.example/key", ARBITRUM_RPC_URL: "https://arb.example/key", GUARD_KEY: "0x01", SLACK_WEBHOOK_URL: "https://hooks.slack.com/services/T/B/X", PAGERDUTY_ROUTING_KEY: "k".repeat(32), SIEM_TOKEN: "Bearer t" };
+    const env = { MAINNET_RPC_URL: "https://rpc.example/key", ARBITRUM_RPC_URL: "https://arb.example/key", HSM_PIN: "1234", SLACK_WEBHOOK_URL: "https://hooks.slack.com/services/T/B/X", PAGERDUTY_ROUTING_KEY: "k".repeat(32), SIEM_TOKEN: "Bearer t" };
     const config = loadMonitorConfig(path.join(__dirname, "../../config/example.monitor.json"), env);
     expect(config.chains.map((c) => [c.name, c.confirmations])).to.deep.equal([["mainnet", 2], ["arbitrum", 20]]);
     expect(config.vaults[0].responder!.rulesFile).to.equal(path.resolve(__dirname, "../../config/guard-rules.json"));
+    expect(config.vaults[0].responder!.key).to.deep.equal({ hsm: { module: undefined, token: "vault-ops", key: { label: "responder" }, pin: { env: "HSM_PIN" } } });
     const route = (kind: AlertKind) => routeFinding(config.alerts, { kind, severity: config.alerts.severities[kind] }).sort();
     expect(route("TripwireFired")).to.deep.equal(["oncall", "ops-slack", "siem"]);
     expect(route("ChangeProposed")).to.deep.equal(["oncall", "ops-slack", "siem"]);
