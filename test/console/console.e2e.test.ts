@@ -12,7 +12,7 @@ import { MonitorStore } from "../../monitor/store";
 import { DAY, deployVaultFixture, usdt, type VaultFixture } from "../helpers/fixture";
 import { inProcessMonitor, monitorConfig, waitFor } from "../monitor/helpers";
 import { AlertReceiver } from "../monitor/receiver";
-import { AdminTransactions } from "../../sdk";
+import { AdminTransactions } from "../../sdk/index";
 
 const ROOT = path.resolve(__dirname, "../..");
 /** Screenshots of the run, like CI artifacts (git-ignored). */
