@@ -15,9 +15,18 @@
  * - opt-out, registration and the withdrawal delay, from their events;
  * - reservations: the operator's own withdrawals sent through the client and not yet seen in a refreshed
  *   block, applied optimistically on top of the words at decision time (see `effective`).
+ *
+ * The logs come from a `LogReader` that asks only for `CACHE_EVENTS` (so deposits anyone can send do not
+ * count against a provider's result cap), splits ranges a provider refuses, and never skips a block: if
+ * one cannot be read, `refresh()` rejects with `UnreadableBlockError` and the cache stays at its block
+ * rather than moving past events it has not seen. What was read before that block is kept for the next
+ * refresh. When a reorg replaces blocks the cache has applied, the cache is derived again: the words and
+ * settings are read at the new head and destinations and queued withdrawals are replayed from the events
+ * that remain, plus the new chain's.
  */
-import type { Provider } from "ethers";
-import type { VaultEvent } from "./events";
+import type { Block, Provider } from "ethers";
+import type { VaultEvent, VaultEventName } from "./events";
+import { LogReader, type RetryOptions } from "./log-reader";
 import {
   checkInstant,
   checkQueue,
@@ -27,7 +36,30 @@ import {
   type QueuedWithdrawalData,
 } from "./policy";
 import { connectVault, read } from "./transport";
-import { fetchVaultEvents } from "./watcher";
+
+/** The events the cache reads (every way the cached state changes), and no others. */
+export const CACHE_EVENTS: readonly VaultEventName[] = [
+  "Withdrawn",
+  "OperatorLimitsSet",
+  "VaultCapSet",
+  "TokenListed",
+  "VaultPaused",
+  "VaultUnpaused",
+  "TripwireSet",
+  "OperatorSuspended",
+  "OperatorUnsuspended",
+  "TripwireFired",
+  "TripwireOptOutSet",
+  "DelaysSet",
+  "DestinationApproved",
+  "DestinationRevoked",
+  "WithdrawalQueued",
+  "WithdrawalExecuted",
+  "WithdrawalCancelled",
+];
+
+/** Events that the cache's replayed (non-word) state is folded from; kept to derive it again after a reorg. */
+const REPLAYED = new Set<VaultEventName>(["OperatorLimitsSet", "TokenListed", "TripwireOptOutSet", "DelaysSet", "DestinationApproved", "DestinationRevoked", "WithdrawalQueued", "WithdrawalExecuted", "WithdrawalCancelled"]);
 
 /** The block a cache reflects. */
 export interface CachePosition {
@@ -81,7 +113,12 @@ export interface CacheLoadOptions {
   readonly operator: string;
   readonly fromBlock: number;
   readonly maxBlockRange?: number;
+  readonly retry?: RetryOptions;
+  /** Blocks whose hashes are kept to detect reorgs (default: the chain's). */
+  readonly reorgWindow?: number;
 }
+
+const headOf = (b: Block) => ({ number: b.number, hash: b.hash, parentHash: b.parentHash });
 
 export class OperatorPolicyCache {
   private constructor(
@@ -89,43 +126,62 @@ export class OperatorPolicyCache {
     readonly vault: string,
     readonly operator: string,
     readonly clock: Clock,
-    private readonly maxBlockRange: number | undefined,
+    private readonly reader: LogReader,
     private state: CacheState,
+    private positionHash: string | null,
   ) {}
 
   private readonly reservations: Reservation[] = [];
   private refreshing: Promise<boolean> | null = null;
+  /** Events applied so far that the replayed state is folded from. */
+  private history: VaultEvent[] = [];
+  /** Events read but not applied yet (a refresh that failed after reading them). */
+  private unapplied: VaultEvent[] = [];
+  /** The first block a reorg replaced among those applied, until the cache is derived again. */
+  private replacedFrom: number | null = null;
 
   /** Reads the chain: the operator's whole policy at the latest block, and the logs since `fromBlock`. */
   static async load(o: CacheLoadOptions): Promise<OperatorPolicyCache> {
     const vault = connectVault(o.vault, o.provider);
     const head = await read(() => o.provider.getBlock("latest"));
     if (!head) throw new Error("provider returned no latest block");
+    const [start, window] = await read(() => Promise.all([vault.clockStart({ blockTag: head.number }), vault.window({ blockTag: head.number })]));
+    const reader = new LogReader({
+      provider: o.provider,
+      vault: o.vault,
+      fromBlock: o.fromBlock,
+      events: CACHE_EVENTS,
+      maxBlockRange: o.maxBlockRange,
+      retry: o.retry,
+      reorgWindow: o.reorgWindow,
+      // The words are read at the head, so the events must reach it; reorgs are detected by hash instead.
+      confirmations: 0,
+    });
+    const state = await OperatorPolicyCache.readState(o.provider, o.vault, o.operator, head);
+    const cache = new OperatorPolicyCache(o.provider, o.vault, o.operator, { start, bucket: window / 3n }, reader, state, head.hash);
+    const events: VaultEvent[] = [];
+    await reader.poll({ batch: (b) => void events.push(...b.events) }, { toBlock: head.number, head: headOf(head) });
+    for (const e of events) cache.applyEvent(cache.state, e, new Set());
+    cache.history = events.filter((e) => REPLAYED.has(e.name));
+    return cache;
+  }
+
+  /** Reads the chain: the settings and every listed token's words at `head`; destinations and queue left empty. */
+  private static async readState(provider: Provider, vaultAddress: string, operator: string, head: Block): Promise<CacheState> {
+    const vault = connectVault(vaultAddress, provider);
     const blockTag = head.number;
-    const [start, window, withdrawalDelay, tokenList, operators, optedOut] = await read(() =>
-      Promise.all([
-        vault.clockStart({ blockTag }),
-        vault.window({ blockTag }),
-        vault.withdrawalDelay({ blockTag }),
-        vault.tokens({ blockTag }),
-        vault.operators({ blockTag }),
-        vault.isTripwireOptedOut(o.operator, { blockTag }),
-      ]),
+    const [withdrawalDelay, tokenList, operators, optedOut] = await read(() =>
+      Promise.all([vault.withdrawalDelay({ blockTag }), vault.tokens({ blockTag }), vault.operators({ blockTag }), vault.isTripwireOptedOut(operator, { blockTag })]),
     );
-    const cache = new OperatorPolicyCache(o.provider, o.vault, o.operator, { start, bucket: window / 3n }, o.maxBlockRange, {
+    return {
       position: { blockNumber: head.number, timestamp: BigInt(head.timestamp) },
       withdrawalDelay,
-      registered: operators.includes(o.operator),
+      registered: operators.includes(operator),
       optedOut,
-      tokens: new Map(),
+      tokens: await readTokenWords(provider, vaultAddress, operator, tokenList, blockTag),
       destinations: new Set(),
       queued: new Map(),
-    });
-    const entries = await cache.readTokens(tokenList, blockTag);
-    for (const [token, entry] of entries) cache.state.tokens.set(token, entry);
-    const events = await fetchVaultEvents({ provider: o.provider, vault: o.vault, fromBlock: o.fromBlock, toBlock: blockTag, maxBlockRange: o.maxBlockRange });
-    for (const e of events) cache.applyEvent(cache.state, e, new Set());
-    return cache;
+    };
   }
 
   /** The block the cached state reflects. */
@@ -250,45 +306,45 @@ export class OperatorPolicyCache {
     if (i >= 0) this.reservations.splice(i, 1);
   }
 
-  private async readTokens(tokens: readonly string[], blockTag: number): Promise<Map<string, TokenEntry>> {
-    const vault = connectVault(this.vault, this.provider);
-    const rows = await read(() =>
-      Promise.all(
-        tokens.map(async (token) => {
-          const [[opWord, tokenWord], s] = await Promise.all([
-            vault.policyWords(this.operator, token, { blockTag }),
-            vault.operatorState(this.operator, token, { blockTag }),
-          ]);
-          return [token, { opWord, tokenWord, queueCap: s.queueCap, pendingQueued: s.pendingQueued }] as const;
-        }),
-      ),
-    );
-    return new Map(rows);
-  }
-
   private async refreshOnce(): Promise<boolean> {
     const head = await read(() => this.provider.getBlock("latest"));
-    if (!head || head.number <= this.state.position.blockNumber) return false;
+    if (!head) return false;
+    if (head.number < this.state.position.blockNumber || (head.number === this.state.position.blockNumber && head.hash === this.positionHash)) return false;
     const blockTag = head.number;
-    const events = await fetchVaultEvents({
-      provider: this.provider,
-      vault: this.vault,
-      fromBlock: this.state.position.blockNumber + 1,
-      toBlock: blockTag,
-      maxBlockRange: this.maxBlockRange,
-    });
-    // Work on a copy so that a failure half-way leaves the cache as it was, and decisions never see a mix.
-    const next = {
-      ...this.state,
-      tokens: new Map(this.state.tokens),
-      destinations: new Set(this.state.destinations),
-      queued: new Map(this.state.queued),
-    };
-    const touched = new Set<string>();
-    for (const e of events) this.applyEvent(next, e, touched);
-    const fresh = await this.readTokens([...touched], blockTag);
-    for (const [token, entry] of fresh) next.tokens.set(token, entry);
-    next.position = { blockNumber: head.number, timestamp: BigInt(head.timestamp) };
+    // What the reader hands on is kept until applied, so a refresh that fails later loses nothing.
+    await this.reader.poll(
+      {
+        batch: (b) => void this.unapplied.push(...b.events),
+        reorg: (r) => {
+          this.unapplied = this.unapplied.filter((e) => e.blockNumber < r.fromBlock);
+          if (r.fromBlock <= this.state.position.blockNumber) this.replacedFrom = Math.min(this.replacedFrom ?? r.fromBlock, r.fromBlock);
+        },
+      },
+      { toBlock: blockTag, head: headOf(head) },
+    );
+    const events = this.unapplied;
+    let next: CacheState;
+    let history = this.history;
+    if (this.replacedFrom !== null) {
+      // A reorg replaced blocks already applied: derive everything again at the new head.
+      const kept = this.replacedFrom;
+      history = this.history.filter((e) => e.blockNumber < kept);
+      next = await OperatorPolicyCache.readState(this.provider, this.vault, this.operator, head);
+      for (const e of [...history, ...events]) this.applyEvent(next, e, new Set());
+    } else {
+      // Work on a copy so that a failure half-way leaves the cache as it was, and decisions never see a mix.
+      next = {
+        ...this.state,
+        tokens: new Map(this.state.tokens),
+        destinations: new Set(this.state.destinations),
+        queued: new Map(this.state.queued),
+      };
+      const touched = new Set<string>();
+      for (const e of events) this.applyEvent(next, e, touched);
+      const fresh = await readTokenWords(this.provider, this.vault, this.operator, [...touched], blockTag);
+      for (const [token, entry] of fresh) next.tokens.set(token, entry);
+      next.position = { blockNumber: head.number, timestamp: BigInt(head.timestamp) };
+    }
 
     // Reservations whose transactions emitted logs in these blocks are now in the words; the others are
     // checked by receipt (a transaction that reverted on-chain emits nothing).
@@ -304,6 +360,10 @@ export class OperatorPolicyCache {
       }
     }
     this.state = next;
+    this.positionHash = head.hash;
+    this.history = [...history, ...events.filter((e) => REPLAYED.has(e.name))];
+    this.unapplied = [];
+    this.replacedFrom = null;
     for (const r of settled) this.release(r);
     return true;
   }
@@ -375,3 +435,16 @@ export class OperatorPolicyCache {
   }
 }
 
+/** Reads the chain: the packed words and queue accounts of `tokens` for `operator` at `blockTag`. */
+async function readTokenWords(provider: Provider, vaultAddress: string, operator: string, tokens: readonly string[], blockTag: number): Promise<Map<string, TokenEntry>> {
+  const vault = connectVault(vaultAddress, provider);
+  const rows = await read(() =>
+    Promise.all(
+      tokens.map(async (token) => {
+        const [[opWord, tokenWord], s] = await Promise.all([vault.policyWords(operator, token, { blockTag }), vault.operatorState(operator, token, { blockTag })]);
+        return [token, { opWord, tokenWord, queueCap: s.queueCap, pendingQueued: s.pendingQueued }] as const;
+      }),
+    ),
+  );
+  return new Map(rows);
+}

@@ -5,7 +5,8 @@
  * - `GuardianClient` / `GuardianTransactions`: pause, suspend, cancel, evacuate, lower limits, revoke;
  * - `AdminClient` / `AdminTransactions`: timelocked changes and the whole policy;
  * - `readExposure` / `formatExposureTable`: what stolen keys could move per horizon;
- * - `VaultWatcher`: typed events and anomalies;
+ * - `VaultWatcher`: typed events and anomalies; `LogReader`: the vault's events by topic, in atomic pages,
+ *   retried, split, with confirmations and reorg detection;
  * - the pure policy mirror (`checkInstant`, `decodeOperatorWord`, ...), typed errors, constants;
  * - vault config files (`parseVaultConfig`, `toInitConfig`) and deterministic deployment (`syncVault`,
  *   `diffVaultConfig`, ...).
@@ -29,6 +30,8 @@ export type { AdminClientOptions, ChangeInfo, ProposeHelpers, ProposedChange, Va
 export { DEFAULT_HORIZONS, formatAmount, formatExposureTable, readExposure } from "./exposure";
 export type { ExposureBound, ExposureOptions, ExposureReport, TokenExposure } from "./exposure";
 export { VaultWatcher, fetchVaultEvents } from "./watcher";
+export { CHAIN_DEFAULTS, LogReader, UnreadableBlockError, chainDefaults, isRangeRefusal } from "./log-reader";
+export type { ChainDefaults, KnownHead, LogBatch, LogConsumer, LogReaderAlert, LogReaderOptions, ReadRound, Reorg, RetryOptions } from "./log-reader";
 export type { Anomaly, WatchedEvent, WatcherOptions } from "./watcher";
 export { decodeVaultLog } from "./events";
 export type { EventPosition, VaultEvent, VaultEventArgs, VaultEventName, VaultEventOf } from "./events";
@@ -148,7 +151,7 @@ export type {
   TxBuilderTransaction,
   TxBuilderVerification,
 } from "./tx-builder";
-export { Responder, ResponderRulesError, formatResponderLog, matchesChange, matchesWithdrawal, parseResponderRules } from "./responder";
+export { RESPONDER_EVENTS, Responder, ResponderRulesError, formatResponderLog, matchesChange, matchesWithdrawal, parseResponderRules } from "./responder";
 export type {
   ChangePattern,
   Finding,
@@ -164,4 +167,5 @@ export type {
   Trigger,
   UnexpectedAction,
   WithdrawalPattern,
+  WithdrawalTotalRule,
 } from "./responder";

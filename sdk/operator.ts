@@ -23,10 +23,16 @@
  * using the vault-wide cap, or the vault's balance running low (the chain then *reverts*; with a node that
  * estimates gas first nothing is mined and the error comes back typed, e.g. `VaultCapExceededError`).
  * Another process sending with the same key is also invisible until the next refresh: use one client per
- * key. Chain reorganisations are not handled beyond re-reading the words at the new head.
+ * key.
+ *
+ * Reading the logs. The cache asks only for the events it needs, splits ranges a provider refuses, and
+ * never moves past a block it could not read: `refresh()` then rejects with `UnreadableBlockError` (the
+ * background loop reports it to `onError` every round until the block is read). A reorg that replaces
+ * blocks the cache applied is detected by block hash, and the cache is derived again at the new head.
  */
 import type { Provider, Signer, TransactionReceipt } from "ethers";
 import { OperatorPolicyCache, type CachePosition, type OwnQueuedWithdrawal, type Reservation } from "./cache";
+import type { RetryOptions } from "./log-reader";
 import { GRACE_PERIOD, STATUSES, tripReasonOf, type TripReason } from "./constants";
 import { VaultSdkError, InvalidInputError, type VaultRevertError } from "./errors";
 import { decodeVaultLog } from "./events";
@@ -62,8 +68,12 @@ export interface OperatorClientOptions {
   readonly fromBlock: number;
   /** Background refresh interval after `start()` (default 1000 ms). */
   readonly pollIntervalMs?: number;
-  /** Most blocks per `eth_getLogs` request (default 2000). */
+  /** Most blocks per `eth_getLogs` request (default 2000); smaller while a provider refuses a range. */
   readonly maxBlockRange?: number;
+  /** Retries of a failed log request before its range is split (see `LogReader`). */
+  readonly retry?: RetryOptions;
+  /** Blocks whose hashes are kept to detect reorgs (default: the chain's, see `chainDefaults`). */
+  readonly reorgWindow?: number;
 }
 
 /** A withdrawal request. Amounts are in the token's base units. */
@@ -192,7 +202,15 @@ export class OperatorClient {
       throw new InvalidInputError("fromBlock", `expected a block number, got ${String(options.fromBlock)}`);
     }
     const address = requireAddress(await options.signer.getAddress(), "signer address");
-    const cache = await OperatorPolicyCache.load({ provider, vault, operator: address, fromBlock: options.fromBlock, maxBlockRange: options.maxBlockRange });
+    const cache = await OperatorPolicyCache.load({
+      provider,
+      vault,
+      operator: address,
+      fromBlock: options.fromBlock,
+      maxBlockRange: options.maxBlockRange,
+      retry: options.retry,
+      reorgWindow: options.reorgWindow,
+    });
     return new OperatorClient({ address, vault, signer: options.signer, cache, interval: options.pollIntervalMs ?? 1000 });
   }
 

@@ -16,7 +16,7 @@ const status = async (f: VaultFixture, id: bigint) => Status[Number((await f.vau
 /** Backoff short enough for tests; the defaults are seconds. */
 const FAST_RETRY = { attempts: 3, minDelayMs: 1, maxDelayMs: 5 };
 
-async function responderVia(f: VaultFixture, proxy: RpcProxy, o: Partial<ResponderOptions> & { rules?: unknown } = {}) {
+async function responderVia(f: VaultFixture, proxy: RpcProxy, o: Omit<Partial<ResponderOptions>, "rules"> & { rules?: unknown } = {}) {
   const log: ResponderLogEntry[] = [];
   const alerts: unknown[] = [];
   const { rules, ...rest } = o;
@@ -32,13 +32,13 @@ async function responderVia(f: VaultFixture, proxy: RpcProxy, o: Partial<Respond
     },
     retry: FAST_RETRY,
     ...rest,
-  } as ResponderOptions);
+  });
   await responder.poll(); // catch up with the vault's history
   return { responder, log, alerts };
 }
 
 async function botVia(f: VaultFixture, proxy: RpcProxy, maxBlockRange?: number) {
-  return OperatorClient.create({ vault: f.vaultAddr, signer: f.bot1, provider: proxy.provider, fromBlock: await deployBlock(f), maxBlockRange, retry: FAST_RETRY } as Parameters<typeof OperatorClient.create>[0]);
+  return OperatorClient.create({ vault: f.vaultAddr, signer: f.bot1, provider: proxy.provider, fromBlock: await deployBlock(f), maxBlockRange, retry: FAST_RETRY });
 }
 
 /** Rounds until one succeeds or `n` have been tried; a round that fails is what an attacker wants, not a test error. */
@@ -116,6 +116,7 @@ describe("attacks on the responder and the bot cache", () => {
     expect(responder.nextBlock, "the cursor waits at the unreadable block").to.equal(flooded);
     expect(alerts.length, "one alert per round").to.be.greaterThanOrEqual(2);
     expect(alerts[0]).to.include({ kind: "blockUnreadable", block: flooded });
+    expect(proxy.refused, "split down to the flooded block alone").to.deep.include([flooded, flooded]);
     expect(log.some((e) => e.type === "alert" && e.level === "critical")).to.equal(true);
     expect(await status(f, stolen)).to.equal("Pending");
     // The bot's cache says it cannot read, with the typed error, instead of freezing silently.
@@ -144,6 +145,7 @@ describe("attacks on the responder and the bot cache", () => {
     // The second page of the round ([from+2, from+3]) fails twice, as an overloaded upstream does.
     proxy.failures.push({ method: "eth_getLogs", times: 2, when: (p) => Number((p[0] as { fromBlock: string }).fromBlock) === from + 2 });
     await rounds(responder, 3);
+    expect(proxy.failures[0].times, "the injected failures happened").to.equal(0);
     expect(await status(f, id)).to.equal("Cancelled");
     proxy.failures.push({ method: "eth_getLogs", times: 2, when: (p) => Number((p[0] as { fromBlock: string }).fromBlock) > bot.syncedTo.blockNumber + 2 });
     await expectCacheCorrect(f, bot);
@@ -212,7 +214,9 @@ describe("attacks on the responder and the bot cache", () => {
     await expectCacheCorrect(f, bot);
     expect(bot.pending().map((w) => w.id)).to.deep.equal([id]);
 
-    await rounds(responder, 2);
+    const replacedFrom = (await ethers.provider.getBlockNumber()) - 4;
+    const round = await responder.poll();
+    expect(round.reorgFrom, "the reorg is found by block hash").to.equal(replacedFrom);
     expect(await status(f, id), "cancelled again on the new chain").to.equal("Cancelled");
     await expectCacheCorrect(f, bot);
   });
