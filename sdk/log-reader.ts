@@ -160,7 +160,7 @@ export interface ReadRound {
 
 /** Errors a provider sends when a log query is too large (by results, range or time). */
 const RANGE_REFUSED =
-  /more than \d+ results|response size (is )?(exceeded|too (large|big))|log response size|(block )?range (is )?too (large|wide|big)|exceed(s|ed)?( the)? max(imum)?( block)? range|range (limit|exceeded)|too many (results|logs|blocks)|limit(ed)? (is )?exceeded|query timeout|query returned more than|try with this block range|result window is too large|logs matched by query exceeds/i;
+  /more than \d+ results|response size (is )?(exceeded|too (large|big))|log response size|(block )?range (is )?too (large|wide|big)|exceed(s|ed)?( the)? max(imum)?( block)? range|range (limit|exceeded)|too many (results|logs|blocks)|limit(ed)? (is )?exceeded|query timeout|query returned more than|try with this block range|result window is too large|logs matched by query exceeds|(is )?limited to (a )?[\d,]+( block)? range/i;
 
 function errorText(e: unknown, depth = 0): string {
   if (e === null || e === undefined || depth > 4) return "";
