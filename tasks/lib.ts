@@ -8,8 +8,9 @@ import path from "path";
 import type { Signer } from "ethers";
 import { HardhatPluginError } from "hardhat/plugins";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import { InvalidInputError, VaultSdkError } from "../sdk/errors";
-import { requireAddress } from "../sdk/validate";
+import { InvalidInputError, VaultSdkError } from "../sdk/errors/base";
+import { requireAddress } from "../sdk/errors/validate";
+import { keySigner, namesKey, type KeyArgs } from "./keys";
 
 export const PLUGIN_NAME = "guarded-treasury-vault";
 
@@ -91,8 +92,16 @@ export class Output {
   }
 }
 
-/** The account to send with: `from` as an address or an index among the network's accounts; the first by default. */
-export async function signerFor(hre: HardhatRuntimeEnvironment, from?: string): Promise<Signer> {
+/**
+ * The key to send with: an HSM key or `--key-env` (see tasks/keys.ts), else `from` as an address or an
+ * index among the network's accounts; the first by default.
+ */
+export async function signerFor(hre: HardhatRuntimeEnvironment, source?: string | (KeyArgs & { readonly from?: string })): Promise<Signer> {
+  if (typeof source === "object" && namesKey(source)) {
+    if (source.from !== undefined) throw new InvalidInputError("from", "give either --from or a key (--hsm-token/--hsm-key, --key-env), not both");
+    return keySigner(hre, source);
+  }
+  const from = typeof source === "object" ? source.from : source;
   const signers = await hre.ethers.getSigners();
   if (!signers.length) throw new InvalidInputError("from", `network ${hre.network.name} has no accounts (set VAULT_DEPLOYER_KEY)`);
   if (from === undefined || from === "") return signers[0];
@@ -134,18 +143,18 @@ export interface VaultRef {
  * checked to hold code, and its deployment block (from the record, or from the factory's log).
  */
 export async function resolveVault(hre: HardhatRuntimeEnvironment, ref: unknown, dir?: string): Promise<VaultRef> {
-  const sdk = await import("../sdk");
+  const { parseDeploymentRecord, vaultDeploymentBlock } = await import("../sdk/deploy");
   if (typeof ref !== "string" || !ref.length) throw new InvalidInputError("vault", "expected a vault address or the name of a deployment record");
   const provider = hre.ethers.provider;
   if (ref.startsWith("0x")) {
     const address = requireAddress(ref, "vault");
     if ((await provider.getCode(address)) === "0x") throw new InvalidInputError("vault", `no contract at ${address} on network ${hre.network.name}`);
-    const { blockNumber } = await sdk.vaultDeploymentBlock(provider, address);
+    const { blockNumber } = await vaultDeploymentBlock(provider, address);
     return { address, fromBlock: blockNumber, name: null };
   }
   const file = recordPath(hre, ref, dir);
   if (!existsSync(file)) throw new InvalidInputError("vault", `no deployment record ${path.relative(process.cwd(), file)} (give the vault's address, or --deployments)`);
-  const record = sdk.parseDeploymentRecord(JSON.parse(readFileSync(file, "utf8")), file);
+  const record = parseDeploymentRecord(JSON.parse(readFileSync(file, "utf8")), file);
   const chainId = Number((await provider.getNetwork()).chainId);
   if (record.chainId !== chainId) throw new InvalidInputError("vault", `${file} is for chain ${record.chainId}, network ${hre.network.name} is chain ${chainId}`);
   if ((await provider.getCode(record.address)) === "0x") throw new InvalidInputError("vault", `${file} names ${record.address}, which holds no code on this chain`);
@@ -159,8 +168,8 @@ export interface VaultArgs {
   readonly json?: boolean;
 }
 
-/** The parameters of tasks that send a transaction. */
-export interface SendArgs extends VaultArgs {
+/** The parameters of tasks that send a transaction: the key is `from`, or named by the key parameters (tasks/keys.ts). */
+export interface SendArgs extends VaultArgs, KeyArgs {
   readonly from?: string;
 }
 

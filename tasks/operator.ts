@@ -5,11 +5,12 @@
  */
 import { task } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import { parseAmount } from "../sdk/config";
-import { InvalidInputError } from "../sdk/errors";
-import { requireAddress } from "../sdk/validate";
-import type { WithdrawResult } from "../sdk";
+import { parseAmount } from "../sdk/deploy/config";
+import { InvalidInputError } from "../sdk/errors/base";
+import { requireAddress } from "../sdk/errors/validate";
+import type { WithdrawResult } from "../sdk/clients";
 import { DEPLOYMENTS_PARAM, FROM_PARAM, JSON_PARAM, Output, VAULT_PARAM, action, parseId, resolveVault, signerFor, type SendArgs } from "./lib";
+import { withKeyParams } from "./keys";
 
 export interface WithdrawArgs extends SendArgs {
   readonly token: string;
@@ -23,25 +24,26 @@ const iso = (t: bigint): string => new Date(Number(t) * 1000).toISOString().repl
 
 /** The operator client, token and amount for a withdrawal request given on the command line. */
 async function prepare(args: WithdrawArgs, hre: HardhatRuntimeEnvironment) {
-  const sdk = await import("../sdk");
+  const { OperatorClient } = await import("../sdk/clients");
+  const { findToken, readListedTokens } = await import("../sdk/format");
   const to = requireAddress(args.to, "to");
   const vault = await resolveVault(hre, args.vault, args.deployments);
-  const tokens = await sdk.readListedTokens({ provider: hre.ethers.provider, vault: vault.address });
-  const token = sdk.findToken(tokens, args.token);
+  const tokens = await readListedTokens({ provider: hre.ethers.provider, vault: vault.address });
+  const token = findToken(tokens, args.token);
   const amount = parseAmount(args.amount, token.decimals, "amount");
   if (amount === 0n) throw new InvalidInputError("amount", "must be greater than zero");
-  const signer = await signerFor(hre, args.from);
-  const client = await sdk.OperatorClient.create({ vault: vault.address, signer, fromBlock: vault.fromBlock });
-  return { sdk, client, token, to, amount, request: { token: token.token, to, amount } };
+  const signer = await signerFor(hre, args);
+  const client = await OperatorClient.create({ vault: vault.address, signer, fromBlock: vault.fromBlock });
+  return { client, token, to, amount, request: { token: token.token, to, amount } };
 }
 
 /** Prints what a withdrawal did; throws the preflight's typed error if it was held back. */
 async function report(out: Output, result: WithdrawResult, what: { symbol: string; decimals: number; amountText: string }) {
-  const sdk = await import("../sdk");
+  const { formatAmount } = await import("../sdk/monitor");
   if (!result.sent) {
     const d = result.decision;
     if (d.action === "queue") {
-      throw new InvalidInputError("amount", `${what.amountText} ${what.symbol} is above the instant limit (${sdk.formatAmount(d.instantLimit, what.decimals)}): nothing sent; pass --queue-if-large to queue it (executable from ${iso(d.eta)})`);
+      throw new InvalidInputError("amount", `${what.amountText} ${what.symbol} is above the instant limit (${formatAmount(d.instantLimit, what.decimals)}): nothing sent; pass --queue-if-large to queue it (executable from ${iso(d.eta)})`);
     }
     if (d.action === "reject") {
       out.note(
@@ -82,25 +84,27 @@ export interface ExecuteArgs extends SendArgs {
 }
 
 export async function runExecute(args: ExecuteArgs, hre: HardhatRuntimeEnvironment) {
-  const sdk = await import("../sdk");
+  const { AdminClient, OperatorClient } = await import("../sdk/clients");
+  const { readTokenMeta } = await import("../sdk/format");
+  const { formatAmount } = await import("../sdk/monitor");
   const out = new Output(args.json ?? false);
   if ((args.withdrawal === undefined) === (args.change === undefined)) throw new InvalidInputError("withdrawal", "give exactly one of --withdrawal <id> and --change <id>");
   const vault = await resolveVault(hre, args.vault, args.deployments);
-  const signer = await signerFor(hre, args.from);
+  const signer = await signerFor(hre, args);
   if (args.withdrawal !== undefined) {
     const id = parseId(args.withdrawal, "withdrawal");
-    const client = await sdk.OperatorClient.create({ vault: vault.address, signer, fromBlock: vault.fromBlock });
+    const client = await OperatorClient.create({ vault: vault.address, signer, fromBlock: vault.fromBlock });
     const queued = client.pending().find((w) => w.id === id);
     const sent = await client.execute(id);
     const r = await out.waiting(`waiting for ${sent.hash}`, () => sent.wait());
-    const meta = queued ? await sdk.readTokenMeta(hre.ethers.provider, queued.token) : null;
-    const amount = meta ? `${sdk.formatAmount(r.amount, meta.decimals)} ${meta.symbol}` : `${r.amount} base units`;
+    const meta = queued ? await readTokenMeta(hre.ethers.provider, queued.token) : null;
+    const amount = meta ? `${formatAmount(r.amount, meta.decimals)} ${meta.symbol}` : `${r.amount} base units`;
     out.print(`executed withdrawal #${r.id}: ${amount} sent${queued ? ` to ${queued.to}` : ""} (tx ${r.receipt.hash})`);
     out.data({ withdrawal: r.id, amount: r.amount, transactionHash: r.receipt.hash });
     return { withdrawal: r.id, amount: r.amount, transactionHash: r.receipt.hash };
   }
   const id = parseId(args.change, "change");
-  const admin = new sdk.AdminClient({ vault: vault.address, signer });
+  const admin = new AdminClient({ vault: vault.address, signer });
   const change = await admin.readChange(id);
   const sent = await admin.execute(id);
   const receipt = await out.waiting(`waiting for ${sent.hash}`, () => sent.wait());
@@ -109,7 +113,7 @@ export async function runExecute(args: ExecuteArgs, hre: HardhatRuntimeEnvironme
   return { change: id, kind: change.kind, transactionHash: receipt.hash };
 }
 
-task("vault:withdraw", "Withdraw as an operator: instantly if the policy allows it now; above the instant limit only with --queue-if-large. Nothing that would trip the tripwire or revert is sent unless --force")
+withKeyParams(task("vault:withdraw", "Withdraw as an operator: instantly if the policy allows it now; above the instant limit only with --queue-if-large. Nothing that would trip the tripwire or revert is sent unless --force"))
   .addParam("vault", VAULT_PARAM)
   .addParam("token", "Token: its symbol (USDT, ETH...) or address; it must be listed by the vault")
   .addParam("to", "Destination address (must be approved for this operator)")
@@ -121,7 +125,7 @@ task("vault:withdraw", "Withdraw as an operator: instantly if the policy allows 
   .addFlag("json", JSON_PARAM)
   .setAction(action(runWithdraw));
 
-task("vault:queue", "Queue a withdrawal of any size as an operator; it becomes executable after the withdrawal delay and guardians can cancel it until then")
+withKeyParams(task("vault:queue", "Queue a withdrawal of any size as an operator; it becomes executable after the withdrawal delay and guardians can cancel it until then"))
   .addParam("vault", VAULT_PARAM)
   .addParam("token", "Token: its symbol (USDT, ETH...) or address; it must be listed by the vault")
   .addParam("to", "Destination address (must be approved for this operator)")
@@ -132,7 +136,7 @@ task("vault:queue", "Queue a withdrawal of any size as an operator; it becomes e
   .addFlag("json", JSON_PARAM)
   .setAction(action(runQueue));
 
-task("vault:execute", "Execute a queued withdrawal whose delay has passed (its operator), or a proposed change whose delay has passed (the admin)")
+withKeyParams(task("vault:execute", "Execute a queued withdrawal whose delay has passed (its operator), or a proposed change whose delay has passed (the admin)"))
   .addParam("vault", VAULT_PARAM)
   .addOptionalParam("withdrawal", "Id of the queued withdrawal to execute")
   .addOptionalParam("change", "Id of the proposed change to execute")

@@ -10,7 +10,9 @@ import { POLICY, Status, deployVaultFixture, usdt, type VaultFixture } from "../
 import { startRpcProxy, type RpcProxy } from "../helpers/rpc-proxy";
 import { deployBlock } from "../sdk/helpers";
 import { guardRules } from "./helpers";
-import { NATIVE, OperatorClient, Responder, parseResponderRules, type ResponderLogEntry, type ResponderOptions } from "../../sdk";
+import { OperatorClient } from "../../sdk";
+import { Responder, parseResponderRules, type ResponderLogEntry, type ResponderOptions } from "../../sdk/monitor";
+import { NATIVE } from "../../sdk/rules";
 
 const status = async (f: VaultFixture, id: bigint) => Status[Number((await f.vault.getWithdrawal(id)).status)];
 /** Backoff short enough for tests; the defaults are seconds. */

@@ -4,8 +4,8 @@ import { ethers, network } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { JsonRpcProvider, type ErrorFragment } from "ethers";
 import { POLICY, deployVaultFixture } from "../helpers/fixture";
+import { GuardianClient, vaultInterface } from "../../sdk/clients";
 import {
-  GuardianClient,
   NotAdminOrGuardianError,
   RevertWithoutDataError,
   RpcError,
@@ -17,8 +17,7 @@ import {
   decodeVaultError,
   toSdkError,
   vaultError,
-  vaultInterface,
-} from "../../sdk";
+} from "../../sdk/errors";
 import { OUTPUT, generateFromArtifacts } from "../../scripts/gen-sdk-errors";
 import { operatorClient, recordedSigner } from "./helpers";
 

@@ -2,7 +2,8 @@ import { expect } from "chai";
 import { ethers, network } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { POLICY, deployVaultFixture, type VaultFixture } from "../helpers/fixture";
-import { InvalidInputError, LogReader, RpcError, UnreadableBlockError, VaultWatcher, chainDefaults, isRangeRefusal, type Anomaly, type LogReaderAlert, type WatchedEvent } from "../../sdk";
+import { InvalidInputError, RpcError } from "../../sdk/errors";
+import { LogReader, UnreadableBlockError, VaultWatcher, chainDefaults, isRangeRefusal, type Anomaly, type LogReaderAlert, type WatchedEvent } from "../../sdk/monitor";
 import { startRpcProxy } from "../helpers/rpc-proxy";
 import { deployBlock, recordingProvider } from "./helpers";
 
