@@ -351,6 +351,7 @@ describe("responder rules", () => {
     expect(rules.withdrawals.expected).to.have.length(2);
     expect(rules.withdrawals.expected[1]).to.deep.equal({ operator: "*", token: NATIVE, maxAmount: 50n * 10n ** 18n });
     expect(rules.withdrawals.freshDestination).to.deep.equal({ withinSeconds: 172800n, action: "cancelAndPause" });
+    expect(rules.withdrawals.totals).to.deep.equal([{ operator: "*", token: ethers.getAddress(address), periodSeconds: 86400n, maxTotal: 3_000_000n * 10n ** 6n, maxCount: 5 }]);
     expect(rules.changes.expected).to.deep.equal([{ kind: "SetOperatorLimits", params: { operator: ethers.getAddress(address) } }]);
   });
 
