@@ -9,20 +9,26 @@
  *   `OperatorLimitsSet`, `VaultCapSet`, `TokenListed`, queue events, and for all tokens `VaultPaused`,
  *   `VaultUnpaused`, `TripwireSet` and this operator's suspension events. Those are all the ways the
  *   words change;
- * - the operator's approved destinations, which cannot be enumerated on-chain: replayed from
- *   `DestinationApproved` / `DestinationRevoked` logs from `fromBlock` (the vault's deployment block);
- * - its own queued withdrawals, from `WithdrawalQueued` / `WithdrawalExecuted` / `WithdrawalCancelled`;
+ * - the operator's approved destinations, which the vault cannot enumerate: with `fromBlock` (the vault's
+ *   deployment block), replayed from the `DestinationApproved` / `DestinationRevoked` logs (one
+ *   `eth_getLogs` filtered by those topics, whatever else the vault logged); without it, each destination
+ *   is read (`isApproved(operator, to)`, one call) the first time a withdrawal names it. Either way the
+ *   events of each refresh keep them current;
+ * - its own queued withdrawals, from `WithdrawalQueued` / `WithdrawalExecuted` / `WithdrawalCancelled`:
+ *   replayed from `fromBlock` in the same `eth_getLogs`, and only then, when `operatorState` says the
+ *   operator has withdrawals pending; without `fromBlock`, those queued before the client started are
+ *   not listed (`execute` and `cancel` leave unknown ids to the chain);
  * - opt-out, registration and the withdrawal delay, from their events;
  * - reservations: the operator's own withdrawals sent through the client and not yet seen in a refreshed
  *   block, applied optimistically on top of the words at decision time (see `effective`).
  *
- * The logs come from a `LogReader` that asks only for `CACHE_EVENTS` (so deposits anyone can send do not
- * count against a provider's result cap), splits ranges a provider refuses, and never skips a block: if
- * one cannot be read, `refresh()` rejects with `UnreadableBlockError` and the cache stays at its block
- * rather than moving past events it has not seen. What was read before that block is kept for the next
- * refresh. When a reorg replaces blocks the cache has applied, the cache is derived again: the words and
- * settings are read at the new head and destinations and queued withdrawals are replayed from the events
- * that remain, plus the new chain's.
+ * After load, the logs come from a `LogReader` that asks only for `CACHE_EVENTS` (so deposits anyone can
+ * send do not count against a provider's result cap), splits ranges a provider refuses, and never skips a
+ * block: if one cannot be read, `refresh()` rejects with `UnreadableBlockError` and the cache stays at its
+ * block rather than moving past events it has not seen; what was read before that block is kept for the
+ * next refresh. When a reorg replaces blocks the cache has applied (checked by block hash, the load's
+ * block included), the cache is derived again: words and settings are read at the new head, and
+ * destinations and queued withdrawals are replayed from the events that remain plus the new chain's.
  */
 import type { Block, Provider } from "ethers";
 import type { VaultEvent, VaultEventName } from "../monitor/events";
@@ -35,36 +41,13 @@ import {
   type Clock,
   type QueuedWithdrawalData,
 } from "../rules/policy";
-import { connectVault, read } from "./transport";
+import { connectVault, read, vaultInterface } from "./transport";
 import { NotAVaultError, NotAnOperatorError, RpcError } from "../errors/base";
 import { toSdkError } from "../errors/revert";
 
 /** An ethers "could not decode result data" failure: the address answered with something that is not the ABI's. */
 const isBadData = (e: RpcError): boolean => e.code === "BAD_DATA" || e.code === "CALL_EXCEPTION";
-
-/** The events the cache reads (every way the cached state changes), and no others. */
-export const CACHE_EVENTS: readonly VaultEventName[] = [
-  "Withdrawn",
-  "OperatorLimitsSet",
-  "VaultCapSet",
-  "TokenListed",
-  "VaultPaused",
-  "VaultUnpaused",
-  "TripwireSet",
-  "OperatorSuspended",
-  "OperatorUnsuspended",
-  "TripwireFired",
-  "TripwireOptOutSet",
-  "DelaysSet",
-  "DestinationApproved",
-  "DestinationRevoked",
-  "WithdrawalQueued",
-  "WithdrawalExecuted",
-  "WithdrawalCancelled",
-];
-
-/** Events that the cache's replayed (non-word) state is folded from; kept to derive it again after a reorg. */
-const REPLAYED = new Set<VaultEventName>(["OperatorLimitsSet", "TokenListed", "TripwireOptOutSet", "DelaysSet", "DestinationApproved", "DestinationRevoked", "WithdrawalQueued", "WithdrawalExecuted", "WithdrawalCancelled"]);
+import { replayVaultEvents } from "./replay";
 
 /** The block a cache reflects. */
 export interface CachePosition {
@@ -90,7 +73,10 @@ interface CacheState {
   registered: boolean;
   optedOut: boolean;
   tokens: Map<string, TokenEntry>;
+  /** Approved destinations (complete when replayed from the deployment block). */
   destinations: Set<string>;
+  /** Addresses known not to be approved (read on demand, or revoked). */
+  notApproved: Set<string>;
   queued: Map<bigint, OwnQueuedWithdrawal>;
 }
 
@@ -116,14 +102,43 @@ export interface CacheLoadOptions {
   readonly provider: Provider;
   readonly vault: string;
   readonly operator: string;
-  readonly fromBlock: number;
+  /** The vault's deployment block (or earlier), to replay destinations and pending withdrawals from; omit to start from current state. */
+  readonly fromBlock?: number;
   readonly maxBlockRange?: number;
+  /** Retries of a failed log request before its range is split (see `LogReader`). */
   readonly retry?: RetryOptions;
   /** Blocks whose hashes are kept to detect reorgs (default: the chain's). */
   readonly reorgWindow?: number;
 }
 
+/** The events a refresh reads (every way the cached state changes), and no others. */
+export const CACHE_EVENTS: readonly VaultEventName[] = [
+  "Withdrawn",
+  "OperatorLimitsSet",
+  "VaultCapSet",
+  "TokenListed",
+  "VaultPaused",
+  "VaultUnpaused",
+  "TripwireSet",
+  "OperatorSuspended",
+  "OperatorUnsuspended",
+  "TripwireFired",
+  "TripwireOptOutSet",
+  "DelaysSet",
+  "DestinationApproved",
+  "DestinationRevoked",
+  "WithdrawalQueued",
+  "WithdrawalExecuted",
+  "WithdrawalCancelled",
+];
+
+/** Events the replayed (non-word) state is folded from: kept to derive it again after a reorg. */
+const KEPT = new Set<VaultEventName>(["OperatorLimitsSet", "TokenListed", "TripwireOptOutSet", "DelaysSet", "DestinationApproved", "DestinationRevoked", "WithdrawalQueued", "WithdrawalExecuted", "WithdrawalCancelled"]);
+
 const headOf = (b: Block) => ({ number: b.number, hash: b.hash, parentHash: b.parentHash });
+
+/** Events replayed at load: the only ones whose history the cache needs. */
+const REPLAYED = ["DestinationApproved", "DestinationRevoked", "WithdrawalQueued", "WithdrawalExecuted", "WithdrawalCancelled"] as const;
 
 export class OperatorPolicyCache {
   private constructor(
@@ -133,13 +148,11 @@ export class OperatorPolicyCache {
     readonly clock: Clock,
     private readonly reader: LogReader,
     private state: CacheState,
+    /** Whether `destinations` holds every approved destination (replayed from the deployment block). */
+    private readonly destinationsComplete: boolean,
     private positionHash: string | null,
   ) {}
 
-  private readonly reservations: Reservation[] = [];
-  /** Base fee of the latest block read (null on a chain without one). */
-  baseFee: bigint | null = null;
-  private refreshing: Promise<boolean> | null = null;
   /** Events applied so far that the replayed state is folded from. */
   private history: VaultEvent[] = [];
   /** Events read but not applied yet (a refresh that failed after reading them). */
@@ -147,28 +160,35 @@ export class OperatorPolicyCache {
   /** The first block a reorg replaced among those applied, until the cache is derived again. */
   private replacedFrom: number | null = null;
 
-  /** Reads the chain: the operator's whole policy at the latest block, and the logs since `fromBlock`. */
+  private readonly reservations: Reservation[] = [];
+  /** Base fee of the latest block read (null on a chain without one). */
+  baseFee: bigint | null = null;
+  private refreshing: Promise<boolean> | null = null;
+
+  /**
+   * Reads the chain: the operator's whole policy at the latest block (about 20 calls in 2 requests for
+   * three tokens), and with `fromBlock`, the destination and queue logs since then (one `eth_getLogs` if
+   * the node accepts the range, else the range is halved until it does).
+   */
   static async load(o: CacheLoadOptions): Promise<OperatorPolicyCache> {
     const vault = connectVault(o.vault, o.provider);
     const head = await read(() => o.provider.getBlock("latest"));
     if (!head) throw new Error("provider returned no latest block");
     const blockTag = head.number;
-    const [code, views] = await Promise.all([
-      read(() => o.provider.getCode(o.vault, blockTag)),
-      Promise.all([
-        vault.clockStart({ blockTag }),
-        vault.window({ blockTag }),
-        vault.withdrawalDelay({ blockTag }),
-        vault.tokens({ blockTag }),
-        vault.operators({ blockTag }),
-        vault.isTripwireOptedOut(o.operator, { blockTag }),
-      ]).then(
-        (values) => ({ values, error: null }),
-        (error: unknown) => ({ values: null, error: toSdkError(error) }),
-      ),
-    ]);
-    if (code === "0x") throw new NotAVaultError(o.vault, `no contract code there as of block ${blockTag}`);
+    const views = await Promise.all([
+      vault.clockStart({ blockTag }),
+      vault.window({ blockTag }),
+      vault.withdrawalDelay({ blockTag }),
+      vault.tokens({ blockTag }),
+      vault.operators({ blockTag }),
+      vault.isTripwireOptedOut(o.operator, { blockTag }),
+    ]).then(
+      (values) => ({ values, error: null }),
+      (error: unknown) => ({ values: null, error: toSdkError(error) }),
+    );
     if (views.error) {
+      // Only now is the code worth reading (a vault's is large): none there, or code that is not a vault's.
+      if ((await read(() => o.provider.getCode(o.vault, blockTag))) === "0x") throw new NotAVaultError(o.vault, `no contract code there as of block ${blockTag}`);
       // A node or network failure is not the vault's fault; anything else means the code is not a vault's.
       if (views.error instanceof RpcError && !isBadData(views.error)) throw views.error;
       throw new NotAVaultError(o.vault, `its code does not answer the vault's views (${views.error.message.slice(0, 120)})`, views.error);
@@ -178,7 +198,8 @@ export class OperatorPolicyCache {
     const reader = new LogReader({
       provider: o.provider,
       vault: o.vault,
-      fromBlock: o.fromBlock,
+      fromBlock: head.number + 1,
+      anchor: head.hash ? { block: head.number, hash: head.hash } : undefined,
       events: CACHE_EVENTS,
       maxBlockRange: o.maxBlockRange,
       retry: o.retry,
@@ -186,38 +207,45 @@ export class OperatorPolicyCache {
       // The words are read at the head, so the events must reach it; reorgs are detected by hash instead.
       confirmations: 0,
     });
-    const state: CacheState = {
+    const cache = new OperatorPolicyCache(o.provider, o.vault, o.operator, { start, bucket: window / 3n }, reader, {
       position: { blockNumber: head.number, timestamp: BigInt(head.timestamp) },
       withdrawalDelay,
       registered: operators.includes(o.operator),
       optedOut,
-      tokens: await readTokenWords(o.provider, o.vault, o.operator, tokenList, blockTag),
+      tokens: new Map(),
       destinations: new Set(),
+      notApproved: new Set(),
       queued: new Map(),
-    };
-    const cache = new OperatorPolicyCache(o.provider, o.vault, o.operator, { start, bucket: window / 3n }, reader, state, head.hash);
+    }, o.fromBlock !== undefined, head.hash);
     cache.baseFee = head.baseFeePerGas;
-    const events: VaultEvent[] = [];
-    await reader.poll({ batch: (b) => void events.push(...b.events) }, { toBlock: head.number, head: headOf(head) });
-    for (const e of events) cache.applyEvent(cache.state, e, new Set());
-    cache.history = events.filter((e) => REPLAYED.has(e.name));
+    const entries = await cache.readTokens(tokenList, blockTag);
+    for (const [token, entry] of entries) cache.state.tokens.set(token, entry);
+    if (o.fromBlock !== undefined) {
+      const pendingQueue = [...entries.values()].some((e) => e.pendingQueued > 0n);
+      const names = pendingQueue ? REPLAYED : REPLAYED.slice(0, 2);
+      const topics = [names.map((n) => vaultInterface.getEvent(n)!.topicHash)];
+      const events = await replayVaultEvents({ provider: o.provider, vault: o.vault, topics, fromBlock: o.fromBlock, toBlock: blockTag, maxBlockRange: o.maxBlockRange });
+      for (const e of events) cache.applyEvent(cache.state, e, new Set());
+      cache.history = events.filter((e) => KEPT.has(e.name));
+    }
     return cache;
   }
 
   /** Reads the chain: the settings and every listed token's words at `head`; destinations and queue left empty. */
-  private static async readState(provider: Provider, vaultAddress: string, operator: string, head: Block): Promise<CacheState> {
-    const vault = connectVault(vaultAddress, provider);
+  private async readState(head: Block): Promise<CacheState> {
+    const vault = connectVault(this.vault, this.provider);
     const blockTag = head.number;
     const [withdrawalDelay, tokenList, operators, optedOut] = await read(() =>
-      Promise.all([vault.withdrawalDelay({ blockTag }), vault.tokens({ blockTag }), vault.operators({ blockTag }), vault.isTripwireOptedOut(operator, { blockTag })]),
+      Promise.all([vault.withdrawalDelay({ blockTag }), vault.tokens({ blockTag }), vault.operators({ blockTag }), vault.isTripwireOptedOut(this.operator, { blockTag })]),
     );
     return {
       position: { blockNumber: head.number, timestamp: BigInt(head.timestamp) },
       withdrawalDelay,
-      registered: operators.includes(operator),
+      registered: operators.includes(this.operator),
       optedOut,
-      tokens: await readTokenWords(provider, vaultAddress, operator, tokenList, blockTag),
+      tokens: await this.readTokens(tokenList, blockTag),
       destinations: new Set(),
+      notApproved: new Set(),
       queued: new Map(),
     };
   }
@@ -249,8 +277,29 @@ export class OperatorPolicyCache {
     return [...this.state.destinations];
   }
 
+  /** No network: whether `to` is approved for the operator, as far as the cache knows (unknown counts as not). */
   isApproved(to: string): boolean {
     return this.state.destinations.has(to);
+  }
+
+  /** Whether the cache can tell if `to` is approved without reading the chain. */
+  knowsDestination(to: string): boolean {
+    return this.destinationsComplete || this.state.destinations.has(to) || this.state.notApproved.has(to);
+  }
+
+  /**
+   * Reads the chain only if the cache cannot tell: `isApproved(operator, to)` at the cached block (one
+   * call), remembered from then on and kept current by the events of each refresh.
+   */
+  async readDestination(to: string): Promise<boolean> {
+    while (!this.knowsDestination(to)) {
+      const at = this.state.position.blockNumber;
+      const approved = await read(() => connectVault(this.vault, this.provider).isApproved(this.operator, to, { blockTag: at }));
+      // A refresh that moved on meanwhile may have seen events for it: only an answer for the current block counts.
+      if (this.state.position.blockNumber !== at || this.knowsDestination(to)) continue;
+      (approved ? this.state.destinations : this.state.notApproved).add(to);
+    }
+    return this.isApproved(to);
   }
 
   isListed(token: string): boolean {
@@ -344,11 +393,28 @@ export class OperatorPolicyCache {
     if (i >= 0) this.reservations.splice(i, 1);
   }
 
+  private async readTokens(tokens: readonly string[], blockTag: number): Promise<Map<string, TokenEntry>> {
+    const vault = connectVault(this.vault, this.provider);
+    const rows = await read(() =>
+      Promise.all(
+        tokens.map(async (token) => {
+          const [[opWord, tokenWord], s] = await Promise.all([
+            vault.policyWords(this.operator, token, { blockTag }),
+            vault.operatorState(this.operator, token, { blockTag }),
+          ]);
+          return [token, { opWord, tokenWord, queueCap: s.queueCap, pendingQueued: s.pendingQueued }] as const;
+        }),
+      ),
+    );
+    return new Map(rows);
+  }
+
   private async refreshOnce(): Promise<boolean> {
     const head = await read(() => this.provider.getBlock("latest"));
     if (head) this.baseFee = head.baseFeePerGas;
-    if (!head) return false;
-    if (head.number < this.state.position.blockNumber || (head.number === this.state.position.blockNumber && head.hash === this.positionHash)) return false;
+    // A head below the cached block is a lagging node (a shorter chain is seen once it grows again).
+    if (!head || head.number < this.state.position.blockNumber) return false;
+    if (head.number === this.state.position.blockNumber && head.hash === this.positionHash) return false;
     const blockTag = head.number;
     // What the reader hands on is kept until applied, so a refresh that fails later loses nothing.
     await this.reader.poll(
@@ -365,10 +431,11 @@ export class OperatorPolicyCache {
     let next: CacheState;
     let history = this.history;
     if (this.replacedFrom !== null) {
-      // A reorg replaced blocks already applied: derive everything again at the new head.
+      // A reorg replaced blocks already applied: derive everything again at the new head. Destinations read
+      // on demand are forgotten (read again when needed): the answer may have been for a replaced block.
       const kept = this.replacedFrom;
       history = this.history.filter((e) => e.blockNumber < kept);
-      next = await OperatorPolicyCache.readState(this.provider, this.vault, this.operator, head);
+      next = await this.readState(head);
       for (const e of [...history, ...events]) this.applyEvent(next, e, new Set());
     } else {
       // Work on a copy so that a failure half-way leaves the cache as it was, and decisions never see a mix.
@@ -376,11 +443,12 @@ export class OperatorPolicyCache {
         ...this.state,
         tokens: new Map(this.state.tokens),
         destinations: new Set(this.state.destinations),
+        notApproved: new Set(this.state.notApproved),
         queued: new Map(this.state.queued),
       };
       const touched = new Set<string>();
       for (const e of events) this.applyEvent(next, e, touched);
-      const fresh = await readTokenWords(this.provider, this.vault, this.operator, [...touched], blockTag);
+      const fresh = await this.readTokens([...touched], blockTag);
       for (const [token, entry] of fresh) next.tokens.set(token, entry);
       next.position = { blockNumber: head.number, timestamp: BigInt(head.timestamp) };
     }
@@ -400,7 +468,7 @@ export class OperatorPolicyCache {
     }
     this.state = next;
     this.positionHash = head.hash;
-    this.history = [...history, ...events.filter((e) => REPLAYED.has(e.name))];
+    this.history = [...history, ...events.filter((e) => KEPT.has(e.name))];
     this.unapplied = [];
     this.replacedFrom = null;
     for (const r of settled) this.release(r);
@@ -447,10 +515,16 @@ export class OperatorPolicyCache {
         s.withdrawalDelay = e.args.withdrawalDelay;
         break;
       case "DestinationApproved":
-        if (mine(e.args.operator)) s.destinations.add(e.args.destination);
+        if (mine(e.args.operator)) {
+          s.destinations.add(e.args.destination);
+          s.notApproved.delete(e.args.destination);
+        }
         break;
       case "DestinationRevoked":
-        if (mine(e.args.operator)) s.destinations.delete(e.args.destination);
+        if (mine(e.args.operator)) {
+          s.destinations.delete(e.args.destination);
+          s.notApproved.add(e.args.destination);
+        }
         break;
       case "WithdrawalQueued":
         if (mine(e.args.operator)) {
@@ -474,16 +548,3 @@ export class OperatorPolicyCache {
   }
 }
 
-/** Reads the chain: the packed words and queue accounts of `tokens` for `operator` at `blockTag`. */
-async function readTokenWords(provider: Provider, vaultAddress: string, operator: string, tokens: readonly string[], blockTag: number): Promise<Map<string, TokenEntry>> {
-  const vault = connectVault(vaultAddress, provider);
-  const rows = await read(() =>
-    Promise.all(
-      tokens.map(async (token) => {
-        const [[opWord, tokenWord], s] = await Promise.all([vault.policyWords(operator, token, { blockTag }), vault.operatorState(operator, token, { blockTag })]);
-        return [token, { opWord, tokenWord, queueCap: s.queueCap, pendingQueued: s.pendingQueued }] as const;
-      }),
-    ),
-  );
-  return new Map(rows);
-}

@@ -134,6 +134,11 @@ export interface LogReaderOptions {
   readonly events?: readonly VaultEventName[];
   /** First block to read. */
   readonly fromBlock: number;
+  /**
+   * A block the consumer's state already reflects (usually `fromBlock - 1`, read some other way), checked
+   * for a reorg like the blocks this reader read.
+   */
+  readonly anchor?: { readonly block: number; readonly hash: string };
   /** Blocks to stay behind the head (default: the chain's, see `chainDefaults`). */
   readonly confirmations?: number;
   /** Blocks whose hashes are remembered to detect reorgs (default: the chain's). */
@@ -230,6 +235,12 @@ export class LogReader {
     this.topics = this.events.map((n) => vaultInterface.getEvent(n)!.topicHash);
     this.next = o.fromBlock;
     this.origin = o.fromBlock;
+    if (o.anchor) {
+      nonNegative(o.anchor.block, "anchor.block");
+      if (o.anchor.block >= o.fromBlock) throw new InvalidInputError("anchor.block", "expected a block before fromBlock");
+      this.checkpoints.push({ block: o.anchor.block, hash: o.anchor.hash });
+      this.origin = o.anchor.block + 1;
+    }
     this.maxRange = o.maxBlockRange ?? 2000;
     this.range = this.maxRange;
     this.confirmations = o.confirmations;

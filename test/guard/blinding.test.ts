@@ -10,7 +10,7 @@ import { POLICY, Status, deployVaultFixture, usdt, type VaultFixture } from "../
 import { startRpcProxy, type RpcProxy } from "../helpers/rpc-proxy";
 import { deployBlock } from "../sdk/helpers";
 import { guardRules } from "./helpers";
-import { OperatorClient } from "../../sdk";
+import { OperatorClient } from "../../sdk/index";
 import { Responder, parseResponderRules, type ResponderLogEntry, type ResponderOptions } from "../../sdk/monitor";
 import { NATIVE } from "../../sdk/rules";
 
