@@ -7,7 +7,7 @@ import CompatibilityFallbackHandlerArtifact from "@safe-global/safe-smart-accoun
 import { ChangeKind, POLICY, deployVaultFixture, encodeChange, proposeAndExecute, usdt } from "../helpers/fixture";
 import { safeGuardedFixture } from "../guard/helpers";
 import { operatorClient } from "../sdk/helpers";
-import { GuardianTransactions, InvalidInputError } from "../../sdk";
+import { GuardianTransactions, InvalidInputError } from "../../sdk/index";
 import { execSafeTransaction, packSignatures, signSafeTransaction, toSafeTransaction } from "../../sdk/safe";
 import {
   PinUnavailableError,
