@@ -207,7 +207,7 @@ export async function measure(options: { hotPathOnly?: boolean } = {}): Promise<
   // The vault: one operator with limits for all three assets.
   const config = {
     admin: admin.address,
-    guardians: [guardian.address],
+    guardians: [guardian.address, other.address],
     recovery: recovery.address,
     window: DAY,
     changeDelay: DAY,

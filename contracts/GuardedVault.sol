@@ -39,9 +39,12 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
     /// @inheritdoc IGuardedVault
     bytes32 public constant GUARDIAN_ROLE = keccak256("GUARDIAN_ROLE");
 
+    /// @notice Fewest guardians a vault has at any time: with one, a stolen admin key could remove it
+    /// and nobody would be left to veto the admin's next changes.
+    uint256 public constant MIN_GUARDIANS = 2;
     /// @notice Most tokens a vault lists; bounds the loops of pause and suspension.
     uint256 public constant MAX_TOKENS = 32;
-    /// @notice Most operators a vault has; bounds the loops of the exposure views.
+    /// @notice Most operators a vault has; bounds the lens's loops.
     uint256 public constant MAX_OPERATORS = 64;
     /// @notice Shortest change or withdrawal delay.
     uint256 public constant MIN_DELAY = 1 hours;
@@ -65,14 +68,16 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
     /// @dev Time origin of the limiter's 32-bit clock.
     uint256 private immutable START;
 
-    /// @dev Off the hot path: who is an operator and its own flags.
+    /// @dev Off the hot path: who is an operator and its own flags; one slot.
     struct OperatorInfo {
         bool registered;
         bool suspended;
         bool tripwireOptOut;
-        /// @dev How many times the operator was suspended; an UnsuspendOperator change lifts only the
-        /// suspension that was in force when it was proposed.
-        uint64 suspensions;
+        /// @dev Bit i: the operator has limits for `_tokens[i]` (only those words carry its suspension).
+        uint32 limitTokens;
+        /// @dev changeCount when the operator was last suspended: an UnsuspendOperator change with an id
+        /// up to it was proposed before that suspension and is outdated.
+        uint64 suspendedAt;
     }
 
     /// @dev One packed policy word. A struct so that the hot path can hold a storage pointer and hash
@@ -96,6 +101,7 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
     mapping(uint256 id => Change) private _changes;
     address[] private _tokens;
     address[] private _operators;
+    mapping(address token => uint256 position) private _tokenPosition;
 
     /// @inheritdoc IGuardedVault
     address public admin;
@@ -107,19 +113,24 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
     uint32 public changeDelay;
     /// @inheritdoc IGuardedVault
     uint32 public withdrawalDelay;
-    /// @inheritdoc IGuardedVault
-    bool public paused;
     uint8 private _tripMax;
     uint32 private _tripPeriod;
+    /// @inheritdoc IGuardedVault
+    bool public paused;
+    /// @dev changeCount when the vault was last paused: an Unpause change with an id up to it is outdated.
+    /// Packed with `paused`, so the first pause writes no fresh slot.
+    uint64 private _pausedAt;
+    /// @dev Current number of guardians (never below MIN_GUARDIANS).
+    uint32 private _guardianCount;
     /// @inheritdoc IGuardedVault
     uint256 public withdrawalCount;
     /// @inheritdoc IGuardedVault
     uint256 public changeCount;
-    /// @dev How many times the vault was paused; an Unpause change lifts only the pause that was in
-    /// force when it was proposed.
-    uint256 private _pauses;
-    /// @dev For Unpause and UnsuspendOperator changes: the pause or suspension count when proposed.
-    mapping(uint256 id => uint256) private _holdProposedIn;
+    /// @dev For each target a loosening change can touch (see `_targetKey`): changeCount at its last
+    /// instant tightening. Executing a change whose id is at most that value reverts ChangeOutdated: it
+    /// was proposed before the tightening, and loosening the target again takes a new proposal and its
+    /// full delay. Pause and suspension keep the same marker in the slots they already write.
+    mapping(bytes32 target => uint256 changeCount) private _tightenedAt;
 
     modifier onlyAdmin() {
         if (msg.sender != admin) revert AccessControlUnauthorizedAccount(msg.sender, DEFAULT_ADMIN_ROLE);
@@ -143,30 +154,32 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
         admin = config.admin;
         _grantRole(DEFAULT_ADMIN_ROLE, config.admin);
         for (uint256 i; i < config.guardians.length; ++i) {
-            _change(ChangeKind.AddGuardian, abi.encode(config.guardians[i]), true);
+            _change(ChangeKind.AddGuardian, abi.encode(config.guardians[i]), true, 0);
         }
-        _change(ChangeKind.SetRecovery, abi.encode(config.recovery), true);
-        _change(ChangeKind.SetDelays, abi.encode(config.changeDelay, config.withdrawalDelay), true);
-        _change(ChangeKind.SetTripwire, abi.encode(config.tripwireMaxCount, config.tripwirePeriod), true);
+        if (_guardianCount < MIN_GUARDIANS) revert TooFewGuardians(MIN_GUARDIANS);
+        _change(ChangeKind.SetRecovery, abi.encode(config.recovery), true, 0);
+        _change(ChangeKind.SetDelays, abi.encode(config.changeDelay, config.withdrawalDelay), true, 0);
+        _change(ChangeKind.SetTripwire, abi.encode(config.tripwireMaxCount, config.tripwirePeriod), true, 0);
         for (uint256 i; i < config.tokens.length; ++i) {
             TokenConfig memory t = config.tokens[i];
-            _change(ChangeKind.ListToken, abi.encode(t.token, t.unitDecimals, t.vaultCap), true);
+            _change(ChangeKind.ListToken, abi.encode(t.token, t.unitDecimals, t.vaultCap), true, 0);
         }
         for (uint256 i; i < config.limits.length; ++i) {
-            _change(ChangeKind.SetOperatorLimits, abi.encode(config.limits[i]), true);
+            _change(ChangeKind.SetOperatorLimits, abi.encode(config.limits[i]), true, 0);
         }
         for (uint256 i; i < config.destinations.length; ++i) {
             DestinationConfig memory d = config.destinations[i];
-            _change(ChangeKind.ApproveDestination, abi.encode(d.operator, d.destination), true);
+            _change(ChangeKind.ApproveDestination, abi.encode(d.operator, d.destination), true, 0);
         }
         for (uint256 i; i < config.tripwireOptOuts.length; ++i) {
-            _change(ChangeKind.SetTripwireOptOut, abi.encode(config.tripwireOptOuts[i], true), true);
+            _change(ChangeKind.SetTripwireOptOut, abi.encode(config.tripwireOptOuts[i], true), true, 0);
         }
     }
 
     /// @notice ETH sent to the vault is held like any deposit.
+    /// Nothing is emitted for zero value, so that nobody can fill the vault's logs for free.
     receive() external payable {
-        emit Deposited(NATIVE, msg.sender, msg.value);
+        if (msg.value != 0) emit Deposited(NATIVE, msg.sender, msg.value);
     }
 
     // =============================================================================================
@@ -176,6 +189,7 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
     /// @inheritdoc IGuardedVault
     function withdrawInstant(address token, address to, uint256 amount) external nonReentrant returns (bool) {
         if (amount == 0) revert ZeroAmount();
+        _requireNoCode();
         Word storage tokenSlot = _tokenWord[token];
         uint256 tokenWord = tokenSlot.value;
         if (tokenWord & (LISTED | PAUSED) != LISTED) _revertClosed(token, tokenWord);
@@ -202,8 +216,9 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
     /// @inheritdoc IGuardedVault
     function queueWithdrawal(address token, address to, uint256 amount) external nonReentrant returns (uint256 id) {
         if (amount == 0) revert ZeroAmount();
+        _requireNoCode();
         _requireOpen(token);
-        OperatorInfo memory info = _operatorInfo[msg.sender];
+        OperatorInfo storage info = _operatorInfo[msg.sender];
         if (!info.registered) revert NotOperator(msg.sender, token);
         if (info.suspended) revert OperatorIsSuspended(msg.sender);
         if (!_approved[msg.sender][to]) {
@@ -294,7 +309,7 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
     /// @inheritdoc IGuardedVault
     function pause() external onlyAdminOrGuardian {
         if (paused) return;
-        ++_pauses;
+        _pausedAt = uint64(changeCount);
         _setPaused(true);
         emit VaultPaused(msg.sender);
     }
@@ -314,11 +329,14 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
         _requireLowering(word.instantLimitOf() * unit, limits.instantLimit);
         _requireLowering(_queue[limits.operator][limits.token].queueCap, limits.queueCap);
         _checkOperatorLimits(limits);
+        _tighten(ChangeKind.SetOperatorLimits, limits.operator, limits.token);
         _setOperatorLimits(limits);
     }
 
     /// @inheritdoc IGuardedVault
     function revokeDestination(address operator, address destination) external onlyAdminOrGuardian {
+        // Recorded even if not approved now: a pending proposal to approve it is outdated.
+        _tighten(ChangeKind.ApproveDestination, operator, destination);
         if (!_approved[operator][destination]) return;
         _approved[operator][destination] = false;
         emit DestinationRevoked(operator, destination);
@@ -329,7 +347,9 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
         uint256 word = _tokenWord[token].value;
         if (word & LISTED == 0) revert UnknownToken(token);
         _requireLowering(word.capOf() * PolicyWords.unitOf(word), vaultCap);
-        _setVaultCap(token, word, _toLimitUnits(vaultCap, PolicyWords.unitOf(word)), vaultCap);
+        uint256 capUnits = _toLimitUnits(vaultCap, PolicyWords.unitOf(word));
+        _tighten(ChangeKind.SetVaultCap, token, address(0));
+        _setVaultCap(token, word, capUnits, vaultCap);
     }
 
     /// @inheritdoc IGuardedVault
@@ -339,12 +359,14 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
             revert NotATightening();
         }
         _checkTripwire(maxCount, period);
+        _tighten(ChangeKind.SetTripwire, address(0), address(0));
         _setTripwire(maxCount, period);
     }
 
     /// @inheritdoc IGuardedVault
     function optIntoTripwire(address operator) external onlyAdminOrGuardian {
         if (operator == address(0)) revert ZeroAddress();
+        _tighten(ChangeKind.SetTripwireOptOut, operator, address(0));
         _setTripwireOptOut(operator, false);
     }
 
@@ -354,6 +376,7 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
         if (newWithdrawalDelay < withdrawalDelay) revert DelayOutOfRange(newWithdrawalDelay);
         _checkDelay(newChangeDelay);
         _checkDelay(newWithdrawalDelay);
+        _tighten(ChangeKind.SetDelays, address(0), address(0));
         _setDelays(newChangeDelay, newWithdrawalDelay);
     }
 
@@ -375,9 +398,8 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
 
     /// @inheritdoc IGuardedVault
     function proposeChange(ChangeKind kind, bytes calldata params) external onlyAdmin returns (uint256 id) {
-        _change(kind, params, false);
+        _change(kind, params, false, 0);
         id = ++changeCount;
-        if (kind == ChangeKind.Unpause || kind == ChangeKind.UnsuspendOperator) _holdProposedIn[id] = _holdCount(kind, params);
         uint64 eta = uint64(block.timestamp + changeDelay);
         _changes[id] = Change({kind: kind, status: Status.Pending, eta: eta, params: params});
         emit ChangeProposed(id, kind, params, eta);
@@ -391,11 +413,9 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
         if (status != Status.Pending) revert ChangeNotPending(id, status);
         if (block.timestamp < c.eta) revert ChangeNotReady(id, c.eta);
         if (block.timestamp > c.eta + GRACE_PERIOD) revert ChangeExpired(id, c.eta + GRACE_PERIOD);
-        // A pause or suspension that began after the proposal gets the full delay of a new proposal.
-        bool liftsHold = c.kind == ChangeKind.Unpause || c.kind == ChangeKind.UnsuspendOperator;
-        if (liftsHold && _holdProposedIn[id] != _holdCount(c.kind, c.params)) revert ChangeOutdated(id);
         c.status = Status.Executed;
-        _change(c.kind, c.params, true);
+        // An instant tightening of the same target after the proposal makes it outdated (ChangeOutdated).
+        _change(c.kind, c.params, true, id);
         emit ChangeExecuted(id, c.kind);
     }
 
@@ -433,7 +453,8 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
         revert RoleChangeRequiresProposal();
     }
 
-    /// @notice A guardian may give up its own role at once; the admin role moves only by TransferAdmin.
+    /// @notice A guardian may give up its own role at once, unless that would leave fewer than
+    /// MIN_GUARDIANS (TooFewGuardians); the admin role moves only by TransferAdmin.
     function renounceRole(bytes32 role, address callerConfirmation) public override(AccessControl, IAccessControl) {
         if (role == DEFAULT_ADMIN_ROLE) revert RoleChangeRequiresProposal();
         super.renounceRole(role, callerConfirmation);
@@ -516,15 +537,21 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
     // =============================================================================================
 
     /// @dev Decodes, validates and (if `commit`) applies one change. Proposals run it with `commit` false
-    /// so that a bad change is refused when proposed, and execution runs the same checks again.
-    function _change(ChangeKind kind, bytes memory params, bool commit) private {
+    /// so that a bad change is refused when proposed, and execution runs the same checks again, and then
+    /// refuses change `id` if its target was tightened at once after it was proposed (id 0: the
+    /// constructor's initial policy).
+    function _change(ChangeKind kind, bytes memory params, bool commit, uint256 id) private {
         if (kind == ChangeKind.SetOperatorLimits) {
             OperatorLimits memory limits = abi.decode(params, (OperatorLimits));
             _checkOperatorLimits(limits);
-            if (commit) _setOperatorLimits(limits);
+            if (commit) {
+                _requireCurrent(id, kind, limits.operator, limits.token);
+                _setOperatorLimits(limits);
+            }
         } else if (kind == ChangeKind.ApproveDestination) {
             (address operator, address destination) = abi.decode(params, (address, address));
             if (operator == address(0) || destination == address(0)) revert ZeroAddress();
+            if (commit) _requireCurrent(id, kind, operator, destination);
             if (commit && !_approved[operator][destination]) {
                 _approved[operator][destination] = true;
                 emit DestinationApproved(operator, destination);
@@ -541,10 +568,14 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
             (address token, uint256 vaultCap) = abi.decode(params, (address, uint256));
             uint256 word = _requireListed(token);
             uint256 capUnits = _toLimitUnits(vaultCap, PolicyWords.unitOf(word));
-            if (commit) _setVaultCap(token, word, capUnits, vaultCap);
+            if (commit) {
+                _requireCurrent(id, kind, token, address(0));
+                _setVaultCap(token, word, capUnits, vaultCap);
+            }
         } else if (kind == ChangeKind.Unpause) {
             if (!paused) revert NotPaused();
             if (commit) {
+                _requireCurrentAt(id, _pausedAt);
                 _setPaused(false);
                 emit VaultUnpaused();
             }
@@ -552,6 +583,7 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
             address operator = abi.decode(params, (address));
             if (!_operatorInfo[operator].suspended) revert NotSuspended(operator);
             if (commit) {
+                _requireCurrentAt(id, _operatorInfo[operator].suspendedAt);
                 _setSuspendedBits(operator, false);
                 emit OperatorUnsuspended(operator);
             }
@@ -566,12 +598,16 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
             (uint32 newChangeDelay, uint32 newWithdrawalDelay) = abi.decode(params, (uint32, uint32));
             _checkDelay(newChangeDelay);
             _checkDelay(newWithdrawalDelay);
-            if (commit) _setDelays(newChangeDelay, newWithdrawalDelay);
+            if (commit) {
+                _requireCurrent(id, kind, address(0), address(0));
+                _setDelays(newChangeDelay, newWithdrawalDelay);
+            }
         } else if (kind == ChangeKind.AddGuardian || kind == ChangeKind.RemoveGuardian) {
             address account = abi.decode(params, (address));
             if (account == address(0)) revert ZeroAddress();
             bool add = kind == ChangeKind.AddGuardian;
             if (hasRole(GUARDIAN_ROLE, account) == add) revert GuardianStateUnchanged(account);
+            if (!add && _guardianCount <= MIN_GUARDIANS) revert TooFewGuardians(MIN_GUARDIANS);
             if (commit) {
                 if (add) _grantRole(GUARDIAN_ROLE, account);
                 else _revokeRole(GUARDIAN_ROLE, account);
@@ -586,13 +622,40 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
         } else if (kind == ChangeKind.SetTripwire) {
             (uint8 maxCount, uint32 period) = abi.decode(params, (uint8, uint32));
             _checkTripwire(maxCount, period);
-            if (commit) _setTripwire(maxCount, period);
+            if (commit) {
+                _requireCurrent(id, kind, address(0), address(0));
+                _setTripwire(maxCount, period);
+            }
         } else {
             // ChangeKind.SetTripwireOptOut: abi.decode rejects kinds past the enum's end.
             (address operator, bool optOut) = abi.decode(params, (address, bool));
             if (operator == address(0)) revert ZeroAddress();
-            if (commit) _setTripwireOptOut(operator, optOut);
+            if (commit) {
+                _requireCurrent(id, kind, operator, address(0));
+                _setTripwireOptOut(operator, optOut);
+            }
         }
+    }
+
+    /// @dev Counts guardians, so that none of the ways a guardian leaves (an executed RemoveGuardian, its
+    /// own renounceRole) can leave fewer than MIN_GUARDIANS.
+    function _grantRole(bytes32 role, address account) internal override returns (bool granted) {
+        granted = super._grantRole(role, account);
+        if (granted && role == GUARDIAN_ROLE) ++_guardianCount;
+    }
+
+    function _revokeRole(bytes32 role, address account) internal override returns (bool revoked) {
+        revoked = super._revokeRole(role, account);
+        if (revoked && role == GUARDIAN_ROLE) {
+            if (_guardianCount <= MIN_GUARDIANS) revert TooFewGuardians(MIN_GUARDIANS);
+            --_guardianCount;
+        }
+    }
+
+    /// @dev Operators are plain keys. A caller with code (a contract, or an EIP-7702-delegated account)
+    /// could revert after the `false` of a trip and so undo the suspension that the trip wrote.
+    function _requireNoCode() private view {
+        if (msg.sender.code.length != 0) revert OperatorHasCode(msg.sender);
     }
 
     function _setVaultCap(address token, uint256 word, uint256 capUnits, uint256 vaultCap) private {
@@ -634,6 +697,7 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
             info.registered = true;
             _operators.push(limits.operator);
         }
+        info.limitTokens |= uint32(1 << (_tokenPosition[limits.token] - 1));
         uint256 unit = PolicyWords.unitOf(_tokenWord[limits.token].value);
         uint256 word = _operatorWord[limits.operator][limits.token].value.withCap(limits.cap / unit);
         word = word.withInstantLimit(limits.instantLimit / unit);
@@ -649,10 +713,9 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
         if (paused) word |= PAUSED;
         _tokenWord[token].value = word.withCap(capUnits);
         _tokens.push(token);
-        // Operators suspended before the listing stay suspended for the new token too.
-        for (uint256 i; i < _operators.length; ++i) {
-            if (_operatorInfo[_operators[i]].suspended) _operatorWord[_operators[i]][token].value |= SUSPENDED;
-        }
+        _tokenPosition[token] = _tokens.length;
+        // Nobody has limits for the new token yet: an operator suspended now gets the bit in its word for
+        // it when limits are set (`_setOperatorLimits`).
         emit TokenListed(token, unitDecimals, vaultCap);
     }
 
@@ -679,16 +742,23 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
 
     function _suspend(address operator, address by) private {
         if (_operatorInfo[operator].suspended) return;
-        ++_operatorInfo[operator].suspensions;
+        _operatorInfo[operator].suspendedAt = uint64(changeCount);
         _setSuspendedBits(operator, true);
         emit OperatorSuspended(operator, by);
     }
 
+    /// @dev Writes the suspended bit only into the words of tokens the operator has limits for: with no
+    /// limits for a token it cannot withdraw it anyway (`_rejectUnallowedToken` checks the flag).
     function _setSuspendedBits(address operator, bool on) private {
-        _operatorInfo[operator].suspended = on;
-        for (uint256 i; i < _tokens.length; ++i) {
-            Word storage w = _operatorWord[operator][_tokens[i]];
-            w.value = on ? w.value | SUSPENDED : w.value & ~SUSPENDED;
+        OperatorInfo storage info = _operatorInfo[operator];
+        info.suspended = on;
+        uint256 mask = info.limitTokens;
+        for (uint256 i; mask != 0; ++i) {
+            if (mask & 1 != 0) {
+                Word storage w = _operatorWord[operator][_tokens[i]];
+                w.value = on ? w.value | SUSPENDED : w.value & ~SUSPENDED;
+            }
+            mask >>= 1;
         }
     }
 
@@ -764,7 +834,9 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
     /// @dev The caller has no instant cap for `token`: an operator of other tokens trips, anyone else
     /// simply is not an operator.
     function _rejectUnallowedToken(address token, address to, uint256 amount) private returns (bool) {
-        if (!_operatorInfo[msg.sender].registered) revert NotOperator(msg.sender, token);
+        OperatorInfo storage info = _operatorInfo[msg.sender];
+        if (!info.registered) revert NotOperator(msg.sender, token);
+        if (info.suspended) revert OperatorIsSuspended(msg.sender);
         bytes memory err = abi.encodeWithSelector(TokenNotAllowed.selector, msg.sender, token);
         return _trip(token, to, amount, TripReason.TokenNotAllowed, err);
     }
@@ -787,10 +859,25 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
         return ok && data.length >= 32 ? abi.decode(data, (uint256)) : 0;
     }
 
-    /// @dev Which pause (Unpause) or which suspension of the operator (UnsuspendOperator) is in force.
-    function _holdCount(ChangeKind kind, bytes memory params) private view returns (uint256) {
-        if (kind == ChangeKind.Unpause) return _pauses;
-        return _operatorInfo[abi.decode(params, (address))].suspensions;
+    /// @dev The target of a loosening change of `kind` on (a, b): operator x token limits, operator x
+    /// destination, a token's vault cap, an operator's tripwire opt-out, the tripwire, the delays.
+    function _targetKey(ChangeKind kind, address a, address b) private pure returns (bytes32) {
+        return keccak256(abi.encode(kind, a, b));
+    }
+
+    /// @dev Records an instant tightening of a target: every change proposed so far that would loosen it
+    /// is outdated.
+    function _tighten(ChangeKind kind, address a, address b) private {
+        _tightenedAt[_targetKey(kind, a, b)] = changeCount;
+    }
+
+    function _requireCurrent(uint256 id, ChangeKind kind, address a, address b) private view {
+        _requireCurrentAt(id, _tightenedAt[_targetKey(kind, a, b)]);
+    }
+
+    /// @dev Change `id` (0: the constructor) was proposed after the target's last instant tightening.
+    function _requireCurrentAt(uint256 id, uint256 tightenedAt) private pure {
+        if (id != 0 && id <= tightenedAt) revert ChangeOutdated(id);
     }
 
     function _requireListed(address token) private view returns (uint256 word) {

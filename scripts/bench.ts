@@ -7,6 +7,7 @@
  */
 import fs from "fs";
 import path from "path";
+import { renderGasTable, withGasTable } from "../bench/readme";
 import { measure, readGasFile, runtimeSizes, BASELINE_FILE, HOT_PATH_KEYS, Row, SIZE_BASELINE_FILE, VAULT_SIZE_LIMIT } from "../bench/gas";
 
 const RESULTS_FILE = path.join(__dirname, "..", "bench", "results.json");
@@ -87,6 +88,9 @@ async function main(): Promise<void> {
   };
   fs.writeFileSync(RESULTS_FILE, JSON.stringify(results, null, 2) + "\n");
   console.log(`\nwrote ${path.relative(process.cwd(), RESULTS_FILE)}`);
+  const readmeFile = path.join(__dirname, "..", "README.md");
+  fs.writeFileSync(readmeFile, withGasTable(fs.readFileSync(readmeFile, "utf8"), renderGasTable(results)));
+  console.log(`wrote the gas table of ${path.relative(process.cwd(), readmeFile)}`);
 
   const compareFile = arg("--compare");
   if (compareFile) {

@@ -63,7 +63,7 @@ const zero = (): PerToken => ({ USDT: 0n, USDC: 0n, ETH: 0n });
 
 export async function main(options: { log?: (line: string) => void } = {}): Promise<DemoOutcome> {
   const log = options.log ?? ((line: string) => console.log(line));
-  const [deployer, owner1, owner2, owner3, admin, bot1, bot2, binance, okx, coinbase, recovery, attacker] = await ethers.getSigners();
+  const [deployer, owner1, owner2, owner3, admin, bot1, bot2, binance, okx, coinbase, recovery, attacker, responder] = await ethers.getSigners();
   await setBalance(deployer.address, 10n ** 24n);
 
   // --- Setup: tokens, the guardian Safe, the vault from its config, the funding --------------------
@@ -79,7 +79,8 @@ export async function main(options: { log?: (line: string) => void } = {}): Prom
   const config = parseVaultConfig({
     name: "kronos-demo",
     admin: admin.address,
-    guardians: [safeAddress],
+    // The recommended setup: the guardians' Safe plus a responder key (a vault always has two guardians).
+    guardians: [safeAddress, responder.address],
     recovery: recovery.address,
     window: "24h",
     changeDelay: "24h",

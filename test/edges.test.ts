@@ -19,7 +19,7 @@ async function baseConfig() {
   const [admin, guardian, , , , , , , recovery] = await ethers.getSigners();
   return {
     admin: admin.address,
-    guardians: [guardian.address],
+    guardians: [guardian.address, (await ethers.getSigners())[11].address],
     recovery: recovery.address,
     window: POLICY.window,
     changeDelay: POLICY.changeDelay,

@@ -100,6 +100,8 @@ describe("evacuation", () => {
 
   it("a guardian removed by a change can no longer evacuate", async () => {
     const f = await loadFixture(deployVaultFixture);
+    // Two guardians must remain: add one before removing guardian2.
+    await proposeAndExecute(f.vault, f.admin, ChangeKind.AddGuardian, encodeChange.address(f.stranger.address));
     await proposeAndExecute(f.vault, f.admin, ChangeKind.RemoveGuardian, encodeChange.address(f.guardian2.address));
     await expect(f.vault.connect(f.guardian2).evacuate(f.usdtAddr, part("usdt")))
       .to.be.revertedWithCustomError(f.vault, "AccessControlUnauthorizedAccount")

@@ -9,7 +9,7 @@ async function factoryFixture() {
   const vaultFactory = await ethers.getContractFactory("GuardedVault");
   const config = {
     admin: admin.address,
-    guardians: [guardian.address],
+    guardians: [guardian.address, (await ethers.getSigners())[11].address],
     recovery: recovery.address,
     window: POLICY.window,
     changeDelay: POLICY.changeDelay,

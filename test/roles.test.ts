@@ -24,7 +24,9 @@ interface RolesFixture extends VaultFixture {
 }
 
 async function rolesFixture(): Promise<RolesFixture> {
-  const f = await deployVaultFixture();
+  // A third guardian, so that one can be removed or renounce and two remain (MIN_GUARDIANS).
+  const third = (await ethers.getSigners())[10];
+  const f = await deployVaultFixture({ extraGuardians: [third.address] });
   return { ...f, guardianRole: await f.vault.GUARDIAN_ROLE(), adminRole: await f.vault.DEFAULT_ADMIN_ROLE() };
 }
 

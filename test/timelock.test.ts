@@ -31,7 +31,9 @@ interface TimelockFixture extends VaultFixture {
 }
 
 async function timelockFixture(): Promise<TimelockFixture> {
-  const f = await deployVaultFixture();
+  // A third guardian, so that one can be removed or renounce and two remain (MIN_GUARDIANS).
+  const third = (await ethers.getSigners())[10];
+  const f = await deployVaultFixture({ extraGuardians: [third.address] });
   const extra = await ethers.deployContract("MockERC20", ["Extra (mock)", "EXT", 18]);
   return {
     ...f,

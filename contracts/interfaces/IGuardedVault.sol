@@ -19,7 +19,12 @@ import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol"
 ///   the vault is paused or the operator is suspended, except a guardian's evacuation to the recovery
 ///   address;
 /// - funds leave only through an executed withdrawal or an evacuation: there is no arbitrary call,
-///   delegatecall or upgrade path.
+///   delegatecall or upgrade path;
+/// - an instant tightening is never undone by an older proposal: a change proposed before the tightening
+///   of its target reverts ChangeOutdated, so loosening again always waits the full change delay;
+/// - the vault always has at least two guardians (MIN_GUARDIANS), so one is left to veto a stolen admin
+///   key's changes;
+/// - operators are plain keys: a caller with code cannot withdraw or queue (it could undo a tripwire).
 ///
 /// Limits are accounted in whole *units* of a token (10**unitDecimals base units, fixed when the token is
 /// listed). Each withdrawal counts its amount rounded up to whole units, so accounting can only over-count.
@@ -42,7 +47,8 @@ interface IGuardedVault is IAccessControl {
     /// - SetRecovery: (address recovery)
     /// - SetDelays: (uint32 changeDelay, uint32 withdrawalDelay)
     /// - AddGuardian: (address guardian)
-    /// - RemoveGuardian: (address guardian)
+    /// - RemoveGuardian: (address guardian); refused at proposal and at execution if it would leave fewer
+    ///   than two guardians (TooFewGuardians)
     /// - TransferAdmin: (address newAdmin)
     /// - SetTripwire: (uint8 maxCount, uint32 period)
     /// - SetTripwireOptOut: (address operator, bool optOut)
@@ -112,7 +118,7 @@ interface IGuardedVault is IAccessControl {
 
     /// @notice Everything a vault is deployed with; the initial policy applies in the deployment itself.
     /// @param admin The admin (a Safe in production): proposes and executes changes.
-    /// @param guardians Guardian accounts: pause, suspend, cancel, evacuate, lower limits.
+    /// @param guardians Guardian accounts: pause, suspend, cancel, evacuate, lower limits; at least two.
     /// @param recovery Cold-storage address that evacuations go to.
     /// @param window Length of the rate-limit window in seconds (a multiple of 3).
     /// @param changeDelay Seconds a proposed change waits before it can be executed.
@@ -197,7 +203,7 @@ interface IGuardedVault is IAccessControl {
     // Events
     // ---------------------------------------------------------------------------------------------
 
-    /// @notice Funds came in through `deposit` or a plain ETH transfer.
+    /// @notice Funds came in through `deposit` or a plain ETH transfer (not emitted for zero ETH).
     event Deposited(address indexed token, address indexed from, uint256 amount);
     /// @notice An operator's instant withdrawal moved funds.
     event Withdrawn(address indexed operator, address indexed token, address indexed to, uint256 amount);
@@ -335,8 +341,10 @@ interface IGuardedVault is IAccessControl {
     error ChangeNotReady(uint256 id, uint64 eta);
     /// @notice The change expired at `expiry`; it can only be cancelled.
     error ChangeExpired(uint256 id, uint256 expiry);
-    /// @notice The Unpause or UnsuspendOperator change was proposed before the pause or suspension now in
-    /// force began; lifting that one takes a new proposal and its full delay.
+    /// @notice The change was proposed before an instant tightening of the same target (the operator x
+    /// token limits, an operator x destination, a token's vault cap, the tripwire, an operator's opt-out,
+    /// the delays, the pause, or an operator's suspension); loosening it again
+    /// takes a new proposal and its full delay.
     error ChangeOutdated(uint256 id);
     /// @notice A limit is not a whole number of the token's units, or needs more than 36 bits of units.
     error LimitNotRepresentable(uint256 amount, uint256 unit);
@@ -366,6 +374,11 @@ interface IGuardedVault is IAccessControl {
     error NotPaused();
     /// @notice The operator is not suspended.
     error NotSuspended(address operator);
+    /// @notice The change, the config or the renouncement would leave fewer than `min` guardians.
+    error TooFewGuardians(uint256 min);
+    /// @notice Operators are plain keys: the caller has code (a contract, or an EIP-7702-delegated
+    /// account), which could revert after a tripwire's `false` and undo the suspension.
+    error OperatorHasCode(address operator);
 
     // ---------------------------------------------------------------------------------------------
     // Operators
@@ -378,13 +391,15 @@ interface IGuardedVault is IAccessControl {
     /// matching error. Exceeding the vault-wide cap only reverts: other operators may have used it.
     /// @param token The token, or `NATIVE` for ETH.
     /// @param to An approved destination of the caller.
+    /// Reverts `OperatorHasCode` if the caller has code (operators are plain keys; see `OperatorHasCode`).
     /// @param amount Amount in base units.
     /// @return moved True if funds moved, false if the tripwire fired.
     function withdrawInstant(address token, address to, uint256 amount) external returns (bool moved);
 
     /// @notice Queue a withdrawal of any size; it can be executed after `withdrawalDelay()`.
     /// @dev The pending queue total of the caller for `token` may not exceed its queue cap. A destination
-    /// that is not approved, a token not allowed or a full queue trips the tripwire like `withdrawInstant`.
+    /// that is not approved, a token not allowed or a full queue trips the tripwire like `withdrawInstant`;
+    /// a caller with code is refused (`OperatorHasCode`).
     /// @param token The token, or `NATIVE` for ETH.
     /// @param to An approved destination of the caller.
     /// @param amount Amount in base units.
@@ -425,6 +440,7 @@ interface IGuardedVault is IAccessControl {
     function lowerOperatorLimits(OperatorLimits calldata limits) external;
 
     /// @notice Revoke a destination of an operator at once. Admin or guardian.
+    /// @dev Also when it is not approved now: a pending proposal to approve it becomes outdated.
     /// @param operator The operator.
     /// @param destination The destination to revoke.
     function revokeDestination(address operator, address destination) external;
@@ -467,8 +483,11 @@ interface IGuardedVault is IAccessControl {
     function proposeChange(ChangeKind kind, bytes calldata params) external returns (uint256 id);
 
     /// @notice Apply a proposed change once its delay has passed. Admin only.
-    /// @dev Fails after the grace period `GRACE_PERIOD` past its `eta`. An Unpause or UnsuspendOperator
-    /// change lifts only the pause or suspension that was in force when it was proposed (ChangeOutdated).
+    /// @dev Fails after the grace period `GRACE_PERIOD` past its `eta`. Reverts ChangeOutdated if its
+    /// target was tightened at once after it was proposed: lowerOperatorLimits (SetOperatorLimits of that
+    /// operator and token), revokeDestination (ApproveDestination of that pair), lowerVaultCap (SetVaultCap
+    /// of that token), tightenTripwire (SetTripwire), optIntoTripwire (SetTripwireOptOut of that operator),
+    /// lengthenDelays (SetDelays), pause (Unpause) and a suspension (UnsuspendOperator of that operator).
     /// @param id The change.
     function executeChange(uint256 id) external;
 

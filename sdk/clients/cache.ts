@@ -342,7 +342,9 @@ export class OperatorPolicyCache {
     if (!base) return null;
     const words = new Map<string, TokenEntry>();
     for (const [t, e] of this.state.tokens) words.set(t, { ...e });
-    let suspended = isSuspendedWord(base.opWord);
+    // The vault writes the suspended bit only into the words of tokens the operator has limits for, and
+    // a registered operator has at least one: any word carrying it means the operator is suspended.
+    let suspended = [...this.state.tokens.values()].some((e) => isSuspendedWord(e.opWord));
     for (const r of this.reservations) {
       const w = words.get(r.token);
       if (!w) continue;

@@ -474,7 +474,7 @@ const configNode = object(
   {
     name: text({ description: "Name of the vault; with `salt`, it determines the CREATE2 salt and names the deployment record.", pattern: NAME, hint: "a name of letters, digits, '.', '_', '-' (at most 64)" }),
     admin: address("Proposes and executes changes (use a Safe)."),
-    guardians: list(address("A guardian: pauses, suspends, cancels, lowers limits, evacuates."), { description: "Guardian accounts (a Safe and/or watcher keys).", min: 1 }),
+    guardians: list(address("A guardian: pauses, suspends, cancels, lowers limits, evacuates."), { description: "Guardian accounts (a Safe and/or watcher keys); at least two, so that one is left to veto when the admin key is stolen.", min: 2 }),
     recovery: address("Cold-storage address that evacuations go to."),
     window: duration({ description: "Rate-limit window: seconds or a duration such as \"24h\"; a multiple of 3 seconds, 1h to 30d.", ...DELAY, multipleOf: 3n }),
     changeDelay: duration({ description: "How long a proposed change waits: 1h to 30d.", ...DELAY }),

@@ -58,6 +58,8 @@ export interface VaultErrorArgs {
   NotSuspended: { readonly operator: string };
   /** `NotWithdrawalOperator(uint256 id, address caller)` */
   NotWithdrawalOperator: { readonly id: bigint; readonly caller: string };
+  /** `OperatorHasCode(address operator)` */
+  OperatorHasCode: { readonly operator: string };
   /** `OperatorIsSuspended(address operator)` */
   OperatorIsSuspended: { readonly operator: string };
   /** `QueueCapExceeded(address operator, address token, uint256 requested, uint256 available)` */
@@ -76,6 +78,8 @@ export interface VaultErrorArgs {
   TokenNotAllowed: { readonly operator: string; readonly token: string };
   /** `TokenTransferFailed(address token, address to, uint256 amount)` */
   TokenTransferFailed: { readonly token: string; readonly to: string; readonly amount: bigint };
+  /** `TooFewGuardians(uint256 min)` */
+  TooFewGuardians: { readonly min: bigint };
   /** `TooManyOperators(uint256 max)` */
   TooManyOperators: { readonly max: bigint };
   /** `TooManyTokens(uint256 max)` */
@@ -179,14 +183,14 @@ export class ChangeNotReadyError extends VaultRevertError<"ChangeNotReady"> {
   }
 }
 
-/** The Unpause or UnsuspendOperator change was proposed before the pause or suspension now in force began; lifting that one takes a new proposal and its full delay. (`ChangeOutdated(uint256)`, selector `0x098700ed`) */
+/** The change was proposed before an instant tightening of the same target (the operator x token limits, an operator x destination, a token's vault cap, the tripwire, an operator's opt-out, the delays, the pause, or an operator's suspension); loosening it again takes a new proposal and its full delay. (`ChangeOutdated(uint256)`, selector `0x098700ed`) */
 export class ChangeOutdatedError extends VaultRevertError<"ChangeOutdated"> {
   static readonly errorName = "ChangeOutdated";
   static readonly signature = "ChangeOutdated(uint256)";
   static readonly selector = "0x098700ed";
-  static readonly notice = "The Unpause or UnsuspendOperator change was proposed before the pause or suspension now in force began; lifting that one takes a new proposal and its full delay.";
+  static readonly notice = "The change was proposed before an instant tightening of the same target (the operator x token limits, an operator x destination, a token's vault cap, the tripwire, an operator's opt-out, the delays, the pause, or an operator's suspension); loosening it again takes a new proposal and its full delay.";
   constructor(args: VaultErrorArgs["ChangeOutdated"], context?: RevertContext) {
-    super("ChangeOutdated", args, "The Unpause or UnsuspendOperator change was proposed before the pause or suspension now in force began; lifting that one takes a new proposal and its full delay.", context);
+    super("ChangeOutdated", args, "The change was proposed before an instant tightening of the same target (the operator x token limits, an operator x destination, a token's vault cap, the tripwire, an operator's opt-out, the delays, the pause, or an operator's suspension); loosening it again takes a new proposal and its full delay.", context);
   }
 }
 
@@ -399,6 +403,17 @@ export class NotWithdrawalOperatorError extends VaultRevertError<"NotWithdrawalO
   }
 }
 
+/** Operators are plain keys: the caller has code (a contract, or an EIP-7702-delegated account), which could revert after a tripwire's `false` and undo the suspension. (`OperatorHasCode(address)`, selector `0xa5071681`) */
+export class OperatorHasCodeError extends VaultRevertError<"OperatorHasCode"> {
+  static readonly errorName = "OperatorHasCode";
+  static readonly signature = "OperatorHasCode(address)";
+  static readonly selector = "0xa5071681";
+  static readonly notice = "Operators are plain keys: the caller has code (a contract, or an EIP-7702-delegated account), which could revert after a tripwire's `false` and undo the suspension.";
+  constructor(args: VaultErrorArgs["OperatorHasCode"], context?: RevertContext) {
+    super("OperatorHasCode", args, "Operators are plain keys: the caller has code (a contract, or an EIP-7702-delegated account), which could revert after a tripwire's `false` and undo the suspension.", context);
+  }
+}
+
 /** The operator is suspended. (`OperatorIsSuspended(address)`, selector `0x2af8dab8`) */
 export class OperatorIsSuspendedError extends VaultRevertError<"OperatorIsSuspended"> {
   static readonly errorName = "OperatorIsSuspended";
@@ -495,6 +510,17 @@ export class TokenTransferFailedError extends VaultRevertError<"TokenTransferFai
   static readonly notice = "The token transfer reverted or returned false.";
   constructor(args: VaultErrorArgs["TokenTransferFailed"], context?: RevertContext) {
     super("TokenTransferFailed", args, "The token transfer reverted or returned false.", context);
+  }
+}
+
+/** The change, the config or the renouncement would leave fewer than `min` guardians. (`TooFewGuardians(uint256)`, selector `0xf84f5935`) */
+export class TooFewGuardiansError extends VaultRevertError<"TooFewGuardians"> {
+  static readonly errorName = "TooFewGuardians";
+  static readonly signature = "TooFewGuardians(uint256)";
+  static readonly selector = "0xf84f5935";
+  static readonly notice = "The change, the config or the renouncement would leave fewer than `min` guardians.";
+  constructor(args: VaultErrorArgs["TooFewGuardians"], context?: RevertContext) {
+    super("TooFewGuardians", args, "The change, the config or the renouncement would leave fewer than `min` guardians.", context);
   }
 }
 
@@ -659,6 +685,7 @@ export const VAULT_ERROR_CLASSES = {
   NotPendingAdmin: NotPendingAdminError,
   NotSuspended: NotSuspendedError,
   NotWithdrawalOperator: NotWithdrawalOperatorError,
+  OperatorHasCode: OperatorHasCodeError,
   OperatorIsSuspended: OperatorIsSuspendedError,
   QueueCapExceeded: QueueCapExceededError,
   RateExceeded: RateExceededError,
@@ -668,6 +695,7 @@ export const VAULT_ERROR_CLASSES = {
   TokenAlreadyListed: TokenAlreadyListedError,
   TokenNotAllowed: TokenNotAllowedError,
   TokenTransferFailed: TokenTransferFailedError,
+  TooFewGuardians: TooFewGuardiansError,
   TooManyOperators: TooManyOperatorsError,
   TooManyTokens: TooManyTokensError,
   UnknownChange: UnknownChangeError,

@@ -104,6 +104,9 @@ export interface InstantInput {
   readonly registered: boolean;
   /** `isTripwireOptedOut(operator)`. */
   readonly tripwireOptedOut: boolean;
+  /** `isSuspended(operator)`: needed for a token the operator has no limits for, whose word does not
+   * carry the suspended bit (the vault then refuses with OperatorIsSuspended, not a trip). */
+  readonly suspended?: boolean;
 }
 
 /** The result of an instant withdrawal: moved funds (with the words as the contract writes them), or a rejection. */
@@ -430,6 +433,7 @@ export function checkInstant(i: InstantInput): InstantCheck {
   if (isSuspendedWord(opWord)) return revert({ name: "OperatorIsSuspended", args: { operator } });
   if (capOf(opWord) === 0n) {
     if (!i.registered) return revert({ name: "NotOperator", args: { account: operator, token } });
+    if (i.suspended) return revert({ name: "OperatorIsSuspended", args: { operator } });
     return breachOf(i.tripwireOptedOut, "TokenNotAllowed", { name: "TokenNotAllowed", args: { operator, token } });
   }
   if (!i.approved) {

@@ -88,7 +88,7 @@ describe("deploy: vault config files", () => {
     expect(issuesOf(raw)).to.have.members([
       "window: must be from 1h to 30d (3600 to 2592000 s), got 1000 s",
       "admin: bad checksum in 0x5Afe00000000000000000000000000000000A001 (use all lower case or the correct mixed case)",
-      "guardians: needs at least 1 entry",
+      "guardians: needs at least 2 entries",
       'tokens.USDT.vaultCap: expected a decimal string such as "1000000.50" (JSON numbers lose precision), got number 1500000',
       'operators[0].caps.ETH.instantlimit: unknown field (did you mean "instantLimit"?)',
     ]);

@@ -156,7 +156,7 @@ describe("deploy: vault:deploy", () => {
     changed.operators[0].destinations.push({ label: "new desk", address: f.a.stranger.address });
     changed.tripwire = { maxCount: 5, period: "120s" }; // tighter
     changed.withdrawalDelay = "12h"; // shorter
-    changed.guardians = [f.a.guardian.address];
+    changed.guardians = [f.a.guardian.address, f.a.stranger.address];
     const file = writeJson(f.dir, "changed.json", changed);
     const before = await ethers.provider.getBlockNumber();
     const { result, stdout } = await runTask<DeployOutcome>("vault:deploy", { configFile: file, deployments: f.dir });

@@ -111,7 +111,7 @@ export const POLICY = {
  * A vault holding USDT-like (6 decimals, no return values), DAI-like (18 decimals) tokens and ETH;
  * bot1 and bot2 have limits for all three; bot1 may send to `exchange`, bot2 to `exchange` and `exchange2`.
  */
-export async function deployVaultFixture(): Promise<VaultFixture> {
+export async function deployVaultFixture(options: { extraGuardians?: readonly string[] } = {}): Promise<VaultFixture> {
   const [admin, guardian, guardian2, bot1, bot2, exchange, exchange2, attacker, recovery, stranger] =
     await ethers.getSigners();
   // Each fresh fixture funds the vault from the admin; keep the admin rich however many run.
@@ -129,7 +129,7 @@ export async function deployVaultFixture(): Promise<VaultFixture> {
   }
   const config: IGuardedVault.InitConfigStruct = {
     admin: admin.address,
-    guardians: [guardian.address, guardian2.address],
+    guardians: [guardian.address, guardian2.address, ...(options.extraGuardians ?? [])],
     recovery: recovery.address,
     window: POLICY.window,
     changeDelay: POLICY.changeDelay,

@@ -166,6 +166,7 @@ export interface GuardedVaultInterface extends Interface {
       | "MAX_UNIT_DECIMALS"
       | "MAX_WINDOW"
       | "MIN_DELAY"
+      | "MIN_GUARDIANS"
       | "MIN_WINDOW"
       | "NATIVE"
       | "acceptAdmin"
@@ -284,6 +285,10 @@ export interface GuardedVaultInterface extends Interface {
     values?: undefined
   ): string;
   encodeFunctionData(functionFragment: "MIN_DELAY", values?: undefined): string;
+  encodeFunctionData(
+    functionFragment: "MIN_GUARDIANS",
+    values?: undefined
+  ): string;
   encodeFunctionData(
     functionFragment: "MIN_WINDOW",
     values?: undefined
@@ -474,6 +479,10 @@ export interface GuardedVaultInterface extends Interface {
   ): Result;
   decodeFunctionResult(functionFragment: "MAX_WINDOW", data: BytesLike): Result;
   decodeFunctionResult(functionFragment: "MIN_DELAY", data: BytesLike): Result;
+  decodeFunctionResult(
+    functionFragment: "MIN_GUARDIANS",
+    data: BytesLike
+  ): Result;
   decodeFunctionResult(functionFragment: "MIN_WINDOW", data: BytesLike): Result;
   decodeFunctionResult(functionFragment: "NATIVE", data: BytesLike): Result;
   decodeFunctionResult(
@@ -1160,6 +1169,8 @@ export interface GuardedVault extends BaseContract {
 
   MIN_DELAY: TypedContractMethod<[], [bigint], "view">;
 
+  MIN_GUARDIANS: TypedContractMethod<[], [bigint], "view">;
+
   MIN_WINDOW: TypedContractMethod<[], [bigint], "view">;
 
   NATIVE: TypedContractMethod<[], [string], "view">;
@@ -1388,6 +1399,9 @@ export interface GuardedVault extends BaseContract {
   ): TypedContractMethod<[], [bigint], "view">;
   getFunction(
     nameOrSignature: "MIN_DELAY"
+  ): TypedContractMethod<[], [bigint], "view">;
+  getFunction(
+    nameOrSignature: "MIN_GUARDIANS"
   ): TypedContractMethod<[], [bigint], "view">;
   getFunction(
     nameOrSignature: "MIN_WINDOW"

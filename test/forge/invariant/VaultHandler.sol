@@ -140,6 +140,12 @@ contract VaultHandler is TestBase {
     uint32 public tripPeriodModel;
     Queued[] internal _queued; // id - 1
     Proposed[] internal _proposed; // id - 1
+    /// @dev changeCount at the last instant tightening of each target (the model's own record, by kind and
+    /// the target's addresses), of the pause and of each operator's suspension: a change with an
+    /// id up to it must never execute.
+    mapping(bytes32 target => uint256) internal _tightenedAt;
+    uint256 internal _pausedAt;
+    mapping(address operator => uint256) internal _suspendedAt;
 
     // ---- Ghosts ----
     mapping(address token => uint256) public deposited;
@@ -259,7 +265,7 @@ contract VaultHandler is TestBase {
                 outInstant[token] += amount;
                 _count(this.withdrawInstant.selector, true);
             } else {
-                suspendedOf[op] = true; // the tripwire fired
+                _suspendModel(op); // the tripwire fired
             }
         } catch {}
         _recordFlow(b, f);
@@ -286,7 +292,7 @@ contract VaultHandler is TestBase {
         vm.prank(op);
         try vault.queueWithdrawal(token, to, amount) returns (uint256 id) {
             if (id == 0) {
-                suspendedOf[op] = true; // the tripwire fired
+                _suspendModel(op); // the tripwire fired
             } else {
                 if (id != _queued.length + 1) _anomalies.push("queued withdrawal ids are not sequential");
                 _queued.push(Queued(op, token, to, amount, uint64(block.timestamp + withdrawalDelayModel), IGuardedVault.Status.Pending));
@@ -396,13 +402,14 @@ contract VaultHandler is TestBase {
         if (act <= 1) {
             vm.prank(who);
             try vault.pause() {
+                if (!pausedModel) _pausedAt = vault.changeCount();
                 pausedModel = true;
                 ok = true;
             } catch {}
         } else if (act == 2) {
             vm.prank(who);
             try vault.suspendOperator(op) {
-                suspendedOf[op] = true;
+                _suspendModel(op);
                 ok = true;
             } catch {}
         } else if (act <= 7) {
@@ -415,6 +422,7 @@ contract VaultHandler is TestBase {
             vm.prank(who);
             try vault.lowerVaultCap(token, newCap) {
                 if (raise) _anomalies.push("lowerVaultCap raised the vault cap");
+                _tighten(IGuardedVault.ChangeKind.SetVaultCap, token, address(0));
                 vaultCapOf[token] = newCap;
                 ok = true;
             } catch {}
@@ -427,6 +435,7 @@ contract VaultHandler is TestBase {
             }
             vm.prank(who);
             try vault.revokeDestination(op, dest) {
+                _tighten(IGuardedVault.ChangeKind.ApproveDestination, op, dest);
                 approvedOf[op][dest] = false;
                 ok = true;
             } catch {}
@@ -439,6 +448,7 @@ contract VaultHandler is TestBase {
         } else if (act <= 29) {
             vm.prank(who);
             try vault.optIntoTripwire(op) {
+                _tighten(IGuardedVault.ChangeKind.SetTripwireOptOut, op, address(0));
                 optedOutOf[op] = false;
                 ok = true;
             } catch {}
@@ -447,6 +457,7 @@ contract VaultHandler is TestBase {
             uint32 newWithdrawal = uint32(bound(b >> 32, withdrawalDelayModel, _max(withdrawalDelayModel, 2 days)));
             vm.prank(admin);
             try vault.lengthenDelays(newChange, newWithdrawal) {
+                _tighten(IGuardedVault.ChangeKind.SetDelays, address(0), address(0));
                 changeDelayModel = newChange;
                 withdrawalDelayModel = newWithdrawal;
                 ok = true;
@@ -597,6 +608,9 @@ contract VaultHandler is TestBase {
         _count(this.executeChange.selector, false);
         vm.prank(admin);
         try vault.executeChange(id) {
+            // Tightenings stick: a change proposed before the last instant tightening of its target never
+            // takes effect; only one proposed after it, having waited its full delay, can loosen it.
+            if (id <= _outdatedBy(p.kind, p.params)) _anomalies.push("a change proposed before an instant tightening of its target executed");
             _executions.push(e);
             p.status = IGuardedVault.Status.Executed;
             _apply(p.kind, p.params);
@@ -939,6 +953,7 @@ contract VaultHandler is TestBase {
         vm.prank(who);
         try vault.lowerOperatorLimits(IGuardedVault.OperatorLimits(op, token, cap, instant, queueCap)) {
             if (raise <= 2) _anomalies.push("lowerOperatorLimits raised a limit");
+            _tighten(IGuardedVault.ChangeKind.SetOperatorLimits, op, token);
             _limits[op][token] = Limits(cap, instant, queueCap);
             return true;
         } catch {
@@ -958,11 +973,40 @@ contract VaultHandler is TestBase {
         vm.prank(who);
         try vault.tightenTripwire(maxCount, period) {
             if (loosen) _anomalies.push("tightenTripwire loosened the tripwire");
+            _tighten(IGuardedVault.ChangeKind.SetTripwire, address(0), address(0));
             (tripMaxModel, tripPeriodModel) = (maxCount, period);
             return true;
         } catch {
             return false;
         }
+    }
+
+    function _tighten(IGuardedVault.ChangeKind kind, address a, address b) private {
+        _tightenedAt[keccak256(abi.encode(kind, a, b))] = vault.changeCount();
+    }
+
+    function _suspendModel(address op) private {
+        if (!suspendedOf[op]) _suspendedAt[op] = vault.changeCount();
+        suspendedOf[op] = true;
+    }
+
+    /// @dev The model's changeCount at the last instant tightening of the change's target (0: never).
+    function _outdatedBy(IGuardedVault.ChangeKind kind, bytes memory params) private view returns (uint256) {
+        if (kind == IGuardedVault.ChangeKind.Unpause) return _pausedAt;
+        if (kind == IGuardedVault.ChangeKind.UnsuspendOperator) return _suspendedAt[abi.decode(params, (address))];
+        address a;
+        address b;
+        if (kind == IGuardedVault.ChangeKind.SetOperatorLimits) {
+            IGuardedVault.OperatorLimits memory l = abi.decode(params, (IGuardedVault.OperatorLimits));
+            (a, b) = (l.operator, l.token);
+        } else if (kind == IGuardedVault.ChangeKind.ApproveDestination) {
+            (a, b) = abi.decode(params, (address, address));
+        } else if (kind == IGuardedVault.ChangeKind.SetVaultCap) {
+            (a,) = abi.decode(params, (address, uint256));
+        } else if (kind == IGuardedVault.ChangeKind.SetTripwireOptOut) {
+            (a,) = abi.decode(params, (address, bool));
+        }
+        return _tightenedAt[keccak256(abi.encode(kind, a, b))];
     }
 
     /// @dev A lowering factor in eighths: to zero one time in eight, else to 4/8 .. 8/8 (unchanged).
