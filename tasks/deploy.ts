@@ -152,9 +152,9 @@ const iso = (t: bigint): string => new Date(Number(t) * 1000).toISOString().repl
 
 task("vault:deploy", "Deploy a vault from its config file at its deterministic (CREATE2) address; if it exists, show how it differs from the config, and with --propose apply that")
   // A positional argument: `--config` is Hardhat's own option (the path of hardhat.config.ts).
-  .addPositionalParam("configFile", "Path of the vault's JSON config (format: config/example.vault.json, schema: config/vault.schema.json)")
+  .addOptionalPositionalParam("configFile", "Path of the vault's JSON config (format: config/example.vault.json, schema: config/vault.schema.json)")
   .addFlag("propose", "Send the steps that bring an existing vault to the config: instant safety-increasing ones (the admin or a guardian) and timelocked proposals (the admin)")
   .addOptionalParam("from", FROM_PARAM)
   .addOptionalParam("deployments", `${DEPLOYMENTS_PARAM}; the record goes to <folder>/<network>/<name>.json`)
   .addFlag("json", JSON_PARAM)
-  .setAction(action(runDeploy));
+  .setAction(action("vault:deploy", runDeploy));

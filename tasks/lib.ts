@@ -6,38 +6,15 @@
 import { existsSync, readFileSync } from "fs";
 import path from "path";
 import type { Signer } from "ethers";
-import { HardhatPluginError } from "hardhat/plugins";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import { InvalidInputError, VaultSdkError } from "../sdk/errors";
+import { InvalidInputError } from "../sdk/errors";
+import { TaskRefusal, toJson } from "./cli";
 import { requireAddress } from "../sdk/validate";
 
-export const PLUGIN_NAME = "guarded-treasury-vault";
+export { EXIT, PLUGIN_NAME, TaskRefusal, action, missing, toJson, toJsonLine } from "./cli";
 
 /** Networks whose state may be rewritten (`hardhat_setCode`) and whose records are disposable. */
 export const isDevNetwork = (hre: HardhatRuntimeEnvironment): boolean => hre.network.name === "hardhat" || hre.network.name === "localhost";
-
-/**
- * A task action whose SDK errors (typed, with clear messages) become `HardhatPluginError`s: the CLI prints
- * their message without a stack trace, and `parent` keeps the typed error for callers of `hre.run`.
- */
-export function action<A>(fn: (args: A, hre: HardhatRuntimeEnvironment) => Promise<unknown>) {
-  return async (args: A, hre: HardhatRuntimeEnvironment): Promise<unknown> => {
-    try {
-      return await fn(args, hre);
-    } catch (e) {
-      if (e instanceof VaultSdkError) throw new HardhatPluginError(PLUGIN_NAME, `${e.name}: ${e.message}`, e);
-      throw e;
-    }
-  };
-}
-
-const jsonValue = (_key: string, v: unknown): unknown => (typeof v === "bigint" ? v.toString() : v instanceof Map ? Object.fromEntries(v) : v);
-
-/** JSON with bigints as decimal strings. */
-export const toJson = (value: unknown): string => JSON.stringify(value, jsonValue, 2);
-
-/** The same on one line (for streams of JSON objects). */
-export const toJsonLine = (value: unknown): string => JSON.stringify(value, jsonValue);
 
 /**
  * Where a task writes: results to stdout (text, or one JSON document with `--json`), progress and warnings
@@ -66,9 +43,13 @@ export class Output {
     process.stderr.write(text + "\n");
   }
 
-  /** Shows a step; until the next step or `done()`, says every few seconds that it is still waiting. */
+  /**
+   * Shows a step; until the next step or `done()`, says every few seconds that it is still waiting. Only on
+   * a terminal: a script reading stderr gets the result, warnings and errors, not the chatter.
+   */
   progress(message: string): void {
     this.done();
+    if (!process.stderr.isTTY) return;
     this.note(`… ${message}`);
     const started = Date.now();
     this.ticker = setInterval(() => this.note(`  still waiting (${Math.round((Date.now() - started) / 1000)} s): ${message}`), this.tickMs);
@@ -104,6 +85,37 @@ export async function signerFor(hre: HardhatRuntimeEnvironment, from?: string): 
   const match = signers.find((s) => s.address.toLowerCase() === from.toLowerCase());
   if (!match) throw new InvalidInputError("from", `${from} is not one of the ${signers.length} accounts of network ${hre.network.name}`);
   return match;
+}
+
+/**
+ * Reads the chain: runs `tx` as `from` with `eth_call` at the latest block and, if it would revert, throws a
+ * `TaskRefusal` ("would revert: ...") with the decoded vault error (`source: "preflight"`) as its cause, so that
+ * a guardian or admin call that the vault refuses is never sent. Failures of the node itself pass through.
+ */
+export async function preflightCall(hre: HardhatRuntimeEnvironment, from: string, tx: { to: string; data: string; value: bigint }): Promise<void> {
+  const sdk = await import("../sdk");
+  try {
+    await hre.ethers.provider.call({ from, to: tx.to, data: tx.data, value: tx.value });
+  } catch (e) {
+    const err = sdk.toSdkError(e);
+    if (err instanceof sdk.VaultRevertError) {
+      const predicted = sdk.vaultErrorFromData(err.toData(), { source: "preflight" });
+      throw new TaskRefusal(explainRevert(predicted), { cause: predicted });
+    }
+    if (err instanceof sdk.RevertWithoutDataError || err instanceof sdk.UnrecognizedRevertError) throw new TaskRefusal(`would revert: ${err.message}`, { cause: err });
+    throw err;
+  }
+}
+
+const ZERO = "0x0000000000000000000000000000000000000000";
+
+/** "would revert: ..." for a predicted vault error, in the words of the task's user where the bare error misleads. */
+export function explainRevert(e: import("../sdk").VaultRevertError): string {
+  const args = e.args as Record<string, unknown>;
+  if (e.errorName === "NotOperator" && args.token === ZERO) {
+    return `would revert: NotOperator: ${String(args.account)} is not an operator of this vault (it has no limits for any token); nothing to suspend`;
+  }
+  return e.message;
 }
 
 /** A non-negative integer id given on the command line. */
@@ -164,7 +176,7 @@ export interface SendArgs extends VaultArgs {
   readonly from?: string;
 }
 
-export const VAULT_PARAM = "The vault: its address, or the name of its deployment record (deployments/<network>/<name>.json)";
+export const VAULT_PARAM = "The vault (required): its address, or the name of its deployment record (deployments/<network>/<name>.json)";
 export const DEPLOYMENTS_PARAM = "Folder of deployment records (default: deployments/ at the project root)";
 export const JSON_PARAM = "Print the result as one JSON document (amounts in base units as strings) instead of tables";
 export const FROM_PARAM = "Account to send with: an address or an index among the network's accounts (default: the first)";

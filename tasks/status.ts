@@ -39,14 +39,14 @@ export async function runExposure(args: ExposureArgs, hre: HardhatRuntimeEnviron
 }
 
 task("vault:status", "Show a vault's policy, balances, pause state, suspended operators, pending queued withdrawals and pending changes")
-  .addParam("vault", VAULT_PARAM)
+  .addOptionalParam("vault", VAULT_PARAM)
   .addOptionalParam("deployments", DEPLOYMENTS_PARAM)
   .addFlag("json", JSON_PARAM)
-  .setAction(action(runStatus));
+  .setAction(action("vault:status", runStatus, { required: ["vault"] }));
 
 task("vault:exposure", "Show the most each operator key, and all keys together, could move per token within each horizon if nobody intervenes (read from the vault)")
-  .addParam("vault", VAULT_PARAM)
+  .addOptionalParam("vault", VAULT_PARAM)
   .addOptionalParam("horizons", "Comma-separated horizons: seconds or durations such as 1h, 24h, 2d", "1h,24h,48h")
   .addOptionalParam("deployments", DEPLOYMENTS_PARAM)
   .addFlag("json", JSON_PARAM)
-  .setAction(action(runExposure));
+  .setAction(action("vault:exposure", runExposure, { required: ["vault"] }));

@@ -80,7 +80,7 @@ export async function runWatch(args: WatchArgs, hre: HardhatRuntimeEnvironment) 
 }
 
 task("vault:watch", "Stream the vault's events and flag anomalies (tripwire, proposed change, large queued withdrawal) until Ctrl-C, --blocks or --timeout")
-  .addParam("vault", VAULT_PARAM)
+  .addOptionalParam("vault", VAULT_PARAM)
   .addOptionalParam("fromBlock", 'First block to read: a number, or "deployment" for the vault\'s whole history (default: the next block)')
   .addOptionalParam("blocks", "Stop after reading this many blocks, counted from the first one (with the default start: new blocks)")
   .addOptionalParam("timeout", 'Stop after this long: seconds, or a duration such as "90s", "10m"')
@@ -88,4 +88,4 @@ task("vault:watch", "Stream the vault's events and flag anomalies (tripwire, pro
   .addOptionalParam("threshold", 'Flag queued withdrawals above these amounts, e.g. "USDT=1000000,ETH=500" (whole tokens)')
   .addOptionalParam("deployments", DEPLOYMENTS_PARAM)
   .addFlag("json", "Print one JSON object per event and line (amounts in base units as strings)")
-  .setAction(action(runWatch));
+  .setAction(action("vault:watch", runWatch, { required: ["vault"] }));
