@@ -147,7 +147,8 @@ function reportOnCommandLine(task: string, e: unknown, outcome: Outcome, json: b
   const err = e instanceof Error ? e : new Error(String(e));
   const known = err instanceof VaultSdkError;
   const label = outcome === "refused" ? "refused, nothing sent: " : outcome === "invalidInput" ? "" : "error: ";
-  const what = err instanceof InvalidInputError || err instanceof TaskRefusal ? err.message : known ? `${err.name}: ${err.message}` : err.message || String(e);
+  const plain = err instanceof InvalidInputError || err instanceof TaskRefusal || (err instanceof VaultRevertError && err.source === "preflight");
+  const what = plain ? err.message : known ? `${err.name}: ${err.message}` : err.message || String(e);
   const lines = what.split("\n");
   process.stderr.write(`${task}: ${label}${lines[0]}\n`);
   // A config or rules file with several problems lists them one per line after the summary.

@@ -62,7 +62,8 @@ export async function runDeploy(args: DeployArgs, hre: HardhatRuntimeEnvironment
   }
   for (const p of result.tokenProblems) out.note(`warning: tokens.${p.symbol}: ${p.message} (development network ${hre.network.name}: going ahead as a dry run)`);
 
-  const wroteRecord = !record || record.address !== result.record.address;
+  // A new deployment always writes its record (on a restarted development node the address repeats, the block does not).
+  const wroteRecord = !record || record.address !== result.record.address || result.status === "deployed";
   if (wroteRecord) writeRecord(recordFile, result.record);
   const shownFile = shortPath(recordFile);
 

@@ -9,3 +9,5 @@ import "./guardian";
 import "./propose";
 import "./watch";
 import "./guard";
+import "./deposit";
+import "./dev";

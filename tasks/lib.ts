@@ -126,9 +126,11 @@ export function parseId(value: unknown, field: string): bigint {
   throw new InvalidInputError(field, `expected a non-negative integer, got ${JSON.stringify(value)}`);
 }
 
-/** The folder of deployment records: `deployments/` at the project root unless given. */
-export const deploymentsDir = (hre: HardhatRuntimeEnvironment, dir?: string): string =>
-  dir ? path.resolve(dir) : path.join(hre.config.paths.root, "deployments");
+/** The folder of deployment records: `--deployments`, else `VAULT_DEPLOYMENTS`, else `deployments/` at the project root. */
+export const deploymentsDir = (hre: HardhatRuntimeEnvironment, dir?: string): string => {
+  const chosen = dir || process.env.VAULT_DEPLOYMENTS;
+  return chosen ? path.resolve(chosen) : path.join(hre.config.paths.root, "deployments");
+};
 
 /** The record file of a named vault on the current network. */
 export const recordPath = (hre: HardhatRuntimeEnvironment, name: string, dir?: string): string =>
@@ -177,6 +179,6 @@ export interface SendArgs extends VaultArgs {
 }
 
 export const VAULT_PARAM = "The vault (required): its address, or the name of its deployment record (deployments/<network>/<name>.json)";
-export const DEPLOYMENTS_PARAM = "Folder of deployment records (default: deployments/ at the project root)";
+export const DEPLOYMENTS_PARAM = "Folder of deployment records (default: $VAULT_DEPLOYMENTS, else deployments/ at the project root)";
 export const JSON_PARAM = "Print the result as one JSON document (amounts in base units as strings) instead of tables";
 export const FROM_PARAM = "Account to send with: an address or an index among the network's accounts (default: the first)";
