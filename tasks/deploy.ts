@@ -62,9 +62,13 @@ export async function runDeploy(args: DeployArgs, hre: HardhatRuntimeEnvironment
   }
   for (const p of result.tokenProblems) out.note(`warning: tokens.${p.symbol}: ${p.message} (development network ${hre.network.name}: going ahead as a dry run)`);
 
+  // The config's names for its addresses go into the record, for the tasks that print the vault later.
+  const labels = Object.fromEntries(labelsOf(sdk.configLabels(config), config));
+  const toWrite: DeploymentRecord = { ...(record && record.address === result.record.address && result.status !== "deployed" ? record : result.record), labels };
   // A new deployment always writes its record (on a restarted development node the address repeats, the block does not).
-  const wroteRecord = !record || record.address !== result.record.address || result.status === "deployed";
-  if (wroteRecord) writeRecord(recordFile, result.record);
+  const wroteRecord =
+    !record || record.address !== result.record.address || result.status === "deployed" || JSON.stringify(record.labels ?? {}) !== JSON.stringify(labels);
+  if (wroteRecord) writeRecord(recordFile, toWrite);
   const shownFile = shortPath(recordFile);
 
   let status: DeployOutcome["status"];
@@ -124,7 +128,7 @@ export async function runDeploy(args: DeployArgs, hre: HardhatRuntimeEnvironment
     network: hre.network.name,
     vault: result.vault,
     recordFile: shownFile,
-    record: result.record,
+    record: toWrite,
     ...(result.status === "exists" ? { diff: result.diff, applied: result.applied, after: result.after } : {}),
     policy: result.policy,
     warnings: result.tokenProblems,

@@ -17,7 +17,10 @@ import type { Signer } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { ResponderAction, ResponderRules } from "../sdk";
 import { InvalidInputError } from "../sdk/errors";
+import { parseAmount } from "../sdk/config";
+import type { TokenMeta } from "../sdk/human";
 import { action, intParam, toInt } from "./cli";
+import { DEPLOYMENTS_PARAM, resolveVault } from "./lib";
 
 type Sdk = typeof import("../sdk");
 
@@ -37,6 +40,7 @@ interface GuardArgs {
   pollMs: number | string;
   confirmations: number | string;
   log?: string;
+  deployments?: string;
 }
 
 task(TASK, "Automatic responder: with one guardian key, pauses or cancels what the rules file does not expect")
@@ -53,14 +57,23 @@ task(TASK, "Automatic responder: with one guardian key, pauses or cancels what t
   .addOptionalParam("pollMs", "Milliseconds between rounds", 2000, intParam)
   .addOptionalParam("confirmations", "Blocks to stay behind the head", 0, intParam)
   .addOptionalParam("log", "Append the JSON log lines to this file instead of printing them")
+  .addOptionalParam("deployments", DEPLOYMENTS_PARAM)
   .setAction(action(TASK, runGuard, { required: ["rules"] }));
 
 export async function runGuard(args: GuardArgs, hre: HardhatRuntimeEnvironment): Promise<ResponderAction[]> {
   // Loaded here, not at the top: hardhat.config.ts imports this file before the SDK's TypeChain types exist.
   const sdk = await import("../sdk");
-  const rules = readRules(args.rules, sdk);
-  const vault = args.vault ?? rules.vault;
-  if (!vault) throw new InvalidInputError("vault", 'pass --vault, or set "vault" in the rules file');
+  const json = readRulesJson(args.rules);
+  const vaultRef = args.vault ?? (json as { vault?: unknown } | null)?.vault;
+  if (vaultRef === undefined) {
+    parseRules(args.rules, json, sdk); // every problem of the file first
+    throw new InvalidInputError("vault", 'pass --vault, or set "vault" in the rules file');
+  }
+  const ref = await resolveVault(hre, vaultRef, args.deployments);
+  const vault = ref.address;
+  const tokens = await sdk.readListedTokens({ provider: hre.ethers.provider, vault });
+  const rules = parseRules(args.rules, withAddressesAndBaseUnits(json, { tokens, labels: ref.labels, source: args.rules }), sdk);
+  const names = new Map<string, string>([...ref.labels, ...tokens.map((t) => [t.token, t.symbol] as [string, string])]);
   const blocks = toInt(args.blocks, "blocks");
   if (args.once && blocks !== undefined) throw new InvalidInputError("blocks", "--once and --blocks do not go together");
   const provider = hre.ethers.provider;
@@ -92,7 +105,7 @@ export async function runGuard(args: GuardArgs, hre: HardhatRuntimeEnvironment):
   }
 }
 
-function readRules(path: string, sdk: Sdk): ResponderRules {
+function readRulesJson(path: string): unknown {
   let text: string;
   try {
     text = fs.readFileSync(path, "utf8");
@@ -105,6 +118,10 @@ function readRules(path: string, sdk: Sdk): ResponderRules {
   } catch (e) {
     throw new InvalidInputError("rules", `the rules file ${path} is not JSON: ${(e as Error).message}`);
   }
+  return json;
+}
+
+function parseRules(path: string, json: unknown, sdk: Sdk): ResponderRules {
   try {
     return sdk.parseResponderRules(json);
   } catch (e) {
@@ -130,4 +147,78 @@ async function guardianSigner(args: GuardArgs, ethers: HardhatRuntimeEnvironment
     return ethers.getSigner(args.guardian);
   }
   throw new InvalidInputError("keyEnv", "pass the guardian key: --key-env NAME (a variable holding the private key) or --guardian ADDRESS (an account the node unlocks)");
+}
+
+const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
+
+/**
+ * The rules file as `parseResponderRules` takes it, from the forms people write: tokens by the vault's
+ * symbols ("USDT"), operators and destinations by the config's labels ("bot1"), and with `"units": "tokens"`
+ * amounts in whole tokens like the config ("250000.5"); without it, amounts stay base units. Names that
+ * match nothing are refused here, naming the field.
+ */
+export function withAddressesAndBaseUnits(json: unknown, o: { tokens: readonly TokenMeta[]; labels: ReadonlyMap<string, string>; source: string }): unknown {
+  if (json === null || typeof json !== "object" || Array.isArray(json)) return json;
+  const { units, ...root } = json as Record<string, unknown>;
+  if (units !== undefined && units !== "tokens" && units !== "baseUnits") throw new InvalidInputError("rules.units", `expected "tokens" or "baseUnits", got ${JSON.stringify(units)}`);
+  const byLabel = new Map([...o.labels].map(([address, label]) => [label.toLowerCase(), address]));
+  const who = (v: unknown, at: string): unknown => {
+    if (typeof v !== "string" || v === "*" || ADDRESS.test(v)) return v;
+    const address = byLabel.get(v.toLowerCase());
+    if (!address) throw new InvalidInputError(at, `${JSON.stringify(v)} is neither an address nor a label of the vault's deployment record${o.labels.size ? ` (labels: ${[...o.labels.values()].join(", ")})` : ""}`);
+    return address;
+  };
+  const withdrawals = root.withdrawals as Record<string, unknown> | undefined;
+  if (!withdrawals || typeof withdrawals !== "object" || !Array.isArray(withdrawals.expected)) return root;
+  const expected = withdrawals.expected.map((p: unknown, i: number) => {
+    if (p === null || typeof p !== "object" || Array.isArray(p)) return p;
+    const at = `rules.withdrawals.expected[${i}]`;
+    const pattern = { ...(p as Record<string, unknown>) };
+    let token: TokenMeta | null = null;
+    if (typeof pattern.token === "string" && pattern.token !== "*") {
+      const ref = pattern.token;
+      token = o.tokens.find((t) => t.symbol.toLowerCase() === ref.toLowerCase() || t.token.toLowerCase() === ref.toLowerCase()) ?? null;
+      if (!token && !ADDRESS.test(ref) && ref !== "ETH") {
+        throw new InvalidInputError(`${at}.token`, `${ref} is not listed by the vault; listed: ${o.tokens.map((t) => t.symbol).join(", ") || "none"}`);
+      }
+      if (token) pattern.token = token.token;
+    }
+    pattern.operator = who(pattern.operator, `${at}.operator`);
+    if (Array.isArray(pattern.destinations)) pattern.destinations = pattern.destinations.map((d, j) => who(d, `${at}.destinations[${j}]`));
+    if (units === "tokens") {
+      for (const [key, value] of Object.entries(pattern)) {
+        if (!/amount|total/i.test(key) || typeof value !== "string") continue;
+        if (!token) throw new InvalidInputError(`${at}.${key}`, 'an amount in whole tokens needs one token (not "*"): give "token", or "units": "baseUnits"');
+        pattern[key] = parseAmount(value, token.decimals, `${at}.${key}`).toString();
+      }
+    }
+    return pattern;
+  });
+  return { ...root, withdrawals: { ...withdrawals, expected } };
+}
+
+/** A responder log line with the names of the addresses it mentions and its amounts in whole tokens. */
+export function withNames(line: string, names: ReadonlyMap<string, string>, tokens: readonly TokenMeta[]): string {
+  const entry = JSON.parse(line) as Record<string, unknown>;
+  const found: Record<string, string> = {};
+  const amounts: string[] = [];
+  const visit = (v: unknown): void => {
+    if (typeof v === "string") {
+      if (ADDRESS.test(v) && names.has(v)) found[v] = names.get(v)!;
+    } else if (Array.isArray(v)) v.forEach(visit);
+    else if (v && typeof v === "object") {
+      const o = v as Record<string, unknown>;
+      const token = typeof o.token === "string" ? tokens.find((t) => t.token === o.token) : undefined;
+      if (token && typeof o.amount === "string" && /^\d+$/.test(o.amount)) amounts.push(`${formatUnitsExact(BigInt(o.amount), token.decimals)} ${token.symbol}`);
+      Object.values(o).forEach(visit);
+    }
+  };
+  visit(entry);
+  return JSON.stringify({ ...entry, ...(Object.keys(found).length ? { names: found } : {}), ...(amounts.length ? { amounts } : {}) });
+}
+
+function formatUnitsExact(amount: bigint, decimals: number): string {
+  const base = 10n ** BigInt(decimals);
+  const fraction = (amount % base).toString().padStart(decimals, "0").replace(/0+$/, "");
+  return `${amount / base}${fraction ? `.${fraction}` : ""}`;
 }

@@ -3,7 +3,7 @@
  * account, and finding the vault. The SDK is imported lazily (inside actions): it needs the TypeChain
  * bindings, which do not exist before the first compile, and this file is loaded by hardhat.config.ts.
  */
-import { existsSync, readFileSync } from "fs";
+import { existsSync, readFileSync, readdirSync } from "fs";
 import path from "path";
 import type { Signer } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
@@ -44,13 +44,13 @@ export class Output {
   }
 
   /**
-   * Shows a step; until the next step or `done()`, says every few seconds that it is still waiting. Only on
-   * a terminal: a script reading stderr gets the result, warnings and errors, not the chatter.
+   * Shows a step; until the next step or `done()`, says every few seconds that it is still waiting (on a
+   * terminal only: a log gets the step, not the ticking).
    */
   progress(message: string): void {
     this.done();
-    if (!process.stderr.isTTY) return;
     this.note(`… ${message}`);
+    if (!process.stderr.isTTY) return;
     const started = Date.now();
     this.ticker = setInterval(() => this.note(`  still waiting (${Math.round((Date.now() - started) / 1000)} s): ${message}`), this.tickMs);
     this.ticker.unref?.();
@@ -136,11 +136,30 @@ export const deploymentsDir = (hre: HardhatRuntimeEnvironment, dir?: string): st
 export const recordPath = (hre: HardhatRuntimeEnvironment, name: string, dir?: string): string =>
   path.join(deploymentsDir(hre, dir), hre.network.name, `${name}.json`);
 
-/** A vault to act on, with the block to replay its logs from. */
+/** A vault to act on, with the block to replay its logs from and the names its config gave its addresses. */
 export interface VaultRef {
   readonly address: string;
   readonly fromBlock: number;
   readonly name: string | null;
+  /** From the deployment record (`labels`), by checksummed address; empty without a record. */
+  readonly labels: ReadonlyMap<string, string>;
+}
+
+/** The deployment record on this network whose vault is `address`, if the folder holds one. */
+export function findRecordByAddress(hre: HardhatRuntimeEnvironment, address: string, dir?: string): { file: string; json: unknown } | null {
+  const folder = path.join(deploymentsDir(hre, dir), hre.network.name);
+  if (!existsSync(folder)) return null;
+  for (const entry of readdirSync(folder)) {
+    if (!entry.endsWith(".json")) continue;
+    const file = path.join(folder, entry);
+    try {
+      const json = JSON.parse(readFileSync(file, "utf8")) as { address?: unknown };
+      if (typeof json.address === "string" && json.address.toLowerCase() === address.toLowerCase()) return { file, json };
+    } catch {
+      // Not a record (or not readable): other files may share the folder.
+    }
+  }
+  return null;
 }
 
 /**
@@ -154,8 +173,13 @@ export async function resolveVault(hre: HardhatRuntimeEnvironment, ref: unknown,
   if (ref.startsWith("0x")) {
     const address = requireAddress(ref, "vault");
     if ((await provider.getCode(address)) === "0x") throw new InvalidInputError("vault", `no contract at ${address} on network ${hre.network.name}`);
+    const found = findRecordByAddress(hre, address, dir);
+    const known = found ? sdk.parseDeploymentRecord(found.json, found.file) : null;
+    if (known && known.chainId === Number((await provider.getNetwork()).chainId)) {
+      return { address, fromBlock: known.blockNumber, name: known.name, labels: new Map(Object.entries(known.labels ?? {})) };
+    }
     const { blockNumber } = await sdk.vaultDeploymentBlock(provider, address);
-    return { address, fromBlock: blockNumber, name: null };
+    return { address, fromBlock: blockNumber, name: null, labels: new Map() };
   }
   const file = recordPath(hre, ref, dir);
   if (!existsSync(file)) throw new InvalidInputError("vault", `no deployment record ${path.relative(process.cwd(), file)} (give the vault's address, or --deployments)`);
@@ -163,7 +187,12 @@ export async function resolveVault(hre: HardhatRuntimeEnvironment, ref: unknown,
   const chainId = Number((await provider.getNetwork()).chainId);
   if (record.chainId !== chainId) throw new InvalidInputError("vault", `${file} is for chain ${record.chainId}, network ${hre.network.name} is chain ${chainId}`);
   if ((await provider.getCode(record.address)) === "0x") throw new InvalidInputError("vault", `${file} names ${record.address}, which holds no code on this chain`);
-  return { address: record.address, fromBlock: record.blockNumber, name: record.name };
+  if (isDevNetwork(hre) && (await provider.getCode(record.address, record.blockNumber).catch(() => "0x")) === "0x") {
+    // A record left from an earlier run of a development node: the vault was deployed again since.
+    const { blockNumber } = await sdk.vaultDeploymentBlock(provider, record.address);
+    return { address: record.address, fromBlock: blockNumber, name: record.name, labels: new Map(Object.entries(record.labels ?? {})) };
+  }
+  return { address: record.address, fromBlock: record.blockNumber, name: record.name, labels: new Map(Object.entries(record.labels ?? {})) };
 }
 
 /** The common parameters of the tasks that act on a vault. */

@@ -13,8 +13,8 @@ export async function runStatus(args: VaultArgs, hre: HardhatRuntimeEnvironment)
   const out = new Output(args.json ?? false);
   const vault = await resolveVault(hre, args.vault, args.deployments);
   const status = await out.waiting(`reading ${vault.address}`, () => sdk.readVaultStatus({ provider: hre.ethers.provider, vault: vault.address, fromBlock: vault.fromBlock }));
-  out.print(sdk.formatVaultStatus(status));
-  out.data(status);
+  out.print(sdk.formatVaultStatus(status, { labels: vault.labels }));
+  out.data({ ...status, labels: Object.fromEntries(vault.labels) });
   return status;
 }
 
@@ -32,9 +32,9 @@ export async function runExposure(args: ExposureArgs, hre: HardhatRuntimeEnviron
   });
   const vault = await resolveVault(hre, args.vault, args.deployments);
   const report = await out.waiting(`reading the exposure of ${vault.address}`, () => sdk.readExposure({ provider: hre.ethers.provider, vault: vault.address, horizons }));
-  out.print(sdk.formatExposureTable(report));
+  out.print(sdk.formatExposureTable(report, { labels: vault.labels }));
   out.print("Each cell: instant withdrawals within the caps plus queued ones that could execute within the horizon, capped by the balance.");
-  out.data(report);
+  out.data({ ...report, labels: Object.fromEntries(vault.labels) });
   return report;
 }
 

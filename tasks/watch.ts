@@ -77,8 +77,8 @@ export async function runWatch(args: WatchArgs, hre: HardhatRuntimeEnvironment) 
         out.done();
         for (const e of await watcher.poll({ toBlock: to })) {
           seen.push(e);
-          if (out.json) process.stdout.write(toJsonLine(e) + "\n");
-          else out.print(sdk.formatVaultEvent(e, tokens));
+          if (out.json) process.stdout.write(toJsonLine({ ...e, labels: labelsIn(e.args as unknown as Record<string, unknown>, vault.labels, tokens) }) + "\n");
+          else out.print(sdk.formatVaultEvent(e, tokens, { labels: vault.labels }));
         }
       }
       if (watcher.nextBlock > lastBlock || Date.now() >= deadline || interrupted) break;
@@ -98,6 +98,17 @@ export async function runWatch(args: WatchArgs, hre: HardhatRuntimeEnvironment) 
   if (idleStop) out.note(`no new block for ${Math.round(idleMs! / 1000)} s: the chain is idle`);
   out.note(`stopped after block ${watcher.nextBlock - 1}: ${seen.length} event(s), ${anomalies} anomal${anomalies === 1 ? "y" : "ies"}; resume with --from-block ${watcher.nextBlock}`);
   return { events: seen, nextBlock: watcher.nextBlock, idle: idleStop };
+}
+
+/** The names of the addresses an event mentions: tokens by symbol, others by the record's labels. */
+function labelsIn(args: Record<string, unknown>, labels: ReadonlyMap<string, string>, tokens: readonly { token: string; symbol: string }[]): Record<string, string> {
+  const named: Record<string, string> = {};
+  for (const v of Object.values(args)) {
+    if (typeof v !== "string" || !/^0x[0-9a-fA-F]{40}$/.test(v)) continue;
+    const name = tokens.find((t) => t.token === v)?.symbol ?? labels.get(v);
+    if (name) named[v] = name;
+  }
+  return named;
 }
 
 /** Reads the node: whether it mines only when sent a transaction (Hardhat's automine), as far as it says. */
