@@ -9,6 +9,7 @@
  *   for, a mined transaction whose receipt says it failed);
  * - `UnrecognizedRevertError`: revert data that is not one of the vault's errors (`Error(string)`,
  *   `Panic(uint256)`, or a selector the ABI does not know);
+ * - `VaultNotFoundError`: a read returned no data: no vault at the address on the provider's chain;
  * - `RpcError`: the provider, the node or the signer failed; nothing is known about the vault's state.
  */
 import type { VaultErrorArgs } from "./errors.generated";
@@ -48,6 +49,12 @@ export class RpcError extends VaultSdkError {
     this.code = options.code;
   }
 }
+
+/**
+ * A read of the vault returned no data at all: there is no contract at the address on the provider's
+ * chain (a wrong address, or a provider on another network), or the contract there is not a vault.
+ */
+export class VaultNotFoundError extends VaultSdkError {}
 
 /** Where a revert error comes from: the chain, or the SDK's local preflight predicting it. */
 export interface RevertContext {

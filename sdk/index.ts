@@ -27,6 +27,8 @@ export type { GuardianClientOptions, LowerOperatorLimits } from "./guardian";
 export { AdminClient, AdminTransactions } from "./admin";
 export type { AdminClientOptions, ChangeInfo, ProposeHelpers, ProposedChange, VaultPolicy } from "./admin";
 export { DEFAULT_HORIZONS, formatAmount, formatExposureTable, readExposure } from "./exposure";
+export { RISK_HORIZON, RISK_MAX_SHARE_BPS, lintRisk } from "./risk";
+export type { RiskFinding, RiskFindingKind, RiskLintInput } from "./risk";
 export type { ExposureBound, ExposureOptions, ExposureReport, TokenExposure } from "./exposure";
 export { VaultWatcher, fetchVaultEvents } from "./watcher";
 export type { Anomaly, WatchedEvent, WatcherOptions } from "./watcher";

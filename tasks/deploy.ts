@@ -123,6 +123,14 @@ export async function runDeploy(args: DeployArgs, hre: HardhatRuntimeEnvironment
     out.print(`Nothing was sent. Run again with --propose to send them from ${signerAddress}.`);
   }
   if (wroteRecord && result.status !== "deployed") out.print(`Recorded the vault in ${shownFile}.`);
+  // The risk lint, on the policy now in force: balances count once the vault holds funds.
+  const risks = sdk.lintRisk({
+    policy: result.policy,
+    tokens: config.tokens.map((t) => ({ token: t.token, symbol: t.symbol, decimals: t.decimals })),
+    labels: new Map(Object.entries(labels)),
+    balancesKnown: result.policy.tokens.some((t) => t.balance > 0n),
+  });
+  for (const r of risks) out.note(`risk: ${r.message}`);
   out.data({
     status,
     network: hre.network.name,
@@ -132,6 +140,7 @@ export async function runDeploy(args: DeployArgs, hre: HardhatRuntimeEnvironment
     ...(result.status === "exists" ? { diff: result.diff, applied: result.applied, after: result.after } : {}),
     policy: result.policy,
     warnings: result.tokenProblems,
+    risks,
   });
   return { status, network: hre.network.name, vault: result.vault, recordFile, wroteRecord, result };
 }

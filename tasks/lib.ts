@@ -9,6 +9,7 @@ import type { Signer } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { InvalidInputError } from "../sdk/errors";
 import { TaskRefusal, toJson } from "./cli";
+import { GUARDIAN_ROLE } from "../sdk/constants";
 import { requireAddress } from "../sdk/validate";
 
 export { EXIT, PLUGIN_NAME, TaskRefusal, action, missing, toJson, toJsonLine } from "./cli";
@@ -108,12 +109,17 @@ export async function preflightCall(hre: HardhatRuntimeEnvironment, from: string
 }
 
 const ZERO = "0x0000000000000000000000000000000000000000";
+const ADMIN_ROLE = "0x0000000000000000000000000000000000000000000000000000000000000000";
 
 /** "would revert: ..." for a predicted vault error, in the words of the task's user where the bare error misleads. */
 export function explainRevert(e: import("../sdk").VaultRevertError): string {
   const args = e.args as Record<string, unknown>;
   if (e.errorName === "NotOperator" && args.token === ZERO) {
     return `would revert: NotOperator: ${String(args.account)} is not an operator of this vault (it has no limits for any token); nothing to suspend`;
+  }
+  if (e.errorName === "AccessControlUnauthorizedAccount") {
+    const role = args.neededRole === ADMIN_ROLE ? "the admin" : args.neededRole === GUARDIAN_ROLE ? "a guardian" : `role ${String(args.neededRole)}`;
+    return `would revert: AccessControlUnauthorizedAccount: ${String(args.account)} is not ${role} of this vault (choose the account with --from)`;
   }
   return e.message;
 }

@@ -103,7 +103,8 @@ export async function runExecute(args: ExecuteArgs, hre: HardhatRuntimeEnvironme
     const r = await out.waiting(`waiting for ${sent.hash}`, () => sent.wait());
     const meta = queued ? await sdk.readTokenMeta(hre.ethers.provider, queued.token) : null;
     const amount = meta ? `${sdk.formatAmount(r.amount, meta.decimals)} ${meta.symbol}` : `${r.amount} base units`;
-    out.print(`executed withdrawal #${r.id}: ${amount} sent${queued ? ` to ${queued.to}` : ""} (tx ${r.receipt.hash})`);
+    const to = queued ? (vault.labels.get(queued.to) ? `${vault.labels.get(queued.to)} (${queued.to})` : queued.to) : null;
+    out.print(`executed withdrawal #${r.id}: ${amount} sent${to ? ` to ${to}` : ""} (tx ${r.receipt.hash})`);
     out.data({ withdrawal: r.id, amount: r.amount, transactionHash: r.receipt.hash });
     return { withdrawal: r.id, amount: r.amount, transactionHash: r.receipt.hash };
   }

@@ -14,7 +14,9 @@ export async function runStatus(args: VaultArgs, hre: HardhatRuntimeEnvironment)
   const vault = await resolveVault(hre, args.vault, args.deployments);
   const status = await out.waiting(`reading ${vault.address}`, () => sdk.readVaultStatus({ provider: hre.ethers.provider, vault: vault.address, fromBlock: vault.fromBlock }));
   out.print(sdk.formatVaultStatus(status, { labels: vault.labels }));
-  out.data({ ...status, labels: Object.fromEntries(vault.labels) });
+  const risks = sdk.lintRisk({ policy: status.policy, tokens: status.tokens, labels: vault.labels, balancesKnown: true });
+  out.print(["", `Risk lint: what one key can move within 24 h (${risks.length ? `${risks.length} warning(s)` : "nothing flagged"})`, ...risks.map((r) => `  warning: ${r.message}`)].join("\n"));
+  out.data({ ...status, labels: Object.fromEntries(vault.labels), risks });
   return status;
 }
 

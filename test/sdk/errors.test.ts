@@ -5,7 +5,12 @@ import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { JsonRpcProvider, type ErrorFragment } from "ethers";
 import { POLICY, deployVaultFixture } from "../helpers/fixture";
 import {
+  AdminClient,
   GuardianClient,
+  OperatorClient,
+  VaultNotFoundError,
+  readExposure,
+  readListedTokens,
   NotAdminOrGuardianError,
   RevertWithoutDataError,
   RpcError,
@@ -124,6 +129,24 @@ describe("SDK errors", () => {
       expect((err as RevertWithoutDataError).transactionHash).to.equal(sent.hash);
     } finally {
       await network.provider.send("evm_setAutomine", [true]);
+    }
+  });
+
+  it("a client on an address without a vault says so, not 'could not decode result data'", async () => {
+    const f = await loadFixture(deployVaultFixture);
+    const provider = ethers.provider;
+    const nowhere = f.stranger.address; // an account: no code
+    const attempts: [string, () => Promise<unknown>][] = [
+      ["OperatorClient.create", () => OperatorClient.create({ vault: nowhere, signer: f.bot1, fromBlock: 0 })],
+      ["AdminClient.readPolicy", () => new AdminClient({ vault: nowhere, provider }).readPolicy({ fromBlock: 0 })],
+      ["readListedTokens", () => readListedTokens({ provider, vault: nowhere })],
+      ["readExposure", () => readExposure({ provider, vault: nowhere })],
+    ];
+    for (const [what, attempt] of attempts) {
+      const err = await attempt().catch((e: unknown) => e);
+      expect(err, what).to.be.instanceOf(VaultNotFoundError);
+      expect((err as Error).message, what).to.match(/returned no data: no vault at this address on this chain/);
+      expect((err as Error).message, what).to.not.include("could not decode");
     }
   });
 });
