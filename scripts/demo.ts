@@ -12,24 +12,13 @@
 import hre, { ethers, network } from "hardhat";
 import { setBalance, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { Signer } from "ethers";
-import {
-  GuardianTransactions,
-  NATIVE,
-  OperatorClient,
-  VaultWatcher,
-  deploySafe,
-  execSafeTransaction,
-  fetchVaultEvents,
-  formatAmount,
-  formatTable,
-  parseVaultConfig,
-  readExposure,
-  statusOf,
-  syncVault,
-  toSdkError,
-  type Anomaly,
-  type VaultRevertError,
-} from "../sdk";
+import { GuardianTransactions, OperatorClient } from "../sdk/clients";
+import { parseVaultConfig, syncVault } from "../sdk/deploy";
+import { toSdkError, type VaultRevertError } from "../sdk/errors";
+import { formatTable } from "../sdk/format";
+import { VaultWatcher, fetchVaultEvents, formatAmount, readExposure, type Anomaly } from "../sdk/monitor";
+import { NATIVE, statusOf } from "../sdk/rules";
+import { deploySafe, execSafeTransaction } from "../sdk/safe";
 
 /** Only for adding up dollars in the final table; every token amount comes from the chain. */
 export const ETH_PRICE_USD = 2_000n;

@@ -8,7 +8,7 @@
  * VAULT_JSON=1. See README.md, "Deploying a vault".
  */
 import hre from "hardhat";
-import { InvalidInputError } from "../sdk/errors";
+import { InvalidInputError } from "../sdk/errors/base";
 import type { DeployArgs, DeployOutcome } from "../tasks/deploy";
 
 export async function main(env: NodeJS.ProcessEnv = process.env): Promise<DeployOutcome> {

@@ -6,7 +6,7 @@
  */
 import { writeFileSync } from "fs";
 import path from "path";
-import { vaultConfigJsonSchema } from "../sdk/config";
+import { vaultConfigJsonSchema } from "../sdk/deploy/config";
 
 export const SCHEMA_PATH = path.join(__dirname, "..", "config", "vault.schema.json");
 

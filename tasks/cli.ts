@@ -20,7 +20,7 @@
  */
 import { HardhatPluginError } from "hardhat/plugins";
 import type { CLIArgumentType, HardhatRuntimeEnvironment } from "hardhat/types";
-import { InvalidInputError, VaultRevertError, VaultSdkError } from "../sdk/errors";
+import { InvalidInputError, VaultRevertError, VaultSdkError } from "../sdk/errors/base";
 
 export const PLUGIN_NAME = "guarded-treasury-vault";
 

@@ -7,11 +7,12 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "fs";
 import path from "path";
 import { task } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import { InvalidInputError } from "../sdk/errors";
-import type { DeploymentRecord, SyncVaultResult, VaultConfig } from "../sdk";
+import { InvalidInputError } from "../sdk/errors/base";
+import type { DeploymentRecord, SyncVaultResult, VaultConfig } from "../sdk/deploy";
 import { DEPLOYMENTS_PARAM, FROM_PARAM, JSON_PARAM, Output, action, isDevNetwork, recordPath, signerFor } from "./lib";
+import { withKeyParams, type KeyArgs } from "./keys";
 
-export interface DeployArgs {
+export interface DeployArgs extends KeyArgs {
   readonly configFile: string;
   readonly propose?: boolean;
   readonly from?: string;
@@ -31,21 +32,22 @@ export interface DeployOutcome {
 }
 
 export async function runDeploy(args: DeployArgs, hre: HardhatRuntimeEnvironment): Promise<DeployOutcome> {
-  const sdk = await import("../sdk");
+  const { DETERMINISTIC_DEPLOYER, configLabels, diffHasWork, diffIsEmpty, formatVaultDiff, parseDeploymentRecord, parseVaultConfig, syncVault } = await import("../sdk/deploy");
+  const { formatVaultStatus } = await import("../sdk/format");
   const out = new Output(args.json ?? false);
   if (typeof args.configFile !== "string" || !args.configFile) throw new InvalidInputError("configFile", "give the path of the vault's config file");
   const file = path.resolve(args.configFile);
   if (!existsSync(file)) throw new InvalidInputError("configFile", `no such file: ${args.configFile}`);
-  const config = sdk.parseVaultConfig(readFileSync(file, "utf8"), { source: args.configFile });
-  const signer = await signerFor(hre, args.from);
+  const config = parseVaultConfig(readFileSync(file, "utf8"), { source: args.configFile });
+  const signer = await signerFor(hre, args);
   const signerAddress = await signer.getAddress();
   const recordFile = recordPath(hre, config.name, args.deployments);
-  const record = existsSync(recordFile) ? sdk.parseDeploymentRecord(JSON.parse(readFileSync(recordFile, "utf8")), recordFile) : null;
+  const record = existsSync(recordFile) ? parseDeploymentRecord(JSON.parse(readFileSync(recordFile, "utf8")), recordFile) : null;
   const dev = isDevNetwork(hre);
 
   let result: SyncVaultResult;
   try {
-    result = await sdk.syncVault({
+    result = await syncVault({
       signer,
       config,
       record,
@@ -63,7 +65,7 @@ export async function runDeploy(args: DeployArgs, hre: HardhatRuntimeEnvironment
   for (const p of result.tokenProblems) out.note(`warning: tokens.${p.symbol}: ${p.message} (development network ${hre.network.name}: going ahead as a dry run)`);
 
   // The config's names for its addresses go into the record, for the tasks that print the vault later.
-  const labels = Object.fromEntries(labelsOf(sdk.configLabels(config), config));
+  const labels = Object.fromEntries(labelsOf(configLabels(config), config));
   const toWrite: DeploymentRecord = { ...(record && record.address === result.record.address && result.status !== "deployed" ? record : result.record), labels };
   // A new deployment always writes its record (on a restarted development node the address repeats, the block does not).
   const wroteRecord =
@@ -81,14 +83,14 @@ export async function runDeploy(args: DeployArgs, hre: HardhatRuntimeEnvironment
       [
         `Deployed vault "${config.name}" at ${r.address} on ${hre.network.name} (chain ${r.chainId}), block ${r.blockNumber}, tx ${r.transactionHash}`,
         `  factory:     ${r.factory}${result.factoryDeployed ? " (deployed now, through the deterministic-deployment proxy)" : ""}`,
-        ...(result.deterministicDeployerInstalled ? [`  proxy:       ${sdk.DETERMINISTIC_DEPLOYER} installed with hardhat_setCode (development network)`] : []),
+        ...(result.deterministicDeployerInstalled ? [`  proxy:       ${DETERMINISTIC_DEPLOYER} installed with hardhat_setCode (development network)`] : []),
         `  salt:        ${r.salt} = keccak256(abi.encode(${JSON.stringify(config.name)}, ${JSON.stringify(config.salt)}))`,
         `  config hash: ${r.configHash}`,
         `  record:      ${shownFile}`,
         `Read back and verified against ${args.configFile}: admin, ${config.guardians.length} guardian(s), recovery, window, delays, tripwire, ` +
           `${config.tokens.length} token(s), ${config.operators.length} operator(s) with ${limits} limit(s) and ${destinations} destination(s).`,
         "",
-        sdk.formatVaultStatus(
+        formatVaultStatus(
           {
             vault: r.address,
             blockNumber: result.policy.blockNumber,
@@ -97,7 +99,7 @@ export async function runDeploy(args: DeployArgs, hre: HardhatRuntimeEnvironment
             tokens: config.tokens.map((t) => ({ token: t.token, symbol: t.symbol, decimals: t.decimals })),
             queue: [],
           },
-          { labels: labelsOf(sdk.configLabels(config), config) },
+          { labels: labelsOf(configLabels(config), config) },
         ),
       ].join("\n"),
     );
@@ -107,24 +109,25 @@ export async function runDeploy(args: DeployArgs, hre: HardhatRuntimeEnvironment
     for (const s of result.applied) {
       out.print(s.type === "instant" ? `  - ${s.summary} (tx ${s.transactionHash})` : `  - proposed #${s.id}: ${s.summary}, executable from ${iso(s.eta)} (tx ${s.transactionHash})`);
     }
-    const left = result.after && sdk.formatVaultDiff(result.after);
+    const left = result.after && formatVaultDiff(result.after);
     if (left) out.print(`Left to do or to wait for:\n${left}`);
-  } else if (!sdk.diffHasWork(result.diff)) {
+  } else if (!diffHasWork(result.diff)) {
     status = "unchanged";
-    if (sdk.diffIsEmpty(result.diff)) {
+    if (diffIsEmpty(result.diff)) {
       out.print(`Vault "${config.name}" at ${result.vault} already matches ${args.configFile}: nothing to do, no transaction sent.`);
     } else {
-      out.print(`Vault "${config.name}" at ${result.vault} needs nothing new from ${args.configFile} (no transaction sent); under way:\n${sdk.formatVaultDiff(result.diff)}`);
+      out.print(`Vault "${config.name}" at ${result.vault} needs nothing new from ${args.configFile} (no transaction sent); under way:\n${formatVaultDiff(result.diff)}`);
     }
   } else {
     status = "differs";
     out.print(`Vault "${config.name}" at ${result.vault} differs from ${args.configFile}. These steps would bring it to the config:`);
-    out.print(sdk.formatVaultDiff(result.diff));
+    out.print(formatVaultDiff(result.diff));
     out.print(`Nothing was sent. Run again with --propose to send them from ${signerAddress}.`);
   }
   if (wroteRecord && result.status !== "deployed") out.print(`Recorded the vault in ${shownFile}.`);
   // The risk lint, on the policy now in force: balances count once the vault holds funds.
-  const risks = sdk.lintRisk({
+  const { lintRisk } = await import("../sdk/monitor");
+  const risks = lintRisk({
     policy: result.policy,
     tokens: config.tokens.map((t) => ({ token: t.token, symbol: t.symbol, decimals: t.decimals })),
     labels: new Map(Object.entries(labels)),
@@ -164,7 +167,7 @@ export const shortPath = (file: string): string => {
 
 const iso = (t: bigint): string => new Date(Number(t) * 1000).toISOString().replace(".000Z", "Z");
 
-task("vault:deploy", "Deploy a vault from its config file at its deterministic (CREATE2) address; if it exists, show how it differs from the config, and with --propose apply that")
+withKeyParams(task("vault:deploy", "Deploy a vault from its config file at its deterministic (CREATE2) address; if it exists, show how it differs from the config, and with --propose apply that"))
   // A positional argument: `--config` is Hardhat's own option (the path of hardhat.config.ts).
   .addOptionalPositionalParam("configFile", "Path of the vault's JSON config (format: config/example.vault.json, schema: config/vault.schema.json)")
   .addFlag("propose", "Send the steps that bring an existing vault to the config: instant safety-increasing ones (the admin or a guardian) and timelocked proposals (the admin)")

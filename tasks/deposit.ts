@@ -6,8 +6,9 @@
 import { Contract } from "ethers";
 import { task } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import { parseAmount } from "../sdk/config";
-import { InvalidInputError } from "../sdk/errors";
+import { parseAmount } from "../sdk/deploy/config";
+import { InvalidInputError } from "../sdk/errors/base";
+import { withKeyParams } from "./keys";
 import { DEPLOYMENTS_PARAM, FROM_PARAM, JSON_PARAM, Output, TaskRefusal, VAULT_PARAM, action, resolveVault, signerFor, type SendArgs } from "./lib";
 
 export interface DepositArgs extends SendArgs {
@@ -22,34 +23,36 @@ const ERC20_ABI = [
 ];
 
 export async function runDeposit(args: DepositArgs, hre: HardhatRuntimeEnvironment) {
-  const sdk = await import("../sdk");
+  const { findToken, readListedTokens } = await import("../sdk/format");
+  const { formatAmount } = await import("../sdk/monitor");
+  const { NATIVE } = await import("../sdk/rules");
   const out = new Output(args.json ?? false);
   const entries = (args.amounts ?? "").split(",").map((e) => e.trim()).filter(Boolean);
   if (!entries.length) throw new InvalidInputError("amounts", 'expected TOKEN=AMOUNT pairs, e.g. "USDT=2000000,ETH=100"');
   const vault = await resolveVault(hre, args.vault, args.deployments);
   const provider = hre.ethers.provider;
-  const listed = await sdk.readListedTokens({ provider, vault: vault.address });
+  const listed = await readListedTokens({ provider, vault: vault.address });
   const wanted = entries.map((entry, i) => {
     const [ref, amount, extra] = entry.split("=").map((x) => x.trim());
     if (!ref || amount === undefined || extra !== undefined) throw new InvalidInputError(`amounts[${i}]`, `expected TOKEN=AMOUNT, got ${JSON.stringify(entry)}`);
-    const token = sdk.findToken(listed, ref, `amounts[${i}]`);
+    const token = findToken(listed, ref, `amounts[${i}]`);
     const value = parseAmount(amount, token.decimals, `amounts[${i}]`);
     if (value === 0n) throw new InvalidInputError(`amounts[${i}]`, "must be greater than zero");
     return { token, amount: value, text: amount };
   });
-  const signer = await signerFor(hre, args.from);
+  const signer = await signerFor(hre, args);
   const from = await signer.getAddress();
   for (const w of wanted) {
-    const balance = w.token.token === sdk.NATIVE ? await provider.getBalance(from) : ((await new Contract(w.token.token, ERC20_ABI, provider).balanceOf(from)) as bigint);
+    const balance = w.token.token === NATIVE ? await provider.getBalance(from) : ((await new Contract(w.token.token, ERC20_ABI, provider).balanceOf(from)) as bigint);
     if (balance < w.amount) {
-      throw new TaskRefusal(`${from} holds ${sdk.formatAmount(balance, w.token.decimals)} ${w.token.symbol}, less than the ${w.text} ${w.token.symbol} to deposit`);
+      throw new TaskRefusal(`${from} holds ${formatAmount(balance, w.token.decimals)} ${w.token.symbol}, less than the ${w.text} ${w.token.symbol} to deposit`);
     }
   }
   const vaultContract = await hre.ethers.getContractAt("GuardedVault", vault.address, signer);
   const done: { token: string; symbol: string; amount: bigint; transactionHash: string }[] = [];
   for (const w of wanted) {
     let hash: string;
-    if (w.token.token === sdk.NATIVE) {
+    if (w.token.token === NATIVE) {
       const tx = await signer.sendTransaction({ to: vault.address, value: w.amount });
       hash = (await out.waiting(`depositing ${w.text} ETH`, () => tx.wait()))!.hash;
     } else {
@@ -68,7 +71,7 @@ export async function runDeposit(args: DepositArgs, hre: HardhatRuntimeEnvironme
   return done;
 }
 
-task("vault:deposit", "Fund a vault from the chosen account: listed ERC-20 tokens through deposit() (approving first), ETH as a plain transfer")
+withKeyParams(task("vault:deposit", "Fund a vault from the chosen account: listed ERC-20 tokens through deposit() (approving first), ETH as a plain transfer"))
   .addOptionalParam("vault", VAULT_PARAM)
   .addOptionalParam("amounts", 'What to deposit (required), in whole tokens: "USDT=2000000,USDC=500000,ETH=100"')
   .addOptionalParam("from", FROM_PARAM)

@@ -7,8 +7,8 @@
 import { getCreateAddress } from "ethers";
 import { task } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import { parseAmount, parseDuration } from "../sdk/config";
-import { InvalidInputError } from "../sdk/errors";
+import { parseAmount, parseDuration } from "../sdk/deploy/config";
+import { InvalidInputError } from "../sdk/errors/base";
 import { JSON_PARAM, Output, action, isDevNetwork } from "./lib";
 
 /** The account that deploys the mock tokens: Hardhat's default account #19, which nothing else uses. */

@@ -1,36 +1,37 @@
 /**
  * `npx hardhat vault:guard --rules guard-rules.json --vault 0x… --key-env GUARD_KEY [--network …]`
  *
- * The automatic responder (`Responder` in sdk/responder.ts) with one guardian key: it reads the vault's
+ * The automatic responder (`Responder` in sdk/monitor/responder.ts) with one guardian key: it reads the vault's
  * events every `--poll-ms`, and pauses, suspends or cancels as the rules file says, logging one JSON line
  * per finding and action (to stdout, or appended to `--log`). It runs until interrupted (Ctrl-C), or for
  * one round (`--once`), or until `--blocks` blocks past the head at start have been handled. The task
  * returns every action taken, as data.
  *
- * The key comes from an environment variable (`--key-env NAME`, a hex private key), or is an account the
- * node unlocks (`--guardian 0x…`, e.g. on the in-process network). For a key in a KMS or HSM, use the
- * `Responder` class with the KMS signer (sdk/examples/kms-signer.ts).
+ * The key is in an HSM (`--hsm-token LABEL --hsm-key LABEL`, the PIN in `$HSM_PIN` or `--hsm-pin-file`;
+ * see tasks/keys.ts), in an environment variable (`--key-env NAME`, a hex private key), or is an account
+ * the node unlocks (`--guardian 0x…`, e.g. on the in-process network). For a key in AWS KMS, run the
+ * `Responder` class with `AwsKmsSigner` (sdk/signers).
  */
 import fs from "fs";
 import { task } from "hardhat/config";
 import type { Signer } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import type { ResponderAction, ResponderRules } from "../sdk";
-import { InvalidInputError } from "../sdk/errors";
-import { parseAmount } from "../sdk/config";
-import type { TokenMeta } from "../sdk/human";
+import type { ResponderAction, ResponderRules } from "../sdk/monitor";
+import { InvalidInputError } from "../sdk/errors/base";
+import { parseAmount } from "../sdk/deploy/config";
+import type { TokenMeta } from "../sdk/format/human";
 import { action, intParam, toInt } from "./cli";
+import { keySigner, namesKey, withHsmParams, type KeyArgs } from "./keys";
 import { DEPLOYMENTS_PARAM, resolveVault } from "./lib";
 
-type Sdk = typeof import("../sdk");
+type Monitor = typeof import("../sdk/monitor");
 
 const TASK = "vault:guard";
 
-interface GuardArgs {
+interface GuardArgs extends KeyArgs {
   rules: string;
   vault?: string;
   guardian?: string;
-  keyEnv?: string;
   fromBlock?: number | string;
   reactFrom?: number | string;
   blocks?: number | string;
@@ -43,11 +44,11 @@ interface GuardArgs {
   deployments?: string;
 }
 
-task(TASK, "Automatic responder: with one guardian key, pauses or cancels what the rules file does not expect")
-  .addOptionalParam("rules", "Path of the rules file (required; JSON, see parseResponderRules in sdk/responder.ts)")
+withHsmParams(task(TASK, "Automatic responder: with one guardian key, pauses or cancels what the rules file does not expect"))
+  .addOptionalParam("rules", "Path of the rules file (required; JSON, see parseResponderRules in sdk/monitor/responder.ts; tokens by symbol, operators and destinations by label, whole-token amounts with \"units\": \"tokens\")")
   .addOptionalParam("vault", 'The vault (default: the rules file\'s "vault")')
-  .addOptionalParam("keyEnv", "Name of the environment variable that holds the guardian key (hex private key)")
-  .addOptionalParam("guardian", "Address of a guardian account the node unlocks (instead of --key-env)")
+  .addOptionalParam("keyEnv", "Name of the environment variable that holds the guardian key (hex private key); prefer an HSM key")
+  .addOptionalParam("guardian", "Address of a guardian account the node unlocks (instead of a key)")
   .addOptionalParam("fromBlock", "The vault's deployment block (default: found from the chain)", undefined, intParam)
   .addOptionalParam("reactFrom", "First block whose events are acted on (default: the next block)", undefined, intParam)
   .addOptionalParam("blocks", "Stop once this many blocks past the head at start are handled", undefined, intParam)
@@ -62,25 +63,27 @@ task(TASK, "Automatic responder: with one guardian key, pauses or cancels what t
 
 export async function runGuard(args: GuardArgs, hre: HardhatRuntimeEnvironment): Promise<ResponderAction[]> {
   // Loaded here, not at the top: hardhat.config.ts imports this file before the SDK's TypeChain types exist.
-  const sdk = await import("../sdk");
+  const monitor = await import("../sdk/monitor");
+  const { findDeploymentBlock } = await import("../sdk/deploy");
+  const { readListedTokens } = await import("../sdk/format");
   const json = readRulesJson(args.rules);
   const vaultRef = args.vault ?? (json as { vault?: unknown } | null)?.vault;
   if (vaultRef === undefined) {
-    parseRules(args.rules, json, sdk); // every problem of the file first
+    parseRules(args.rules, json, monitor); // every problem of the file first
     throw new InvalidInputError("vault", 'pass --vault, or set "vault" in the rules file');
   }
   const ref = await resolveVault(hre, vaultRef, args.deployments);
   const vault = ref.address;
-  const tokens = await sdk.readListedTokens({ provider: hre.ethers.provider, vault });
-  const rules = parseRules(args.rules, withAddressesAndBaseUnits(json, { tokens, labels: ref.labels, source: args.rules }), sdk);
+  const tokens = await readListedTokens({ provider: hre.ethers.provider, vault });
+  const rules = parseRules(args.rules, withAddressesAndBaseUnits(json, { tokens, labels: ref.labels, source: args.rules }), monitor);
   const names = new Map<string, string>([...ref.labels, ...tokens.map((t) => [t.token, t.symbol] as [string, string])]);
   const blocks = toInt(args.blocks, "blocks");
   if (args.once && blocks !== undefined) throw new InvalidInputError("blocks", "--once and --blocks do not go together");
   const provider = hre.ethers.provider;
-  const signer = await guardianSigner(args, hre.ethers);
+  const signer = await guardianSigner(args, hre);
   const write = args.log ? (line: string) => fs.appendFileSync(args.log as string, `${line}\n`) : (line: string) => console.log(line);
-  const fromBlock = toInt(args.fromBlock, "fromBlock") ?? (await sdk.findDeploymentBlock(provider, vault));
-  const responder = await sdk.Responder.create({
+  const fromBlock = toInt(args.fromBlock, "fromBlock") ?? (await findDeploymentBlock(provider, vault));
+  const responder = await monitor.Responder.create({
     vault,
     signer,
     rules,
@@ -90,7 +93,7 @@ export async function runGuard(args: GuardArgs, hre: HardhatRuntimeEnvironment):
     dryRun: args.dryRun,
     pollIntervalMs: toInt(args.pollMs, "pollMs"),
     confirmations: toInt(args.confirmations, "confirmations"),
-    log: (entry) => write(sdk.formatResponderLog(entry)),
+    log: (entry) => write(withNames(monitor.formatResponderLog(entry), names, tokens)),
   });
   if (args.once) return [...(await responder.poll()).actions];
   const stop = new AbortController();
@@ -112,41 +115,37 @@ function readRulesJson(path: string): unknown {
   } catch (e) {
     throw new InvalidInputError("rules", `cannot read the rules file ${path}: ${(e as Error).message}`);
   }
-  let json: unknown;
   try {
-    json = JSON.parse(text);
+    return JSON.parse(text);
   } catch (e) {
     throw new InvalidInputError("rules", `the rules file ${path} is not JSON: ${(e as Error).message}`);
   }
-  return json;
 }
 
-function parseRules(path: string, json: unknown, sdk: Sdk): ResponderRules {
+function parseRules(path: string, json: unknown, monitor: Monitor): ResponderRules {
   try {
-    return sdk.parseResponderRules(json);
+    return monitor.parseResponderRules(json);
   } catch (e) {
-    if (!(e instanceof sdk.ResponderRulesError)) throw e;
+    if (!(e instanceof monitor.ResponderRulesError)) throw e;
     const lines = e.problems.map((p) => `  ${p.path}: ${p.message}`).join("\n");
     throw new InvalidInputError("rules", `the rules file ${path} is not valid:\n${lines}`);
   }
 }
 
-async function guardianSigner(args: GuardArgs, ethers: HardhatRuntimeEnvironment["ethers"]): Promise<Signer> {
-  if (args.keyEnv !== undefined && args.guardian !== undefined) throw new InvalidInputError("keyEnv", "pass either --key-env or --guardian, not both");
-  if (args.keyEnv !== undefined) {
-    const key = process.env[args.keyEnv];
-    if (!key) throw new InvalidInputError("keyEnv", `the environment variable ${args.keyEnv} (--key-env) is not set`);
-    try {
-      return new ethers.Wallet(key, ethers.provider);
-    } catch {
-      throw new InvalidInputError("keyEnv", `the environment variable ${args.keyEnv} does not hold a valid private key`);
-    }
+/** The guardian's signer: a key (HSM or environment variable, tasks/keys.ts), or an account the node unlocks. */
+async function guardianSigner(args: GuardArgs, hre: HardhatRuntimeEnvironment): Promise<Signer> {
+  if (namesKey(args)) {
+    if (args.guardian !== undefined) throw new InvalidInputError("guardian", "pass either a key (--hsm-token and --hsm-key, or --key-env) or --guardian, not both");
+    return keySigner(hre, args);
   }
   if (args.guardian !== undefined) {
     if (!/^0x[0-9a-fA-F]{40}$/.test(args.guardian)) throw new InvalidInputError("guardian", `not an address: ${args.guardian}`);
-    return ethers.getSigner(args.guardian);
+    return hre.ethers.getSigner(args.guardian);
   }
-  throw new InvalidInputError("keyEnv", "pass the guardian key: --key-env NAME (a variable holding the private key) or --guardian ADDRESS (an account the node unlocks)");
+  throw new InvalidInputError(
+    "keyEnv",
+    "pass the guardian key: --hsm-token LABEL --hsm-key LABEL (a key in an HSM, PIN in $HSM_PIN), --key-env NAME (a variable holding the private key) or --guardian ADDRESS (an account the node unlocks)",
+  );
 }
 
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/;

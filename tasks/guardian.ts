@@ -7,9 +7,10 @@
 import { task } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { TransactionReceipt } from "ethers";
-import { InvalidInputError } from "../sdk/errors";
-import type { SentTransaction, UnsignedTransaction } from "../sdk";
+import { InvalidInputError } from "../sdk/errors/base";
+import type { SentTransaction, UnsignedTransaction } from "../sdk/clients";
 import { DEPLOYMENTS_PARAM, FROM_PARAM, JSON_PARAM, Output, VAULT_PARAM, action, parseId, preflightCall, resolveVault, signerFor, type SendArgs } from "./lib";
+import { withKeyParams } from "./keys";
 
 export interface GuardianArgs extends SendArgs {
   readonly unsigned?: boolean;
@@ -20,12 +21,12 @@ async function sendOrPrint(
   hre: HardhatRuntimeEnvironment,
   args: GuardianArgs,
   what: string,
-  build: (sdk: typeof import("../sdk"), vault: string) => {
+  build: (sdk: typeof import("../sdk/clients"), vault: string) => {
     unsigned: UnsignedTransaction;
-    send: (client: InstanceType<typeof import("../sdk").GuardianClient>) => Promise<SentTransaction<TransactionReceipt>>;
+    send: (client: InstanceType<typeof import("../sdk/clients").GuardianClient>) => Promise<SentTransaction<TransactionReceipt>>;
   },
 ) {
-  const sdk = await import("../sdk");
+  const sdk = await import("../sdk/clients");
   const out = new Output(args.json ?? false);
   const vault = await resolveVault(hre, args.vault, args.deployments);
   const { unsigned, send } = build(sdk, vault.address);
@@ -35,7 +36,7 @@ async function sendOrPrint(
     out.data({ action: what, unsigned });
     return { unsigned, transactionHash: null };
   }
-  const signer = await signerFor(hre, args.from);
+  const signer = await signerFor(hre, args);
   await preflightCall(hre, await signer.getAddress(), unsigned);
   const sent = await send(new sdk.GuardianClient({ vault: vault.address, signer }));
   const receipt = await out.waiting(`waiting for ${sent.hash}`, () => sent.wait());
@@ -80,7 +81,7 @@ export async function runCancel(args: CancelArgs, hre: HardhatRuntimeEnvironment
 
 const UNSIGNED_PARAM = "Print the unsigned { to, data, value } transaction for a guardian Safe instead of sending";
 
-task("vault:pause", "Pause the vault at once (a guardian or the admin): no operator outflow on any path until an Unpause change is executed")
+withKeyParams(task("vault:pause", "Pause the vault at once (a guardian or the admin): no operator outflow on any path until an Unpause change is executed"))
   .addOptionalParam("vault", VAULT_PARAM)
   .addFlag("unsigned", UNSIGNED_PARAM)
   .addOptionalParam("from", `${FROM_PARAM}; a guardian or the admin`)
@@ -88,7 +89,7 @@ task("vault:pause", "Pause the vault at once (a guardian or the admin): no opera
   .addFlag("json", JSON_PARAM)
   .setAction(action("vault:pause", runPause, { required: ["vault"] }));
 
-task("vault:suspend", "Suspend an operator at once (a guardian or the admin): nothing it sends moves funds until an UnsuspendOperator change is executed")
+withKeyParams(task("vault:suspend", "Suspend an operator at once (a guardian or the admin): nothing it sends moves funds until an UnsuspendOperator change is executed"))
   .addOptionalParam("vault", VAULT_PARAM)
   .addOptionalParam("operator", "Address of the operator to suspend (required)")
   .addFlag("unsigned", UNSIGNED_PARAM)
@@ -97,7 +98,7 @@ task("vault:suspend", "Suspend an operator at once (a guardian or the admin): no
   .addFlag("json", JSON_PARAM)
   .setAction(action("vault:suspend", runSuspend, { required: ["vault", "operator"] }));
 
-task("vault:cancel", "Cancel a pending queued withdrawal (a guardian, the admin or its operator) or a pending proposed change (a guardian or the admin)")
+withKeyParams(task("vault:cancel", "Cancel a pending queued withdrawal (a guardian, the admin or its operator) or a pending proposed change (a guardian or the admin)"))
   .addOptionalParam("vault", VAULT_PARAM)
   .addOptionalParam("withdrawal", "Id of the queued withdrawal to cancel")
   .addOptionalParam("change", "Id of the proposed change to cancel")

@@ -9,5 +9,7 @@ import "./guardian";
 import "./propose";
 import "./watch";
 import "./guard";
+import "./hsm";
+import "./monitor";
 import "./deposit";
 import "./dev";

@@ -7,10 +7,11 @@ import { existsSync, readFileSync, readdirSync } from "fs";
 import path from "path";
 import type { Signer } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import { InvalidInputError } from "../sdk/errors";
+import { InvalidInputError } from "../sdk/errors/base";
+import { requireAddress } from "../sdk/errors/validate";
+import { GUARDIAN_ROLE } from "../sdk/rules/constants";
 import { TaskRefusal, toJson } from "./cli";
-import { GUARDIAN_ROLE } from "../sdk/constants";
-import { requireAddress } from "../sdk/validate";
+import { keySigner, namesKey, type KeyArgs } from "./keys";
 
 export { EXIT, PLUGIN_NAME, TaskRefusal, action, missing, toJson, toJsonLine } from "./cli";
 
@@ -73,8 +74,16 @@ export class Output {
   }
 }
 
-/** The account to send with: `from` as an address or an index among the network's accounts; the first by default. */
-export async function signerFor(hre: HardhatRuntimeEnvironment, from?: string): Promise<Signer> {
+/**
+ * The key to send with: an HSM key or `--key-env` (see tasks/keys.ts), else `from` as an address or an
+ * index among the network's accounts; the first by default.
+ */
+export async function signerFor(hre: HardhatRuntimeEnvironment, source?: string | (KeyArgs & { readonly from?: string })): Promise<Signer> {
+  if (typeof source === "object" && namesKey(source)) {
+    if (source.from !== undefined) throw new InvalidInputError("from", "give either --from or a key (--hsm-token/--hsm-key, --key-env), not both");
+    return keySigner(hre, source);
+  }
+  const from = typeof source === "object" ? source.from : source;
   const signers = await hre.ethers.getSigners();
   if (!signers.length) throw new InvalidInputError("from", `network ${hre.network.name} has no accounts (set VAULT_DEPLOYER_KEY)`);
   if (from === undefined || from === "") return signers[0];
@@ -94,7 +103,7 @@ export async function signerFor(hre: HardhatRuntimeEnvironment, from?: string): 
  * a guardian or admin call that the vault refuses is never sent. Failures of the node itself pass through.
  */
 export async function preflightCall(hre: HardhatRuntimeEnvironment, from: string, tx: { to: string; data: string; value: bigint }): Promise<void> {
-  const sdk = await import("../sdk");
+  const sdk = await import("../sdk/errors");
   try {
     await hre.ethers.provider.call({ from, to: tx.to, data: tx.data, value: tx.value });
   } catch (e) {
@@ -112,7 +121,7 @@ const ZERO = "0x0000000000000000000000000000000000000000";
 const ADMIN_ROLE = "0x0000000000000000000000000000000000000000000000000000000000000000";
 
 /** "would revert: ..." for a predicted vault error, in the words of the task's user where the bare error misleads. */
-export function explainRevert(e: import("../sdk").VaultRevertError): string {
+export function explainRevert(e: import("../sdk/errors").VaultRevertError): string {
   const args = e.args as Record<string, unknown>;
   if (e.errorName === "NotOperator" && args.token === ZERO) {
     return `would revert: NotOperator: ${String(args.account)} is not an operator of this vault (it has no limits for any token); nothing to suspend`;
@@ -173,29 +182,29 @@ export function findRecordByAddress(hre: HardhatRuntimeEnvironment, address: str
  * checked to hold code, and its deployment block (from the record, or from the factory's log).
  */
 export async function resolveVault(hre: HardhatRuntimeEnvironment, ref: unknown, dir?: string): Promise<VaultRef> {
-  const sdk = await import("../sdk");
+  const { parseDeploymentRecord, vaultDeploymentBlock } = await import("../sdk/deploy");
   if (typeof ref !== "string" || !ref.length) throw new InvalidInputError("vault", "expected a vault address or the name of a deployment record");
   const provider = hre.ethers.provider;
   if (ref.startsWith("0x")) {
     const address = requireAddress(ref, "vault");
     if ((await provider.getCode(address)) === "0x") throw new InvalidInputError("vault", `no contract at ${address} on network ${hre.network.name}`);
     const found = findRecordByAddress(hre, address, dir);
-    const known = found ? sdk.parseDeploymentRecord(found.json, found.file) : null;
+    const known = found ? parseDeploymentRecord(found.json, found.file) : null;
     if (known && known.chainId === Number((await provider.getNetwork()).chainId)) {
       return { address, fromBlock: known.blockNumber, name: known.name, labels: new Map(Object.entries(known.labels ?? {})) };
     }
-    const { blockNumber } = await sdk.vaultDeploymentBlock(provider, address);
+    const { blockNumber } = await vaultDeploymentBlock(provider, address);
     return { address, fromBlock: blockNumber, name: null, labels: new Map() };
   }
   const file = recordPath(hre, ref, dir);
   if (!existsSync(file)) throw new InvalidInputError("vault", `no deployment record ${path.relative(process.cwd(), file)} (give the vault's address, or --deployments)`);
-  const record = sdk.parseDeploymentRecord(JSON.parse(readFileSync(file, "utf8")), file);
+  const record = parseDeploymentRecord(JSON.parse(readFileSync(file, "utf8")), file);
   const chainId = Number((await provider.getNetwork()).chainId);
   if (record.chainId !== chainId) throw new InvalidInputError("vault", `${file} is for chain ${record.chainId}, network ${hre.network.name} is chain ${chainId}`);
   if ((await provider.getCode(record.address)) === "0x") throw new InvalidInputError("vault", `${file} names ${record.address}, which holds no code on this chain`);
   if (isDevNetwork(hre) && (await provider.getCode(record.address, record.blockNumber).catch(() => "0x")) === "0x") {
     // A record left from an earlier run of a development node: the vault was deployed again since.
-    const { blockNumber } = await sdk.vaultDeploymentBlock(provider, record.address);
+    const { blockNumber } = await vaultDeploymentBlock(provider, record.address);
     return { address: record.address, fromBlock: blockNumber, name: record.name, labels: new Map(Object.entries(record.labels ?? {})) };
   }
   return { address: record.address, fromBlock: record.blockNumber, name: record.name, labels: new Map(Object.entries(record.labels ?? {})) };
@@ -208,8 +217,8 @@ export interface VaultArgs {
   readonly json?: boolean;
 }
 
-/** The parameters of tasks that send a transaction. */
-export interface SendArgs extends VaultArgs {
+/** The parameters of tasks that send a transaction: the key is `from`, or named by the key parameters (tasks/keys.ts). */
+export interface SendArgs extends VaultArgs, KeyArgs {
   readonly from?: string;
 }
 

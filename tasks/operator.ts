@@ -5,11 +5,12 @@
  */
 import { task } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import { parseAmount } from "../sdk/config";
-import { InvalidInputError } from "../sdk/errors";
-import { requireAddress } from "../sdk/validate";
-import type { WithdrawResult } from "../sdk";
+import { parseAmount } from "../sdk/deploy/config";
+import { InvalidInputError } from "../sdk/errors/base";
+import { requireAddress } from "../sdk/errors/validate";
+import type { WithdrawResult } from "../sdk/clients";
 import { DEPLOYMENTS_PARAM, EXIT, FROM_PARAM, JSON_PARAM, Output, TaskRefusal, VAULT_PARAM, action, parseId, preflightCall, resolveVault, signerFor, type SendArgs } from "./lib";
+import { withKeyParams } from "./keys";
 
 export interface WithdrawArgs extends SendArgs {
   readonly token: string;
@@ -23,26 +24,27 @@ const iso = (t: bigint): string => new Date(Number(t) * 1000).toISOString().repl
 
 /** The operator client, token and amount for a withdrawal request given on the command line. */
 async function prepare(args: WithdrawArgs, hre: HardhatRuntimeEnvironment) {
-  const sdk = await import("../sdk");
+  const { OperatorClient } = await import("../sdk/clients");
+  const { findToken, readListedTokens } = await import("../sdk/format");
   const to = requireAddress(args.to, "to");
   const vault = await resolveVault(hre, args.vault, args.deployments);
-  const tokens = await sdk.readListedTokens({ provider: hre.ethers.provider, vault: vault.address });
-  const token = sdk.findToken(tokens, args.token);
+  const tokens = await readListedTokens({ provider: hre.ethers.provider, vault: vault.address });
+  const token = findToken(tokens, args.token);
   const amount = parseAmount(args.amount, token.decimals, "amount");
   if (amount === 0n) throw new InvalidInputError("amount", "must be greater than zero");
-  const signer = await signerFor(hre, args.from);
-  const client = await sdk.OperatorClient.create({ vault: vault.address, signer, fromBlock: vault.fromBlock });
-  return { sdk, client, token, to, amount, request: { token: token.token, to, amount } };
+  const signer = await signerFor(hre, args);
+  const client = await OperatorClient.create({ vault: vault.address, signer, fromBlock: vault.fromBlock });
+  return { client, token, to, amount, request: { token: token.token, to, amount } };
 }
 
 /** Prints what a withdrawal did; throws the preflight's typed error if it was held back. */
 async function report(out: Output, result: WithdrawResult, what: { symbol: string; decimals: number; amountText: string }) {
-  const sdk = await import("../sdk");
+  const { formatAmount } = await import("../sdk/monitor");
   if (!result.sent) {
     const d = result.decision;
     if (d.action === "queue") {
       throw new TaskRefusal(
-        `${what.amountText} ${what.symbol} is above the instant limit (${sdk.formatAmount(d.instantLimit, what.decimals)} ${what.symbol}); pass --queue-if-large to queue it (executable from ${iso(d.eta)})`,
+        `${what.amountText} ${what.symbol} is above the instant limit (${formatAmount(d.instantLimit, what.decimals)} ${what.symbol}); pass --queue-if-large to queue it (executable from ${iso(d.eta)})`,
       );
     }
     if (d.action === "reject") {
@@ -88,28 +90,30 @@ export interface ExecuteArgs extends SendArgs {
 }
 
 export async function runExecute(args: ExecuteArgs, hre: HardhatRuntimeEnvironment) {
-  const sdk = await import("../sdk");
+  const { AdminClient, OperatorClient, vaultInterface } = await import("../sdk/clients");
+  const { readTokenMeta } = await import("../sdk/format");
+  const { formatAmount } = await import("../sdk/monitor");
   const out = new Output(args.json ?? false);
   if ((args.withdrawal === undefined) === (args.change === undefined)) throw new InvalidInputError("withdrawal", "give exactly one of --withdrawal <id> and --change <id>");
   const vault = await resolveVault(hre, args.vault, args.deployments);
-  const signer = await signerFor(hre, args.from);
+  const signer = await signerFor(hre, args);
   if (args.withdrawal !== undefined) {
     const id = parseId(args.withdrawal, "withdrawal");
-    const client = await sdk.OperatorClient.create({ vault: vault.address, signer, fromBlock: vault.fromBlock });
+    const client = await OperatorClient.create({ vault: vault.address, signer, fromBlock: vault.fromBlock });
     const queued = client.pending().find((w) => w.id === id);
     // The client refuses what its cache knows would fail; the node judges the rest (ids of other operators).
-    if (!queued) await preflightCall(hre, await signer.getAddress(), { to: vault.address, data: sdk.vaultInterface.encodeFunctionData("executeWithdrawal", [id]), value: 0n });
+    if (!queued) await preflightCall(hre, await signer.getAddress(), { to: vault.address, data: vaultInterface.encodeFunctionData("executeWithdrawal", [id]), value: 0n });
     const sent = await client.execute(id);
     const r = await out.waiting(`waiting for ${sent.hash}`, () => sent.wait());
-    const meta = queued ? await sdk.readTokenMeta(hre.ethers.provider, queued.token) : null;
-    const amount = meta ? `${sdk.formatAmount(r.amount, meta.decimals)} ${meta.symbol}` : `${r.amount} base units`;
+    const meta = queued ? await readTokenMeta(hre.ethers.provider, queued.token) : null;
+    const amount = meta ? `${formatAmount(r.amount, meta.decimals)} ${meta.symbol}` : `${r.amount} base units`;
     const to = queued ? (vault.labels.get(queued.to) ? `${vault.labels.get(queued.to)} (${queued.to})` : queued.to) : null;
     out.print(`executed withdrawal #${r.id}: ${amount} sent${to ? ` to ${to}` : ""} (tx ${r.receipt.hash})`);
     out.data({ withdrawal: r.id, amount: r.amount, transactionHash: r.receipt.hash });
     return { withdrawal: r.id, amount: r.amount, transactionHash: r.receipt.hash };
   }
   const id = parseId(args.change, "change");
-  const admin = new sdk.AdminClient({ vault: vault.address, signer });
+  const admin = new AdminClient({ vault: vault.address, signer });
   const change = await admin.readChange(id);
   await preflightCall(hre, await signer.getAddress(), admin.tx.executeChange(id));
   const sent = await admin.execute(id);
@@ -119,7 +123,7 @@ export async function runExecute(args: ExecuteArgs, hre: HardhatRuntimeEnvironme
   return { change: id, kind: change.kind, transactionHash: receipt.hash };
 }
 
-task("vault:withdraw", "Withdraw as an operator: instantly if the policy allows it now; above the instant limit only with --queue-if-large. Nothing that would trip the tripwire or revert is sent unless --force")
+withKeyParams(task("vault:withdraw", "Withdraw as an operator: instantly if the policy allows it now; above the instant limit only with --queue-if-large. Nothing that would trip the tripwire or revert is sent unless --force"))
   .addOptionalParam("vault", VAULT_PARAM)
   .addOptionalParam("token", "Token: its symbol (USDT, ETH...) or address; it must be listed by the vault (required)")
   .addOptionalParam("to", "Destination address, approved for this operator (required)")
@@ -131,7 +135,7 @@ task("vault:withdraw", "Withdraw as an operator: instantly if the policy allows 
   .addFlag("json", JSON_PARAM)
   .setAction(action("vault:withdraw", runWithdraw, { required: ["vault", "token", "to", "amount"], outcome: (r) => (r?.status === "tripped" ? "tripped" : "done") }));
 
-task("vault:queue", "Queue a withdrawal of any size as an operator; it becomes executable after the withdrawal delay and guardians can cancel it until then")
+withKeyParams(task("vault:queue", "Queue a withdrawal of any size as an operator; it becomes executable after the withdrawal delay and guardians can cancel it until then"))
   .addOptionalParam("vault", VAULT_PARAM)
   .addOptionalParam("token", "Token: its symbol (USDT, ETH...) or address; it must be listed by the vault (required)")
   .addOptionalParam("to", "Destination address, approved for this operator (required)")
@@ -142,7 +146,7 @@ task("vault:queue", "Queue a withdrawal of any size as an operator; it becomes e
   .addFlag("json", JSON_PARAM)
   .setAction(action("vault:queue", runQueue, { required: ["vault", "token", "to", "amount"], outcome: (r) => (r?.status === "tripped" ? "tripped" : "done") }));
 
-task("vault:execute", "Execute a queued withdrawal whose delay has passed (its operator), or a proposed change whose delay has passed (the admin)")
+withKeyParams(task("vault:execute", "Execute a queued withdrawal whose delay has passed (its operator), or a proposed change whose delay has passed (the admin)"))
   .addOptionalParam("vault", VAULT_PARAM)
   .addOptionalParam("withdrawal", "Id of the queued withdrawal to execute")
   .addOptionalParam("change", "Id of the proposed change to execute")

@@ -4,9 +4,10 @@
  */
 import { task } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import { CHANGE_KINDS } from "../sdk/constants";
-import { InvalidInputError } from "../sdk/errors";
+import { CHANGE_KINDS } from "../sdk/rules/constants";
+import { InvalidInputError } from "../sdk/errors/base";
 import { DEPLOYMENTS_PARAM, FROM_PARAM, JSON_PARAM, Output, VAULT_PARAM, action, preflightCall, resolveVault, signerFor, type SendArgs } from "./lib";
+import { withKeyParams } from "./keys";
 
 export interface ProposeArgs extends SendArgs {
   readonly kind: string;
@@ -17,7 +18,9 @@ export interface ProposeArgs extends SendArgs {
 const iso = (t: bigint): string => new Date(Number(t) * 1000).toISOString().replace(".000Z", "Z");
 
 export async function runPropose(args: ProposeArgs, hre: HardhatRuntimeEnvironment) {
-  const sdk = await import("../sdk");
+  const { AdminClient } = await import("../sdk/clients");
+  const { changeFromHuman, findToken, readListedTokens, readTokenMeta } = await import("../sdk/format");
+  const { NATIVE } = await import("../sdk/rules");
   const out = new Output(args.json ?? false);
   let params: unknown = {};
   if (args.params !== undefined && args.params !== "") {
@@ -29,15 +32,15 @@ export async function runPropose(args: ProposeArgs, hre: HardhatRuntimeEnvironme
   }
   const vault = await resolveVault(hre, args.vault, args.deployments);
   const provider = hre.ethers.provider;
-  const listed = await sdk.readListedTokens({ provider, vault: vault.address });
-  const change = await sdk.changeFromHuman({
+  const listed = await readListedTokens({ provider, vault: vault.address });
+  const change = await changeFromHuman({
     kind: args.kind,
     params,
     // A token to list is not listed yet: its decimals come from the token itself.
     resolveToken: async (ref, field) =>
-      args.kind === "ListToken" ? sdk.readTokenMeta(provider, ref === "ETH" ? sdk.NATIVE : ref) : sdk.findToken(listed, ref, field),
+      args.kind === "ListToken" ? readTokenMeta(provider, ref === "ETH" ? NATIVE : ref) : findToken(listed, ref, field),
   });
-  const admin = new sdk.AdminClient({ vault: vault.address, provider });
+  const admin = new AdminClient({ vault: vault.address, provider });
   const unsigned = admin.tx.proposeChange(change);
   if (args.unsigned) {
     out.print(`proposeChange ${change.kind}: unsigned transaction for the admin Safe (nothing sent)`);
@@ -45,16 +48,16 @@ export async function runPropose(args: ProposeArgs, hre: HardhatRuntimeEnvironme
     out.data({ change, unsigned });
     return { change, unsigned, id: null, eta: null };
   }
-  const signer = await signerFor(hre, args.from);
+  const signer = await signerFor(hre, args);
   await preflightCall(hre, await signer.getAddress(), unsigned);
-  const sent = await new sdk.AdminClient({ vault: vault.address, signer }).proposeChange(change);
+  const sent = await new AdminClient({ vault: vault.address, signer }).proposeChange(change);
   const r = await out.waiting(`waiting for ${sent.hash}`, () => sent.wait());
   out.print(`proposed change #${r.id}: ${change.kind}, executable from ${iso(r.eta)}; guardians can cancel it until then (tx ${r.receipt.hash})`);
   out.data({ id: r.id, eta: r.eta, change: r.change, transactionHash: r.receipt.hash });
   return { change: r.change, unsigned, id: r.id, eta: r.eta };
 }
 
-task("vault:propose", "Propose a risk-increasing change as the admin; it can be executed after the change delay (vault:execute --change) and guardians can cancel it until then")
+withKeyParams(task("vault:propose", "Propose a risk-increasing change as the admin; it can be executed after the change delay (vault:execute --change) and guardians can cancel it until then"))
   .addOptionalParam("vault", VAULT_PARAM)
   .addOptionalParam("kind", `The ChangeKind (required): ${CHANGE_KINDS.join(", ")}`)
   .addOptionalParam(

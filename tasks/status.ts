@@ -4,17 +4,18 @@
  */
 import { task } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import { parseDuration } from "../sdk/config";
-import { InvalidInputError } from "../sdk/errors";
+import { parseDuration } from "../sdk/deploy/config";
+import { InvalidInputError } from "../sdk/errors/base";
 import { DEPLOYMENTS_PARAM, JSON_PARAM, Output, VAULT_PARAM, action, resolveVault, type VaultArgs } from "./lib";
 
 export async function runStatus(args: VaultArgs, hre: HardhatRuntimeEnvironment) {
-  const sdk = await import("../sdk");
+  const { formatVaultStatus, readVaultStatus } = await import("../sdk/format");
+  const { lintRisk } = await import("../sdk/monitor");
   const out = new Output(args.json ?? false);
   const vault = await resolveVault(hre, args.vault, args.deployments);
-  const status = await out.waiting(`reading ${vault.address}`, () => sdk.readVaultStatus({ provider: hre.ethers.provider, vault: vault.address, fromBlock: vault.fromBlock }));
-  out.print(sdk.formatVaultStatus(status, { labels: vault.labels }));
-  const risks = sdk.lintRisk({ policy: status.policy, tokens: status.tokens, labels: vault.labels, balancesKnown: true });
+  const status = await out.waiting(`reading ${vault.address}`, () => readVaultStatus({ provider: hre.ethers.provider, vault: vault.address, fromBlock: vault.fromBlock }));
+  out.print(formatVaultStatus(status, { labels: vault.labels }));
+  const risks = lintRisk({ policy: status.policy, tokens: status.tokens, labels: vault.labels, balancesKnown: true });
   out.print(["", `Risk lint: what one key can move within 24 h (${risks.length ? `${risks.length} warning(s)` : "nothing flagged"})`, ...risks.map((r) => `  warning: ${r.message}`)].join("\n"));
   out.data({ ...status, labels: Object.fromEntries(vault.labels), risks });
   return status;
@@ -25,7 +26,7 @@ export interface ExposureArgs extends VaultArgs {
 }
 
 export async function runExposure(args: ExposureArgs, hre: HardhatRuntimeEnvironment) {
-  const sdk = await import("../sdk");
+  const { formatExposureTable, readExposure } = await import("../sdk/monitor");
   const out = new Output(args.json ?? false);
   const horizons = (args.horizons ?? "1h,24h,48h").split(",").map((h, i) => {
     const seconds = parseDuration(h.trim(), `horizons[${i}]`);
@@ -33,8 +34,8 @@ export async function runExposure(args: ExposureArgs, hre: HardhatRuntimeEnviron
     return seconds;
   });
   const vault = await resolveVault(hre, args.vault, args.deployments);
-  const report = await out.waiting(`reading the exposure of ${vault.address}`, () => sdk.readExposure({ provider: hre.ethers.provider, vault: vault.address, horizons }));
-  out.print(sdk.formatExposureTable(report, { labels: vault.labels }));
+  const report = await out.waiting(`reading the exposure of ${vault.address}`, () => readExposure({ provider: hre.ethers.provider, vault: vault.address, horizons }));
+  out.print(formatExposureTable(report, { labels: vault.labels }));
   out.print("Each cell: instant withdrawals within the caps plus queued ones that could execute within the horizon, capped by the balance.");
   out.data({ ...report, labels: Object.fromEntries(vault.labels) });
   return report;

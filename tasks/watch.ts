@@ -6,9 +6,9 @@
  */
 import { task } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import { parseAmount, parseDuration } from "../sdk/config";
-import { InvalidInputError } from "../sdk/errors";
-import type { WatchedEvent } from "../sdk";
+import { parseAmount, parseDuration } from "../sdk/deploy/config";
+import { InvalidInputError } from "../sdk/errors/base";
+import type { WatchedEvent } from "../sdk/monitor";
 import { DEPLOYMENTS_PARAM, Output, VAULT_PARAM, action, parseId, resolveVault, toJsonLine, type VaultArgs } from "./lib";
 
 export interface WatchArgs extends VaultArgs {
@@ -27,7 +27,8 @@ export interface WatchArgs extends VaultArgs {
 }
 
 export async function runWatch(args: WatchArgs, hre: HardhatRuntimeEnvironment) {
-  const sdk = await import("../sdk");
+  const { findToken, formatVaultEvent, readListedTokens } = await import("../sdk/format");
+  const { VaultWatcher } = await import("../sdk/monitor");
   const out = new Output(args.json ?? false, 10_000);
   const blocks = args.blocks === undefined ? null : Number(parseId(args.blocks, "blocks"));
   const timeoutMs = args.timeout === undefined ? null : Number(parseDuration(/^\d+$/.test(args.timeout) ? Number(args.timeout) : args.timeout, "timeout")) * 1000;
@@ -36,12 +37,12 @@ export async function runWatch(args: WatchArgs, hre: HardhatRuntimeEnvironment) 
   if (interval < 10) throw new InvalidInputError("pollInterval", "at least 10 ms");
   const vault = await resolveVault(hre, args.vault, args.deployments);
   const provider = hre.ethers.provider;
-  const tokens = await sdk.readListedTokens({ provider, vault: vault.address });
+  const tokens = await readListedTokens({ provider, vault: vault.address });
   const queuedThresholds: Record<string, bigint> = {};
   for (const [i, entry] of (args.threshold ? args.threshold.split(",") : []).entries()) {
     const [ref, amount] = entry.split("=").map((x) => x.trim());
     if (!ref || amount === undefined) throw new InvalidInputError(`threshold[${i}]`, `expected TOKEN=AMOUNT, got ${JSON.stringify(entry)}`);
-    const t = sdk.findToken(tokens, ref, `threshold[${i}]`);
+    const t = findToken(tokens, ref, `threshold[${i}]`);
     queuedThresholds[t.token] = parseAmount(amount, t.decimals, `threshold[${i}]`);
   }
   const head = await provider.getBlockNumber();
@@ -49,7 +50,7 @@ export async function runWatch(args: WatchArgs, hre: HardhatRuntimeEnvironment) 
     args.fromBlock === undefined ? head + 1 : args.fromBlock === "deployment" ? vault.fromBlock : Number(parseId(args.fromBlock, "fromBlock"));
   const lastBlock = blocks === null ? Infinity : fromBlock + blocks - 1;
   const deadline = timeoutMs === null ? Infinity : Date.now() + timeoutMs;
-  const watcher = new sdk.VaultWatcher({ provider, vault: vault.address, fromBlock, queuedThresholds });
+  const watcher = new VaultWatcher({ provider, vault: vault.address, fromBlock, queuedThresholds });
   // A bounded watch must end on a chain that makes no blocks (a local node mines only when sent a
   // transaction): it stops once no new block has come for --idle, by default 5 s on an automining
   // development node and 60 s elsewhere (five missed slots on Ethereum).
@@ -78,7 +79,7 @@ export async function runWatch(args: WatchArgs, hre: HardhatRuntimeEnvironment) 
         for (const e of await watcher.poll({ toBlock: to })) {
           seen.push(e);
           if (out.json) process.stdout.write(toJsonLine({ ...e, labels: labelsIn(e.args as unknown as Record<string, unknown>, vault.labels, tokens) }) + "\n");
-          else out.print(sdk.formatVaultEvent(e, tokens, { labels: vault.labels }));
+          else out.print(formatVaultEvent(e, tokens, { labels: vault.labels }));
         }
       }
       if (watcher.nextBlock > lastBlock || Date.now() >= deadline || interrupted) break;

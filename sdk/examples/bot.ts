@@ -1,11 +1,20 @@
-import { JsonRpcProvider, Wallet } from "ethers";
+import { JsonRpcProvider } from "ethers";
 import { OperatorClient, VaultSdkError } from "guarded-treasury-vault/sdk";
+import { Pkcs11Signer } from "guarded-treasury-vault/sdk/signers";
 
 type Payment = { token: string; to: string; amount: bigint };
 
 export async function runBot(payments: AsyncIterable<Payment>): Promise<void> {
-  // Any ethers v6 Signer works: a Wallet here, or a KMS/HSM signer (sdk/examples/kms-signer.ts).
-  const signer = new Wallet(process.env.BOT_KEY ?? "", new JsonRpcProvider(process.env.RPC_URL));
+  // The operator key lives in an HSM and never leaves it (`npx hardhat vault:hsm-keygen` made it there).
+  // The PIN comes from the environment (or `{ file: "/run/secrets/hsm-pin" }`), never from the command line.
+  // `AwsKmsSigner.open({ keyId })` is the same for a key in AWS KMS; any ethers v6 Signer works.
+  const signer = await Pkcs11Signer.open({
+    module: process.env.PKCS11_MODULE, // the HSM vendor's library; SoftHSM2's by default
+    token: "vault-ops",
+    key: { label: "bot-1" },
+    pin: { env: "HSM_PIN" },
+    provider: new JsonRpcProvider(process.env.RPC_URL),
+  });
   const bot = await OperatorClient.create({
     vault: process.env.VAULT_ADDRESS ?? "",
     signer,

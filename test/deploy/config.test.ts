@@ -3,8 +3,6 @@ import { readFileSync } from "fs";
 import path from "path";
 import {
   InvalidConfigError,
-  InvalidInputError,
-  NATIVE,
   configHash,
   deploymentSalt,
   encodeInitConfig,
@@ -13,7 +11,9 @@ import {
   parseDuration,
   parseVaultConfig,
   toInitConfig,
-} from "../../sdk";
+} from "../../sdk/deploy";
+import { InvalidInputError } from "../../sdk/errors";
+import { NATIVE } from "../../sdk/rules";
 import { SCHEMA_PATH, schemaText } from "../../scripts/gen-config-schema";
 
 const EXAMPLE_PATH = path.join(__dirname, "..", "..", "config", "example.vault.json");

@@ -3,17 +3,15 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "fs";
 import path from "path";
 import { ethers, network } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import { AdminClient } from "../../sdk/clients";
 import {
-  AdminClient,
   DETERMINISTIC_DEPLOYER,
   DETERMINISTIC_DEPLOYER_CODE,
   DeploymentError,
   DeterministicDeployerMissingError,
   ImmutableSettingError,
   InvalidConfigError,
-  InvalidInputError,
   MissingRoleError,
-  NATIVE,
   TokenCheckError,
   configHash,
   deploymentSalt,
@@ -24,7 +22,9 @@ import {
   parseVaultConfig,
   predictVaultAddress,
   syncVault,
-} from "../../sdk";
+} from "../../sdk/deploy";
+import { InvalidInputError } from "../../sdk/errors";
+import { NATIVE } from "../../sdk/rules";
 import type { DeployOutcome } from "../../tasks/deploy";
 import { rpcNetworkFromEnv } from "../../tasks/network";
 import { main as deployScript } from "../../scripts/deploy";

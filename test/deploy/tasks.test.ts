@@ -1,18 +1,17 @@
 import { expect } from "chai";
 import hre, { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import { AdminTransactions, GuardianTransactions } from "../../sdk/clients";
 import {
-  AdminTransactions,
   DestinationNotApprovedError,
-  GuardianTransactions,
   InvalidInputError,
-  NATIVE,
   NotAdminOrGuardianError,
   WithdrawalNotReadyError,
-  type ExposureReport,
-  type VaultStatus,
-} from "../../sdk";
+} from "../../sdk/errors";
 import { EXIT } from "../../tasks/cli";
+import { type VaultStatus } from "../../sdk/format";
+import { type ExposureReport } from "../../sdk/monitor";
+import { NATIVE } from "../../sdk/rules";
 import { deployedFixture, runTask, taskError } from "./helpers";
 
 const usd = (n: bigint) => n * 10n ** 6n;

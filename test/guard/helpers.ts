@@ -3,7 +3,8 @@ import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signer
 import { ContractFactory, type Contract } from "ethers";
 import MultiSendCallOnlyArtifact from "@safe-global/safe-smart-account/build/artifacts/contracts/libraries/MultiSendCallOnly.sol/MultiSendCallOnly.json";
 import { ChangeKind, deployVaultFixture, encodeChange, proposeAndExecute, usdt, type VaultFixture } from "../helpers/fixture";
-import { AdminTransactions, deploySafe, execSafeTransaction } from "../../sdk";
+import { AdminTransactions } from "../../sdk/clients";
+import { deploySafe, execSafeTransaction } from "../../sdk/safe";
 
 export interface SafeGuardedFixture extends VaultFixture {
   chainId: bigint;

@@ -6,8 +6,8 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { ChangeKind, DAY, NATIVE, POLICY, Status, TripReason, deployVaultFixture, encodeChange, proposeAndExecute, proposeOnly, usdt, type VaultFixture } from "../helpers/fixture";
 import { deployBlock } from "../sdk/helpers";
 import { guardRules as rulesJson } from "./helpers";
+import { InvalidInputError } from "../../sdk/errors";
 import {
-  InvalidInputError,
   Responder,
   ResponderRulesError,
   formatResponderLog,
@@ -16,7 +16,7 @@ import {
   type ResponderLogEntry,
   type ResponderOptions,
   type ResponderRound,
-} from "../../sdk";
+} from "../../sdk/monitor";
 
 async function start(f: VaultFixture, rules: unknown = rulesJson(f), o: Partial<ResponderOptions> = {}) {
   const log: ResponderLogEntry[] = [];

@@ -4,19 +4,16 @@ import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import type { Contract } from "ethers";
 import { ChangeKind, POLICY, Status, encodeChange } from "../helpers/fixture";
+import { AdminTransactions, GuardianTransactions, type UnsignedTransaction } from "../../sdk/clients";
+import { NotAdminOrGuardianError, UnrecognizedRevertError } from "../../sdk/errors";
+import { GUARDIAN_ROLE } from "../../sdk/rules";
 import {
-  AdminTransactions,
-  GUARDIAN_ROLE,
-  GuardianTransactions,
-  NotAdminOrGuardianError,
-  UnrecognizedRevertError,
   deploySafe,
   execSafeTransaction,
   execSignedSafeTransaction,
   safeSigningRequest,
   signSafeTransaction,
-  type UnsignedTransaction,
-} from "../../sdk";
+} from "../../sdk/safe";
 import { safeGuardedFixture, vaultSnapshot, type SafeGuardedFixture } from "./helpers";
 
 /** The vault with a queued withdrawal (id 1, bot1) and a change proposed by the admin Safe (the last id). */

@@ -7,7 +7,7 @@ import path from "path";
 import { HDNodeWallet } from "ethers";
 import { ChangeKind, POLICY, Status, deployVaultFixture, encodeChange, proposeOnly, usdt, type VaultFixture } from "../helpers/fixture";
 import { deployBlock } from "../sdk/helpers";
-import type { ResponderAction } from "../../sdk";
+import type { ResponderAction } from "../../sdk/monitor";
 import { guardRules } from "./helpers";
 
 /** Hardhat's default accounts; the fixture's guardian is the second. */
@@ -112,7 +112,7 @@ describe("hardhat vault:guard", () => {
       [{ rules: writeFile("{ nope"), guardian: f.guardian.address }, /is not JSON/],
       [{ rules: bad, guardian: f.guardian.address }, /is not valid:\n {2}rules\.tripwire\.pause: expected true or false, got "yes"\n {2}rules\.withdrawals\.expected\[0\]\.maxAmount: expected a decimal string/],
       [{ rules: writeFile({ withdrawals: { expected: [] }, changes: { expected: [] } }), guardian: f.guardian.address }, /pass --vault, or set "vault" in the rules file/],
-      [{ rules }, /pass the guardian key: --key-env NAME .* or --guardian ADDRESS/],
+      [{ rules }, /pass the guardian key: --hsm-token LABEL --hsm-key LABEL .*, --key-env NAME .* or --guardian ADDRESS/],
       [{ rules, keyEnv: "GUARD_TEST_UNSET_KEY" }, /GUARD_TEST_UNSET_KEY \(--key-env\) is not set/],
       [{ rules, guardian: f.stranger.address }, new RegExp(`${f.stranger.address} is not a guardian of the vault`)],
       [{ rules, guardian: f.guardian.address, once: true, blocks: 3 }, /--once and --blocks do not go together/],

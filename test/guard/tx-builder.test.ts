@@ -3,13 +3,10 @@ import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { FunctionFragment, Interface, TypedDataEncoder, keccak256, toUtf8Bytes } from "ethers";
 import { ChangeKind, DAY, NATIVE, POLICY, Status } from "../helpers/fixture";
+import { AdminTransactions, GuardianTransactions, type UnsignedTransaction } from "../../sdk/clients";
+import { InvalidInputError, UnrecognizedRevertError, WithdrawalNotPendingError } from "../../sdk/errors";
 import {
-  AdminTransactions,
-  GuardianTransactions,
-  InvalidInputError,
   TX_BUILDER_VERSION,
-  UnrecognizedRevertError,
-  WithdrawalNotPendingError,
   buildTxBuilderBatch,
   decodeMultiSend,
   execSafeTransaction,
@@ -21,8 +18,7 @@ import {
   txBuilderSerialize,
   verifyTxBuilderBatch,
   type TxBuilderBatchFile,
-  type UnsignedTransaction,
-} from "../../sdk";
+} from "../../sdk/safe";
 import { safeGuardedFixture, vaultSnapshot, type SafeGuardedFixture } from "./helpers";
 
 const HEX32 = /^0x[0-9a-f]{64}$/;

@@ -9,23 +9,16 @@ import {
   deployVaultFixture,
   encodeChange as fixtureEncode,
 } from "../helpers/fixture";
+import { AdminClient, AdminTransactions, GuardianClient, vaultInterface } from "../../sdk/clients";
 import {
   AccessControlUnauthorizedAccountError,
-  AdminClient,
-  AdminTransactions,
-  CHANGE_KINDS,
   ChangeNotReadyError,
   DelayOutOfRangeError,
-  GUARDIAN_ROLE,
-  GuardianClient,
   InvalidInputError,
   NotPendingAdminError,
   UnknownChangeError,
-  decodeChange,
-  encodeChange,
-  vaultInterface,
-  type ChangeParams,
-} from "../../sdk";
+} from "../../sdk/errors";
+import { CHANGE_KINDS, GUARDIAN_ROLE, decodeChange, encodeChange, type ChangeParams } from "../../sdk/rules";
 import { deployBlock, recordedSigner } from "./helpers";
 
 describe("SDK AdminClient", () => {

@@ -4,13 +4,11 @@ import { ethers, network } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { JsonRpcProvider, type ErrorFragment } from "ethers";
 import { POLICY, deployVaultFixture } from "../helpers/fixture";
+import { AdminClient, GuardianClient, OperatorClient, vaultInterface } from "../../sdk/clients";
+import { readExposure } from "../../sdk/monitor";
+import { readListedTokens } from "../../sdk/format";
 import {
-  AdminClient,
-  GuardianClient,
-  OperatorClient,
-  VaultNotFoundError,
-  readExposure,
-  readListedTokens,
+  NotAVaultError,
   NotAdminOrGuardianError,
   RevertWithoutDataError,
   RpcError,
@@ -22,8 +20,7 @@ import {
   decodeVaultError,
   toSdkError,
   vaultError,
-  vaultInterface,
-} from "../../sdk";
+} from "../../sdk/errors";
 import { OUTPUT, generateFromArtifacts } from "../../scripts/gen-sdk-errors";
 import { operatorClient, recordedSigner } from "./helpers";
 
@@ -144,8 +141,8 @@ describe("SDK errors", () => {
     ];
     for (const [what, attempt] of attempts) {
       const err = await attempt().catch((e: unknown) => e);
-      expect(err, what).to.be.instanceOf(VaultNotFoundError);
-      expect((err as Error).message, what).to.match(/returned no data: no vault at this address on this chain/);
+      expect(err, what).to.be.instanceOf(NotAVaultError);
+      expect((err as Error).message, what).to.match(/is not a GuardedVault: (no contract code there|\w+\(\) returned no data: no vault at this address on this chain)/);
       expect((err as Error).message, what).to.not.include("could not decode");
     }
   });

@@ -2,7 +2,8 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { DAY, HOUR, NATIVE, POLICY, deployVaultFixture } from "../helpers/fixture";
-import { DEFAULT_HORIZONS, InvalidInputError, formatAmount, formatExposureTable, readExposure } from "../../sdk";
+import { InvalidInputError } from "../../sdk/errors";
+import { DEFAULT_HORIZONS, formatAmount, formatExposureTable, readExposure } from "../../sdk/monitor";
 
 describe("SDK exposure", () => {
   it("reads every operator's and the vault's bound per token and horizon from the vault's views", async () => {

@@ -12,10 +12,9 @@ import {
   proposeOnly,
   type VaultFixture,
 } from "../helpers/fixture";
+import { GuardianClient, GuardianTransactions, vaultInterface, type UnsignedTransaction } from "../../sdk/clients";
 import {
   AccessControlUnauthorizedAccountError,
-  GuardianClient,
-  GuardianTransactions,
   InvalidInputError,
   NotALoweringError,
   NotATighteningError,
@@ -23,9 +22,7 @@ import {
   NotOperatorError,
   VaultRevertError,
   ZeroAmountError,
-  vaultInterface,
-  type UnsignedTransaction,
-} from "../../sdk";
+} from "../../sdk/errors";
 import { recordedSigner } from "./helpers";
 
 /** One guardian action: how to call it on the client, how to build it unsigned, what it must change. */

@@ -1,7 +1,7 @@
 import { ethers, network } from "hardhat";
 import { BrowserProvider, type Eip1193Provider, type Signer } from "ethers";
 import type { VaultFixture } from "../helpers/fixture";
-import { OperatorClient, type OperatorClientOptions } from "../../sdk";
+import { OperatorClient, type OperatorClientOptions } from "../../sdk/clients";
 
 /** The block the fixture's vault was deployed in (the `fromBlock` of clients and watchers). */
 export async function deployBlock(f: VaultFixture): Promise<number> {

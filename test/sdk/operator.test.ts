@@ -12,13 +12,15 @@ import {
   vaultStart,
   type VaultFixture,
 } from "../helpers/fixture";
+import { OperatorClient, type WithdrawResult } from "../../sdk/clients";
+import { findDeploymentBlock } from "../../sdk/deploy";
 import {
   CapExceededError,
   DestinationNotApprovedError,
-  GRACE_PERIOD,
   InvalidInputError,
+  NotAVaultError,
+  NotAnOperatorError,
   OperatorIsSuspendedError,
-  OperatorClient,
   QueueCapExceededError,
   RateExceededError,
   RpcError,
@@ -27,9 +29,8 @@ import {
   WithdrawalExpiredError,
   WithdrawalNotPendingError,
   WithdrawalNotReadyError,
-  findDeploymentBlock,
-  type WithdrawResult,
-} from "../../sdk";
+} from "../../sdk/errors";
+import { GRACE_PERIOD } from "../../sdk/rules";
 import { deployBlock, latestBlock, operatorClient, recordedSigner } from "./helpers";
 
 const INSTANT = POLICY.usdt.instant;
@@ -462,5 +463,28 @@ describe("SDK OperatorClient", () => {
     await expect(OperatorClient.create({ vault: f.vaultAddr, signer: f.bot1, fromBlock: -1 })).to.be.rejectedWith(InvalidInputError, /fromBlock/);
     const detached = new ethers.Wallet(ethers.hexlify(ethers.randomBytes(32)));
     await expect(OperatorClient.create({ vault: f.vaultAddr, signer: detached, fromBlock: 0 })).to.be.rejectedWith(InvalidInputError, /provider/);
+  });
+
+  it("create() says clearly when the address is not a vault or the key is not one of its operators", async () => {
+    const f = await loadFixture(deployVaultFixture);
+    const fromBlock = await deployBlock(f);
+    const cases = [
+      { vault: f.stranger.address, signer: f.bot1, error: NotAVaultError, message: /is not a GuardedVault: no contract code there/ },
+      { vault: f.usdtAddr, signer: f.bot1, error: NotAVaultError, message: /is not a GuardedVault: its code does not answer the vault's views/ },
+      { vault: f.vaultAddr, signer: f.attacker, error: NotAnOperatorError, message: /is not an operator of the vault/ },
+      { vault: f.vaultAddr, signer: f.guardian, error: NotAnOperatorError, message: new RegExp(f.guardian.address) },
+    ];
+    for (const c of cases) {
+      const e = await OperatorClient.create({ vault: c.vault, signer: c.signer, fromBlock }).then(
+        () => null,
+        (err: unknown) => err,
+      );
+      expect(e, `${c.vault} / ${c.signer.address}`).to.be.instanceOf(c.error);
+      expect((e as Error).message).to.match(c.message);
+    }
+    const notVault = await OperatorClient.create({ vault: f.usdtAddr, signer: f.bot1, fromBlock }).catch((err: NotAVaultError) => err);
+    expect(notVault).to.include({ address: f.usdtAddr });
+    const notOperator = await OperatorClient.create({ vault: f.vaultAddr, signer: f.attacker, fromBlock }).catch((err: NotAnOperatorError) => err);
+    expect(notOperator).to.include({ vault: f.vaultAddr, operator: f.attacker.address });
   });
 });

@@ -5,11 +5,11 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import type { ContractTransactionResponse } from "ethers";
 import { ChangeKind, NATIVE, deployVaultFixture, encodeChange, proposeAndExecute, vaultStart, type VaultFixture } from "../helpers/fixture";
-import { TRIP_REASONS, tripReasonOf, type TripReason } from "../../sdk/constants";
-import { VaultRevertError, type VaultErrorData } from "../../sdk/errors";
-import * as policy from "../../sdk/policy";
-import type { Clock } from "../../sdk/policy";
-import { toSdkError } from "../../sdk/revert";
+import { TRIP_REASONS, tripReasonOf, type TripReason } from "../../sdk/rules/constants";
+import { VaultRevertError, type VaultErrorData } from "../../sdk/errors/base";
+import * as policy from "../../sdk/rules/policy";
+import type { Clock } from "../../sdk/rules/policy";
+import { toSdkError } from "../../sdk/errors/revert";
 
 // The pure policy module against the contract, on random operation sequences: every decision (moved /
 // which trip reason / which revert with which arguments), every packed word bit for bit, and every

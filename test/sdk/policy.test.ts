@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { NATIVE, POLICY, deployVaultFixture, vaultStart } from "../helpers/fixture";
-import { policy } from "../../sdk";
+import { policy } from "../../sdk/rules";
 
 describe("SDK policy module: packed words and edge cases", () => {
   it("decodes policyWords into the fields the views report, and encodes them back bit for bit", async () => {

@@ -4,7 +4,8 @@ import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import type { Contract } from "ethers";
 import { ChangeKind, POLICY, deployVaultFixture, encodeChange, proposeAndExecute } from "../helpers/fixture";
-import { AdminTransactions, GuardianTransactions, deploySafe, execSafeTransaction, type UnsignedTransaction } from "../../sdk";
+import { AdminTransactions, GuardianTransactions, type UnsignedTransaction } from "../../sdk/clients";
+import { deploySafe, execSafeTransaction } from "../../sdk/safe";
 
 /** A Safe owned by `owners` with threshold = all of them. */
 async function deployAllOf(owners: HardhatEthersSigner[]): Promise<Contract> {

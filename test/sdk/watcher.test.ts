@@ -2,7 +2,8 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { POLICY, deployVaultFixture, type VaultFixture } from "../helpers/fixture";
-import { InvalidInputError, RpcError, VaultWatcher, type Anomaly, type WatchedEvent } from "../../sdk";
+import { InvalidInputError, RpcError } from "../../sdk/errors";
+import { VaultWatcher, type Anomaly, type WatchedEvent } from "../../sdk/monitor";
 import { deployBlock, recordingProvider } from "./helpers";
 
 const THRESHOLD = POLICY.usdt.instant * 2n;

@@ -1,0 +1,26 @@
+/**
+ * The one place the monitor and the console import the SDK from, so that a change in the SDK's layout is
+ * a change to this file only.
+ */
+export { AdminClient, GuardianTransactions } from "../sdk/clients";
+export { InvalidInputError, RpcError, VaultSdkError } from "../sdk/errors";
+export { GRACE_PERIOD, NATIVE, changeKindOf, decodeChange, policy, tripReasonOf } from "../sdk/rules";
+export {
+  DEFAULT_HORIZONS,
+  Responder,
+  fetchVaultEvents,
+  formatAmount,
+  matchesChange,
+  matchesWithdrawal,
+  parseResponderRules,
+  readExposure,
+} from "../sdk/monitor";
+export { readVaultStatus } from "../sdk/format";
+export { buildTxBuilderBatch, formatTxBuilderBatch, verifyTxBuilderBatch } from "../sdk/safe";
+export type { UnsignedTransaction } from "../sdk/clients";
+export type { ChangeParams } from "../sdk/rules";
+export type { ChangePattern, ExposureReport, ResponderAction, ResponderLogEntry, ResponderRules, VaultEvent, WithdrawalPattern } from "../sdk/monitor";
+export type { TokenMeta, VaultStatus } from "../sdk/format";
+export type { TxBuilderBatchFile } from "../sdk/safe";
+export { requireAddress } from "../sdk/errors/validate";
+export { connectVault, read } from "../sdk/clients/transport";

@@ -1,0 +1,312 @@
+/**
+ * The admin client: propose risk-increasing changes (one typed helper per `ChangeKind`), list, execute
+ * and cancel them, accept the admin role, lengthen delays, and read the vault's whole policy. Like the
+ * guardian client, every transaction is also available unsigned through `client.tx` (or
+ * `new AdminTransactions(vault)`) for a Safe to sign.
+ */
+import type { Provider, Signer, TransactionReceipt } from "ethers";
+import { decodeChange, encodeChange, type ChangeInput, type ChangeParams } from "../rules/changes";
+import { CHANGE_KINDS, GRACE_PERIOD, GUARDIAN_ROLE, changeKindOf, statusOf, type ChangeKind, type Status } from "../rules/constants";
+import { InvalidInputError, VaultSdkError } from "../errors/base";
+import { decodeVaultLog } from "../monitor/events";
+import { asReceipt, connectVault, read, send, vaultInterface, type SendOverrides, type SentTransaction, type UnsignedTransaction } from "./transport";
+import { requireAddress, requireUint } from "../errors/validate";
+import { vaultError } from "../errors/revert";
+import { fetchVaultEvents } from "../monitor/watcher";
+
+/** One typed helper per change kind, named after it (`setOperatorLimits`, `approveDestination`, ...). */
+export type ProposeHelpers<R> = {
+  readonly [K in ChangeKind as Uncapitalize<K>]: keyof ChangeInput<K> extends never ? () => R : (input: ChangeInput<K>) => R;
+};
+
+function proposeHelpers<R>(fn: (change: ChangeParams) => R): ProposeHelpers<R> {
+  const helpers: Record<string, (input?: object) => R> = {};
+  for (const kind of CHANGE_KINDS) {
+    helpers[kind[0].toLowerCase() + kind.slice(1)] = (input = {}) => fn({ ...input, kind } as ChangeParams);
+  }
+  return helpers as unknown as ProposeHelpers<R>;
+}
+
+/** A proposed change as the vault stores it, with its parameters decoded. */
+export interface ChangeInfo {
+  readonly id: bigint;
+  readonly kind: ChangeKind;
+  readonly status: Status;
+  /** Earliest execution time. */
+  readonly eta: bigint;
+  /** Last time it can be executed (eta + GRACE_PERIOD). */
+  readonly expiresAt: bigint;
+  readonly change: ChangeParams;
+}
+
+/** The result of a mined proposal. */
+export interface ProposedChange {
+  readonly receipt: TransactionReceipt;
+  readonly id: bigint;
+  readonly eta: bigint;
+  readonly change: ChangeParams;
+}
+
+/** Everything the vault enforces, read at one block. Amounts in base units, times in seconds. */
+export interface VaultPolicy {
+  readonly blockNumber: number;
+  readonly admin: string;
+  readonly pendingAdmin: string;
+  readonly recovery: string;
+  readonly guardians: readonly string[];
+  readonly window: bigint;
+  readonly clockStart: bigint;
+  readonly changeDelay: bigint;
+  readonly withdrawalDelay: bigint;
+  readonly tripwire: { readonly maxCount: number; readonly period: bigint };
+  readonly paused: boolean;
+  readonly tokens: readonly {
+    readonly token: string;
+    readonly unitDecimals: number;
+    readonly vaultCap: bigint;
+    readonly used: bigint;
+    readonly available: bigint;
+    readonly nextRelease: bigint;
+    readonly balance: bigint;
+  }[];
+  readonly operators: readonly {
+    readonly operator: string;
+    readonly suspended: boolean;
+    readonly tripwireOptedOut: boolean;
+    readonly destinations: readonly string[];
+    readonly limits: readonly {
+      readonly token: string;
+      readonly cap: bigint;
+      readonly instantLimit: bigint;
+      readonly queueCap: bigint;
+      readonly used: bigint;
+      readonly available: bigint;
+      readonly nextRelease: bigint;
+      readonly pendingQueued: bigint;
+    }[];
+  }[];
+  /** Proposed changes still pending. */
+  readonly pendingChanges: readonly ChangeInfo[];
+}
+
+/** Unsigned admin transactions. Pure: validates the arguments and encodes the call. */
+export class AdminTransactions {
+  readonly vault: string;
+  /** `proposeChange(kind, params)` for each kind, params encoded as the NatSpec on `ChangeKind` says. */
+  readonly propose: ProposeHelpers<UnsignedTransaction>;
+
+  constructor(vault: string) {
+    this.vault = requireAddress(vault, "vault");
+    this.propose = proposeHelpers((change) => this.proposeChange(change));
+  }
+
+  /** `proposeChange(kind, params)` for any change. */
+  proposeChange(change: ChangeParams): UnsignedTransaction {
+    const { kindIndex, params } = encodeChange(change);
+    return this.call(vaultInterface.encodeFunctionData("proposeChange", [kindIndex, params]));
+  }
+
+  /** `executeChange(id)`. */
+  executeChange(id: bigint): UnsignedTransaction {
+    return this.call(vaultInterface.encodeFunctionData("executeChange", [requireUint(id, "id")]));
+  }
+
+  /** `cancelChange(id)`. */
+  cancelChange(id: bigint): UnsignedTransaction {
+    return this.call(vaultInterface.encodeFunctionData("cancelChange", [requireUint(id, "id")]));
+  }
+
+  /** `acceptAdmin()`, sent by the account an executed `TransferAdmin` named. */
+  acceptAdmin(): UnsignedTransaction {
+    return this.call(vaultInterface.encodeFunctionData("acceptAdmin"));
+  }
+
+  /** `lengthenDelays(changeDelay, withdrawalDelay)`: instant, each at least its current value. */
+  lengthenDelays(d: { changeDelay: bigint; withdrawalDelay: bigint }): UnsignedTransaction {
+    const changeDelay = requireUint(d.changeDelay, "changeDelay", 32);
+    const withdrawalDelay = requireUint(d.withdrawalDelay, "withdrawalDelay", 32);
+    return this.call(vaultInterface.encodeFunctionData("lengthenDelays", [changeDelay, withdrawalDelay]));
+  }
+
+  private call(data: string): UnsignedTransaction {
+    return { to: this.vault, data, value: 0n };
+  }
+}
+
+export interface AdminClientOptions {
+  readonly vault: string;
+  /** Any ethers v6 Signer holding the admin key; optional for a read-only client. */
+  readonly signer?: Signer;
+  /** Provider for reads; defaults to the signer's. */
+  readonly provider?: Provider;
+}
+
+export class AdminClient {
+  /** The same transactions, unsigned, for a multisig. */
+  readonly tx: AdminTransactions;
+  /** Sends `proposeChange` for each kind; `wait()` returns the change's id and eta. */
+  readonly propose: ProposeHelpers<Promise<SentTransaction<ProposedChange>>>;
+  private readonly signer: Signer | undefined;
+  private readonly provider: Provider;
+
+  constructor(options: AdminClientOptions) {
+    this.tx = new AdminTransactions(options.vault);
+    this.signer = options.signer;
+    const provider = options.provider ?? options.signer?.provider;
+    if (!provider) throw new InvalidInputError("provider", "pass a provider or a signer connected to one");
+    this.provider = provider;
+    this.propose = proposeHelpers((change) => this.proposeChange(change));
+  }
+
+  /** Sends `proposeChange` for any change. Parameters are validated (and encoded) before any network call. */
+  async proposeChange(change: ChangeParams, overrides?: SendOverrides): Promise<SentTransaction<ProposedChange>> {
+    const tx = this.tx.proposeChange(change);
+    return send(this.requireSigner(), tx, (receipt) => {
+      const e = this.event(receipt, "ChangeProposed");
+      if (e?.name !== "ChangeProposed") throw new VaultSdkError("no ChangeProposed event in the receipt");
+      return { receipt, id: e.args.id, eta: e.args.eta, change: decodeChange(changeKindOf(e.args.kind), e.args.params) };
+    }, overrides);
+  }
+
+  /** Sends `executeChange(id)`. */
+  async execute(id: bigint, overrides?: SendOverrides): Promise<SentTransaction<TransactionReceipt>> {
+    return send(this.requireSigner(), this.tx.executeChange(id), asReceipt, overrides);
+  }
+
+  /** Sends `cancelChange(id)`. */
+  async cancel(id: bigint, overrides?: SendOverrides): Promise<SentTransaction<TransactionReceipt>> {
+    return send(this.requireSigner(), this.tx.cancelChange(id), asReceipt, overrides);
+  }
+
+  /** Sends `acceptAdmin()` (the signer must be the pending admin). */
+  async acceptAdmin(overrides?: SendOverrides): Promise<SentTransaction<TransactionReceipt>> {
+    return send(this.requireSigner(), this.tx.acceptAdmin(), asReceipt, overrides);
+  }
+
+  /** Sends `lengthenDelays`. */
+  async lengthenDelays(d: { changeDelay: bigint; withdrawalDelay: bigint }, overrides?: SendOverrides): Promise<SentTransaction<TransactionReceipt>> {
+    return send(this.requireSigner(), this.tx.lengthenDelays(d), asReceipt, overrides);
+  }
+
+  /** Reads the chain: one proposed change, decoded. Throws `UnknownChangeError` (preflight) for an unused id. */
+  async readChange(id: bigint): Promise<ChangeInfo> {
+    const cid = requireUint(id, "id");
+    const vault = connectVault(this.tx.vault, this.provider);
+    const c = await read(() => vault.getChange(cid));
+    return this.changeInfo(cid, c.kind, c.status, c.eta, c.params, id);
+  }
+
+  /** Reads the chain: every proposed change (ids 1..changeCount), optionally only those with `status`. */
+  async readChanges(options: { status?: Status; blockTag?: number } = {}): Promise<ChangeInfo[]> {
+    const vault = connectVault(this.tx.vault, this.provider);
+    const blockTag = options.blockTag ?? "latest";
+    const count = await read(() => vault.changeCount({ blockTag }));
+    const ids = Array.from({ length: Number(count) }, (_, i) => BigInt(i + 1));
+    const changes = await read(() => Promise.all(ids.map((id) => vault.getChange(id, { blockTag }))));
+    return changes
+      .map((c, i) => this.changeInfo(ids[i], c.kind, c.status, c.eta, c.params, ids[i]))
+      .filter((c) => options.status === undefined || c.status === options.status);
+  }
+
+  /**
+   * Reads the chain: the whole policy at one block (the latest unless `blockTag`). Guardians and
+   * destinations cannot be enumerated on-chain, so they are replayed from `RoleGranted`/`RoleRevoked` and
+   * `DestinationApproved`/`DestinationRevoked` logs from `fromBlock` (the vault's deployment block).
+   */
+  async readPolicy(options: { fromBlock: number; blockTag?: number; maxBlockRange?: number }): Promise<VaultPolicy> {
+    const vault = connectVault(this.tx.vault, this.provider);
+    const blockTag = options.blockTag ?? (await read(() => this.provider.getBlockNumber()));
+    const [admin, pendingAdmin, recovery, window, clockStart, changeDelay, withdrawalDelay, [maxCount, period], paused, tokens, operators] =
+      await read(() =>
+        Promise.all([
+          vault.admin({ blockTag }),
+          vault.pendingAdmin({ blockTag }),
+          vault.recovery({ blockTag }),
+          vault.window({ blockTag }),
+          vault.clockStart({ blockTag }),
+          vault.changeDelay({ blockTag }),
+          vault.withdrawalDelay({ blockTag }),
+          vault.tripwire({ blockTag }),
+          vault.paused({ blockTag }),
+          vault.tokens({ blockTag }),
+          vault.operators({ blockTag }),
+        ]),
+      );
+    const guardians = new Set<string>();
+    const destinations = new Map<string, Set<string>>();
+    const events = await fetchVaultEvents({ provider: this.provider, vault: this.tx.vault, fromBlock: options.fromBlock, toBlock: blockTag, maxBlockRange: options.maxBlockRange });
+    for (const e of events) {
+      if ((e.name === "RoleGranted" || e.name === "RoleRevoked") && e.args.role === GUARDIAN_ROLE) {
+        if (e.name === "RoleGranted") guardians.add(e.args.account);
+        else guardians.delete(e.args.account);
+      } else if (e.name === "DestinationApproved" || e.name === "DestinationRevoked") {
+        const set = destinations.get(e.args.operator) ?? new Set<string>();
+        if (e.name === "DestinationApproved") set.add(e.args.destination);
+        else set.delete(e.args.destination);
+        destinations.set(e.args.operator, set);
+      }
+    }
+    const tokenRows = await read(() =>
+      Promise.all(
+        tokens.map(async (token) => {
+          const s = await vault.tokenState(token, { blockTag });
+          return { token, unitDecimals: Number(s.unitDecimals), vaultCap: s.vaultCap, used: s.used, available: s.available, nextRelease: s.nextRelease, balance: s.balance };
+        }),
+      ),
+    );
+    const operatorRows = await read(() =>
+      Promise.all(
+        operators.map(async (operator) => {
+          const [suspended, tripwireOptedOut, limits] = await Promise.all([
+            vault.isSuspended(operator, { blockTag }),
+            vault.isTripwireOptedOut(operator, { blockTag }),
+            Promise.all(
+              tokens.map(async (token) => {
+                const s = await vault.operatorState(operator, token, { blockTag });
+                return { token, cap: s.cap, instantLimit: s.instantLimit, queueCap: s.queueCap, used: s.used, available: s.available, nextRelease: s.nextRelease, pendingQueued: s.pendingQueued };
+              }),
+            ),
+          ]);
+          return { operator, suspended, tripwireOptedOut, destinations: [...(destinations.get(operator) ?? [])], limits };
+        }),
+      ),
+    );
+    return {
+      blockNumber: blockTag,
+      admin,
+      pendingAdmin,
+      recovery,
+      guardians: [...guardians],
+      window,
+      clockStart,
+      changeDelay,
+      withdrawalDelay,
+      tripwire: { maxCount: Number(maxCount), period },
+      paused,
+      tokens: tokenRows,
+      operators: operatorRows,
+      pendingChanges: await this.readChanges({ status: "Pending", blockTag }),
+    };
+  }
+
+  private changeInfo(id: bigint, kind: bigint, status: bigint, eta: bigint, params: string, requested: bigint): ChangeInfo {
+    const s = statusOf(status);
+    if (s === "None") throw vaultError({ name: "UnknownChange", args: { id: requested } }, { source: "preflight" });
+    const k = changeKindOf(kind);
+    return { id, kind: k, status: s, eta, expiresAt: eta + GRACE_PERIOD, change: decodeChange(k, params) };
+  }
+
+  private event(receipt: TransactionReceipt, name: string) {
+    for (const log of receipt.logs) {
+      if (log.address.toLowerCase() !== this.tx.vault.toLowerCase()) continue;
+      const e = decodeVaultLog(log);
+      if (e?.name === name) return e;
+    }
+    return null;
+  }
+
+  private requireSigner(): Signer {
+    if (!this.signer) throw new InvalidInputError("signer", "this client was created without a signer; use `client.tx` for unsigned transactions");
+    return this.signer;
+  }
+}

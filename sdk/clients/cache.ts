@@ -1,0 +1,398 @@
+/**
+ * The operator's policy cache: everything the vault's instant and queue paths read for one operator,
+ * as of a known block, so that a decision needs no network call.
+ *
+ * What it holds and where each part comes from:
+ * - the packed words `policyWords(operator, token)` and the queue accounts (`operatorState`) of every
+ *   listed token: read at load, and re-read (at the refreshed block) for each token that an event in the
+ *   new blocks touched — any `Withdrawn` of the token (the vault-wide cap is shared), this operator's
+ *   `OperatorLimitsSet`, `VaultCapSet`, `TokenListed`, queue events, and for all tokens `VaultPaused`,
+ *   `VaultUnpaused`, `TripwireSet` and this operator's suspension events. Those are all the ways the
+ *   words change;
+ * - the operator's approved destinations, which cannot be enumerated on-chain: replayed from
+ *   `DestinationApproved` / `DestinationRevoked` logs from `fromBlock` (the vault's deployment block);
+ * - its own queued withdrawals, from `WithdrawalQueued` / `WithdrawalExecuted` / `WithdrawalCancelled`;
+ * - opt-out, registration and the withdrawal delay, from their events;
+ * - reservations: the operator's own withdrawals sent through the client and not yet seen in a refreshed
+ *   block, applied optimistically on top of the words at decision time (see `effective`).
+ */
+import type { Provider } from "ethers";
+import type { VaultEvent } from "../monitor/events";
+import {
+  checkInstant,
+  checkQueue,
+  isSuspendedWord,
+  withSuspended,
+  type Clock,
+  type QueuedWithdrawalData,
+} from "../rules/policy";
+import { connectVault, read } from "./transport";
+import { NotAVaultError, NotAnOperatorError, RpcError } from "../errors/base";
+import { toSdkError } from "../errors/revert";
+
+/** An ethers "could not decode result data" failure: the address answered with something that is not the ABI's. */
+const isBadData = (e: RpcError): boolean => e.code === "BAD_DATA" || e.code === "CALL_EXCEPTION";
+import { fetchVaultEvents } from "../monitor/watcher";
+
+/** The block a cache reflects. */
+export interface CachePosition {
+  readonly blockNumber: number;
+  readonly timestamp: bigint;
+}
+
+/** A queued withdrawal of this operator, as its events describe it. */
+export interface OwnQueuedWithdrawal extends QueuedWithdrawalData {
+  readonly id: bigint;
+}
+
+interface TokenEntry {
+  opWord: bigint;
+  tokenWord: bigint;
+  queueCap: bigint;
+  pendingQueued: bigint;
+}
+
+interface CacheState {
+  position: CachePosition;
+  withdrawalDelay: bigint;
+  registered: boolean;
+  optedOut: boolean;
+  tokens: Map<string, TokenEntry>;
+  destinations: Set<string>;
+  queued: Map<bigint, OwnQueuedWithdrawal>;
+}
+
+/** An own withdrawal sent (or being sent) but not yet reflected in the cached words. */
+export interface Reservation {
+  readonly kind: "instant" | "queue";
+  readonly token: string;
+  readonly to: string;
+  readonly amount: bigint;
+  hash: string | null;
+}
+
+/** The state a decision sees: cached words with the reservations applied. */
+export interface EffectiveState {
+  readonly opWord: bigint;
+  readonly tokenWord: bigint;
+  readonly queueCap: bigint;
+  readonly pendingQueued: bigint;
+  readonly suspended: boolean;
+}
+
+export interface CacheLoadOptions {
+  readonly provider: Provider;
+  readonly vault: string;
+  readonly operator: string;
+  readonly fromBlock: number;
+  readonly maxBlockRange?: number;
+}
+
+export class OperatorPolicyCache {
+  private constructor(
+    private readonly provider: Provider,
+    readonly vault: string,
+    readonly operator: string,
+    readonly clock: Clock,
+    private readonly maxBlockRange: number | undefined,
+    private state: CacheState,
+  ) {}
+
+  private readonly reservations: Reservation[] = [];
+  /** Base fee of the latest block read (null on a chain without one). */
+  baseFee: bigint | null = null;
+  private refreshing: Promise<boolean> | null = null;
+
+  /** Reads the chain: the operator's whole policy at the latest block, and the logs since `fromBlock`. */
+  static async load(o: CacheLoadOptions): Promise<OperatorPolicyCache> {
+    const vault = connectVault(o.vault, o.provider);
+    const head = await read(() => o.provider.getBlock("latest"));
+    if (!head) throw new Error("provider returned no latest block");
+    const blockTag = head.number;
+    const [code, views] = await Promise.all([
+      read(() => o.provider.getCode(o.vault, blockTag)),
+      Promise.all([
+        vault.clockStart({ blockTag }),
+        vault.window({ blockTag }),
+        vault.withdrawalDelay({ blockTag }),
+        vault.tokens({ blockTag }),
+        vault.operators({ blockTag }),
+        vault.isTripwireOptedOut(o.operator, { blockTag }),
+      ]).then(
+        (values) => ({ values, error: null }),
+        (error: unknown) => ({ values: null, error: toSdkError(error) }),
+      ),
+    ]);
+    if (code === "0x") throw new NotAVaultError(o.vault, `no contract code there as of block ${blockTag}`);
+    if (views.error) {
+      // A node or network failure is not the vault's fault; anything else means the code is not a vault's.
+      if (views.error instanceof RpcError && !isBadData(views.error)) throw views.error;
+      throw new NotAVaultError(o.vault, `its code does not answer the vault's views (${views.error.message.slice(0, 120)})`, views.error);
+    }
+    const [start, window, withdrawalDelay, tokenList, operators, optedOut] = views.values;
+    if (!operators.includes(o.operator)) throw new NotAnOperatorError(o.vault, o.operator);
+    const cache = new OperatorPolicyCache(o.provider, o.vault, o.operator, { start, bucket: window / 3n }, o.maxBlockRange, {
+      position: { blockNumber: head.number, timestamp: BigInt(head.timestamp) },
+      withdrawalDelay,
+      registered: operators.includes(o.operator),
+      optedOut,
+      tokens: new Map(),
+      destinations: new Set(),
+      queued: new Map(),
+    });
+    cache.baseFee = head.baseFeePerGas;
+    const entries = await cache.readTokens(tokenList, blockTag);
+    for (const [token, entry] of entries) cache.state.tokens.set(token, entry);
+    const events = await fetchVaultEvents({ provider: o.provider, vault: o.vault, fromBlock: o.fromBlock, toBlock: blockTag, maxBlockRange: o.maxBlockRange });
+    for (const e of events) cache.applyEvent(cache.state, e, new Set());
+    return cache;
+  }
+
+  /** The block the cached state reflects. */
+  get position(): CachePosition {
+    return this.state.position;
+  }
+
+  get withdrawalDelay(): bigint {
+    return this.state.withdrawalDelay;
+  }
+
+  get registered(): boolean {
+    return this.state.registered;
+  }
+
+  get optedOut(): boolean {
+    return this.state.optedOut;
+  }
+
+  /** Listed tokens, as of the cached block. */
+  get tokens(): string[] {
+    return [...this.state.tokens.keys()];
+  }
+
+  /** Destinations approved for the operator, as of the cached block. */
+  get destinations(): string[] {
+    return [...this.state.destinations];
+  }
+
+  isApproved(to: string): boolean {
+    return this.state.destinations.has(to);
+  }
+
+  isListed(token: string): boolean {
+    return this.state.tokens.has(token);
+  }
+
+  /** The operator's queued withdrawals seen so far, by id. */
+  get queued(): ReadonlyMap<bigint, OwnQueuedWithdrawal> {
+    return this.state.queued;
+  }
+
+  /** Own withdrawals sent but not yet reflected in a refreshed block. */
+  get pendingReservations(): readonly Reservation[] {
+    return this.reservations;
+  }
+
+  /**
+   * Reads the chain: the latest block, the vault's logs since the cached block, and the words of the
+   * tokens those logs touched, all at that block; then applies them at once. Concurrent calls share one
+   * round. Returns whether the cache moved to a newer block.
+   */
+  refresh(): Promise<boolean> {
+    if (!this.refreshing) {
+      this.refreshing = this.refreshOnce().finally(() => {
+        this.refreshing = null;
+      });
+    }
+    return this.refreshing;
+  }
+
+  /**
+   * The state a decision at `timestamp` sees for `token`: the cached words with every reservation applied
+   * as if mined at `timestamp`, in the order sent. `timestamp` is the cached block's; the real block is
+   * later, and later only frees capacity (buckets leave the ring, tripwire periods end), so counting the
+   * reservations there over-counts rather than under-counts.
+   */
+  effective(token: string, timestamp: bigint): EffectiveState | null {
+    const base = this.state.tokens.get(token);
+    if (!base) return null;
+    const words = new Map<string, TokenEntry>();
+    for (const [t, e] of this.state.tokens) words.set(t, { ...e });
+    let suspended = isSuspendedWord(base.opWord);
+    for (const r of this.reservations) {
+      const w = words.get(r.token);
+      if (!w) continue;
+      const common = {
+        timestamp,
+        operator: this.operator,
+        token: r.token,
+        to: r.to,
+        amount: r.amount,
+        opWord: suspended ? withSuspended(w.opWord, true) : w.opWord,
+        tokenWord: w.tokenWord,
+        approved: this.state.destinations.has(r.to),
+        registered: this.state.registered,
+        tripwireOptedOut: this.state.optedOut,
+      };
+      if (r.kind === "instant") {
+        const result = checkInstant({ ...common, clock: this.clock });
+        if (result.ok) {
+          w.opWord = result.opWord;
+          w.tokenWord = result.tokenWord;
+        } else if (result.effect === "trip") suspended = true;
+      } else {
+        const q = { ...common, suspended, queueCap: w.queueCap, pending: w.pendingQueued, withdrawalDelay: this.state.withdrawalDelay };
+        const result = checkQueue(q);
+        if (result.ok) w.pendingQueued = result.pending;
+        else if (result.effect === "trip") suspended = true;
+      }
+    }
+    const w = words.get(token)!;
+    return {
+      opWord: suspended ? withSuspended(w.opWord, true) : w.opWord,
+      tokenWord: w.tokenWord,
+      queueCap: w.queueCap,
+      pendingQueued: w.pendingQueued,
+      suspended,
+    };
+  }
+
+  /** Records an own withdrawal about to be sent, so that decisions made meanwhile count it. */
+  reserve(r: Omit<Reservation, "hash">): Reservation {
+    const reservation: Reservation = { ...r, hash: null };
+    this.reservations.push(reservation);
+    return reservation;
+  }
+
+  /** Drops a reservation whose transaction was never broadcast. */
+  release(r: Reservation): void {
+    const i = this.reservations.indexOf(r);
+    if (i >= 0) this.reservations.splice(i, 1);
+  }
+
+  private async readTokens(tokens: readonly string[], blockTag: number): Promise<Map<string, TokenEntry>> {
+    const vault = connectVault(this.vault, this.provider);
+    const rows = await read(() =>
+      Promise.all(
+        tokens.map(async (token) => {
+          const [[opWord, tokenWord], s] = await Promise.all([
+            vault.policyWords(this.operator, token, { blockTag }),
+            vault.operatorState(this.operator, token, { blockTag }),
+          ]);
+          return [token, { opWord, tokenWord, queueCap: s.queueCap, pendingQueued: s.pendingQueued }] as const;
+        }),
+      ),
+    );
+    return new Map(rows);
+  }
+
+  private async refreshOnce(): Promise<boolean> {
+    const head = await read(() => this.provider.getBlock("latest"));
+    if (head) this.baseFee = head.baseFeePerGas;
+    if (!head || head.number <= this.state.position.blockNumber) return false;
+    const blockTag = head.number;
+    const events = await fetchVaultEvents({
+      provider: this.provider,
+      vault: this.vault,
+      fromBlock: this.state.position.blockNumber + 1,
+      toBlock: blockTag,
+      maxBlockRange: this.maxBlockRange,
+    });
+    // Work on a copy so that a failure half-way leaves the cache as it was, and decisions never see a mix.
+    const next = {
+      ...this.state,
+      tokens: new Map(this.state.tokens),
+      destinations: new Set(this.state.destinations),
+      queued: new Map(this.state.queued),
+    };
+    const touched = new Set<string>();
+    for (const e of events) this.applyEvent(next, e, touched);
+    const fresh = await this.readTokens([...touched], blockTag);
+    for (const [token, entry] of fresh) next.tokens.set(token, entry);
+    next.position = { blockNumber: head.number, timestamp: BigInt(head.timestamp) };
+
+    // Reservations whose transactions emitted logs in these blocks are now in the words; the others are
+    // checked by receipt (a transaction that reverted on-chain emits nothing).
+    const seen = new Set(events.map((e) => e.transactionHash));
+    const settled: Reservation[] = [];
+    for (const r of this.reservations) {
+      if (r.hash === null) continue;
+      if (seen.has(r.hash)) settled.push(r);
+      else {
+        const hash = r.hash;
+        const receipt = await read(() => this.provider.getTransactionReceipt(hash));
+        if (receipt && receipt.blockNumber <= blockTag) settled.push(r);
+      }
+    }
+    this.state = next;
+    for (const r of settled) this.release(r);
+    return true;
+  }
+
+  /** Applies one event to the (non-word) state and notes which tokens' words it changed. */
+  private applyEvent(s: CacheState, e: VaultEvent, touched: Set<string>): void {
+    const mine = (address: string) => address === this.operator;
+    const all = () => s.tokens.forEach((_, t) => touched.add(t));
+    switch (e.name) {
+      case "Withdrawn":
+        touched.add(e.args.token);
+        break;
+      case "OperatorLimitsSet":
+        if (mine(e.args.operator)) {
+          s.registered = true;
+          touched.add(e.args.token);
+        }
+        break;
+      case "VaultCapSet":
+        touched.add(e.args.token);
+        break;
+      case "TokenListed":
+        if (!s.tokens.has(e.args.token)) s.tokens.set(e.args.token, { opWord: 0n, tokenWord: 0n, queueCap: 0n, pendingQueued: 0n });
+        touched.add(e.args.token);
+        break;
+      case "VaultPaused":
+      case "VaultUnpaused":
+      case "TripwireSet":
+        all();
+        break;
+      case "OperatorSuspended":
+      case "OperatorUnsuspended":
+        if (mine(e.args.operator)) all();
+        break;
+      case "TripwireFired":
+        if (mine(e.args.operator)) all();
+        break;
+      case "TripwireOptOutSet":
+        if (mine(e.args.operator)) s.optedOut = e.args.optOut;
+        break;
+      case "DelaysSet":
+        s.withdrawalDelay = e.args.withdrawalDelay;
+        break;
+      case "DestinationApproved":
+        if (mine(e.args.operator)) s.destinations.add(e.args.destination);
+        break;
+      case "DestinationRevoked":
+        if (mine(e.args.operator)) s.destinations.delete(e.args.destination);
+        break;
+      case "WithdrawalQueued":
+        if (mine(e.args.operator)) {
+          const { id, token, to, amount, eta } = e.args;
+          s.queued.set(id, { id, operator: this.operator, token, to, amount, eta, status: "Pending" });
+          touched.add(token);
+        }
+        break;
+      case "WithdrawalExecuted":
+      case "WithdrawalCancelled": {
+        const w = s.queued.get(e.args.id);
+        if (w) {
+          s.queued.set(w.id, { ...w, status: e.name === "WithdrawalExecuted" ? "Executed" : "Cancelled" });
+          touched.add(w.token);
+        }
+        break;
+      }
+      default:
+        break;
+    }
+  }
+}
+

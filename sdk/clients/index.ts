@@ -1,0 +1,23 @@
+/**
+ * Clients that send transactions: `OperatorClient` for bots (preflighted withdrawals from an event-fed
+ * policy cache), `GuardianClient` / `GuardianTransactions` (pause, suspend, cancel, evacuate, lower limits,
+ * revoke), `AdminClient` / `AdminTransactions` (timelocked changes and the whole policy).
+ */
+export { OperatorClient } from "./operator";
+export type {
+  Availability,
+  OperatorClientOptions,
+  PendingWithdrawal,
+  WithdrawDecision,
+  WithdrawOptions,
+  WithdrawOutcome,
+  WithdrawResult,
+  WithdrawalRequest,
+} from "./operator";
+export type { CachePosition, OwnQueuedWithdrawal } from "./cache";
+export { GuardianClient, GuardianTransactions } from "./guardian";
+export type { GuardianClientOptions, LowerOperatorLimits } from "./guardian";
+export { AdminClient, AdminTransactions } from "./admin";
+export type { AdminClientOptions, ChangeInfo, ProposeHelpers, ProposedChange, VaultPolicy } from "./admin";
+export { vaultInterface } from "./transport";
+export type { SendOverrides, SentTransaction, UnsignedTransaction } from "./transport";

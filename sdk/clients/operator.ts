@@ -1,0 +1,537 @@
+/**
+ * The operator (bot) client. It decides locally, from a policy cache, whether a withdrawal goes out
+ * instantly, must be queued, or would be rejected — and whether the rejection would trip the tripwire and
+ * suspend the bot's own key — before anything is sent. It never sends a call that the cache predicts
+ * would trip or revert unless the caller passes `force: true`, and queues only when asked
+ * (`queueIfLarge: true`).
+ *
+ * How fresh the decision is. The cache reflects one block (`syncedTo`); `refresh()` moves it to the
+ * latest block (one `eth_getBlockByNumber`, one `eth_getLogs` for the new blocks, and a `policyWords` +
+ * `operatorState` call per touched token), and `start()` does that every `pollIntervalMs` in the
+ * background, so on a chain with blocks slower than the interval the cache is at most one block plus one
+ * interval behind. Own withdrawals sent through this client are applied optimistically the moment they are
+ * sent. Decisions are evaluated at the cached block's timestamp, which is never later than the block the
+ * transaction lands in; since time only frees capacity (buckets leave the ring, tripwire periods end),
+ * that errs on the side of holding back.
+ *
+ * What a stale cache can do. The contract is the final judge. Risk-increasing changes are timelocked, so
+ * anything that would let more through (a raised cap, a new destination, an unpause, an unsuspension, a
+ * looser tripwire) is only missed: the client then holds back a withdrawal the chain would allow. What
+ * the cache can miss in the other direction is what happens at once on-chain: a guardian lowering this
+ * operator's cap or instant limit, revoking the destination or tightening the tripwire (the chain then
+ * *trips* on a call the cache let through, and suspends the key), a pause or suspension, other operators
+ * using the vault-wide cap, or the vault's balance running low (the chain then *reverts*; with a node that
+ * estimates gas first nothing is mined and the error comes back typed, e.g. `VaultCapExceededError`).
+ * Another process sending with the same key is also invisible until the next refresh: use one client per
+ * key. Chain reorganisations are not handled beyond re-reading the words at the new head.
+ */
+import type { Provider, Signer, TransactionReceipt } from "ethers";
+import { OperatorPolicyCache, type CachePosition, type OwnQueuedWithdrawal, type Reservation } from "./cache";
+import { GRACE_PERIOD, STATUSES, tripReasonOf, type TripReason } from "../rules/constants";
+import { VaultSdkError, InvalidInputError, type VaultRevertError } from "../errors/base";
+import { decodeVaultLog } from "../monitor/events";
+import {
+  capOf,
+  checkExecute,
+  checkInstant,
+  checkQueue,
+  clockTime,
+  instantLimitOf,
+  isPausedWord,
+  nextBoundaries,
+  availableAt,
+  periodCount,
+  toUnits,
+  unitOf,
+  type Clock,
+  type InstantCheck,
+  type QueueCheck,
+  type Rejection,
+} from "../rules/policy";
+import { vaultErrorFromData } from "../errors/revert";
+import { asReceipt, providerOf, sentTransaction, vaultInterface, type SendOverrides, type SentTransaction, type UnsignedTransaction } from "./transport";
+import { KeySender } from "./sender";
+import { requireAddress, requireAmount, requireUint } from "../errors/validate";
+
+export interface OperatorClientOptions {
+  readonly vault: string;
+  /** Any ethers v6 Signer holding the operator key (Wallet, JSON-RPC account, KMS or HSM signer). */
+  readonly signer: Signer;
+  /** Provider for reads; defaults to the signer's. */
+  readonly provider?: Provider;
+  /** The vault's deployment block (or earlier): where destination and queue logs are replayed from. */
+  readonly fromBlock: number;
+  /** Background refresh interval after `start()` (default 1000 ms). */
+  readonly pollIntervalMs?: number;
+  /** Most blocks per `eth_getLogs` request (default 2000). */
+  readonly maxBlockRange?: number;
+  /** How often the priority fee is read again, in ms (default 60,000); the base fee follows every refresh. */
+  readonly feeRefreshMs?: number;
+}
+
+/** A withdrawal request. Amounts are in the token's base units. */
+export interface WithdrawalRequest {
+  readonly token: string;
+  readonly to: string;
+  readonly amount: bigint;
+}
+
+export interface WithdrawOptions {
+  /** Queue the withdrawal if it is above the instant limit (otherwise it is not sent). */
+  readonly queueIfLarge?: boolean;
+  /** Send even if the preflight predicts a trip (suspending this key) or a revert. */
+  readonly force?: boolean;
+  /** Gas, fee and nonce fields for the transaction. */
+  readonly overrides?: SendOverrides;
+}
+
+/** What the preflight decided, from the cache as of `asOf`. */
+export type WithdrawDecision =
+  | {
+      readonly action: "instant";
+      /** Units (10**unitDecimals base units, rounded up) the withdrawal counts against the caps. */
+      readonly units: bigint;
+      readonly asOf: CachePosition;
+    }
+  | {
+      readonly action: "queue";
+      /** Why it goes to the queue: above the instant limit (from `withdraw`), or asked for (`queue`). The
+       * queue accepts it. */
+      readonly reason: "aboveInstantLimit" | "requested";
+      readonly instantLimit: bigint;
+      /** Earliest time the queued withdrawal becomes executable (if queued now). */
+      readonly eta: bigint;
+      readonly asOf: CachePosition;
+    }
+  | {
+      readonly action: "reject";
+      /** The path that was checked: the instant path, or the queue for amounts above the instant limit. */
+      readonly path: "instant" | "queue";
+      /** `trip`: the call would succeed on-chain, move nothing and suspend this key. `revert`: it would revert. */
+      readonly effect: "trip" | "revert";
+      /** The policy rule broken, if any (null for pause, suspension, vault-wide cap, ...). */
+      readonly breach: TripReason | null;
+      /** The error the vault reports (or would, for an operator opted out of the tripwire). */
+      readonly error: VaultRevertError;
+      /** Earliest block timestamp at which the same withdrawal would pass as far as the cache knows, if any. */
+      readonly retryAt: bigint | null;
+      readonly asOf: CachePosition;
+    };
+
+/** What a sent withdrawal did once mined. */
+export type WithdrawOutcome =
+  | { readonly status: "withdrawn"; readonly receipt: TransactionReceipt; readonly amount: bigint }
+  | { readonly status: "queued"; readonly receipt: TransactionReceipt; readonly id: bigint; readonly eta: bigint }
+  | { readonly status: "tripped"; readonly receipt: TransactionReceipt; readonly reason: TripReason };
+
+/** The result of `withdraw` or `queue`: held back with the reason, or sent. */
+export type WithdrawResult =
+  | { readonly sent: false; readonly decision: WithdrawDecision }
+  | {
+      readonly sent: true;
+      readonly path: "instant" | "queue";
+      /** Whether the preflight disagreed and `force` overrode it. */
+      readonly forced: boolean;
+      readonly decision: WithdrawDecision;
+      readonly tx: SentTransaction<WithdrawOutcome>;
+    };
+
+/** What can go out instantly now, as far as the cache knows, and when more frees up. */
+export interface Availability {
+  readonly token: string;
+  /** Largest single instant withdrawal that passes now (base units); not capped by the vault's balance. */
+  readonly amount: bigint;
+  /** What the operator's own window cap leaves. */
+  readonly operatorAvailable: bigint;
+  /** What the vault-wide cap leaves. */
+  readonly vaultAvailable: bigint;
+  readonly instantLimit: bigint;
+  /** What binds: `paused`, `suspended`, `not-allowed` (no cap for the token), `rate` (tripwire count
+   * reached in this period), `operator-cap`, `vault-cap`, `instant-limit`. */
+  readonly limitedBy: "paused" | "suspended" | "not-allowed" | "rate" | "operator-cap" | "vault-cap" | "instant-limit";
+  /** Earliest block timestamp at which `amount` grows without a policy change; null if it will not. */
+  readonly nextIncreaseAt: bigint | null;
+  /** Room left in the withdrawal queue (base units). */
+  readonly queueRoom: bigint;
+  readonly asOf: CachePosition;
+}
+
+/** One of the operator's pending queued withdrawals. */
+export interface PendingWithdrawal extends OwnQueuedWithdrawal {
+  /** Last timestamp at which it can still be executed (eta + GRACE_PERIOD). */
+  readonly expiresAt: bigint;
+  /** Whether it is executable at the cached block's timestamp. */
+  readonly ready: boolean;
+}
+
+export class OperatorClient {
+  /** The operator's address. */
+  readonly address: string;
+  readonly vault: string;
+  private readonly sender: KeySender;
+  private readonly cache: OperatorPolicyCache;
+  private readonly interval: number;
+  private loop: Promise<void> | null = null;
+  private sleeper: { timer: ReturnType<typeof setTimeout>; resolve: () => void } | null = null;
+  private running = false;
+  private readonly errorListeners = new Set<(error: unknown) => void>();
+
+  private constructor(o: { address: string; vault: string; sender: KeySender; cache: OperatorPolicyCache; interval: number }) {
+    this.address = o.address;
+    this.vault = o.vault;
+    this.sender = o.sender;
+    this.cache = o.cache;
+    this.interval = o.interval;
+  }
+
+  /**
+   * Reads the chain: the signer's address, then the operator's whole policy at the latest block and the
+   * vault's logs since `fromBlock`. Call `start()` afterwards to keep the cache fresh in the background.
+   */
+  static async create(options: OperatorClientOptions): Promise<OperatorClient> {
+    const vault = requireAddress(options.vault, "vault");
+    const provider = providerOf(options.signer, options.provider);
+    if (!Number.isSafeInteger(options.fromBlock) || options.fromBlock < 0) {
+      throw new InvalidInputError("fromBlock", `expected a block number, got ${String(options.fromBlock)}`);
+    }
+    const address = requireAddress(await options.signer.getAddress(), "signer address");
+    const cache = await OperatorPolicyCache.load({ provider, vault, operator: address, fromBlock: options.fromBlock, maxBlockRange: options.maxBlockRange });
+    const sender = new KeySender({ signer: options.signer, provider, address, feeRefreshMs: options.feeRefreshMs });
+    await sender.load(cache.baseFee);
+    return new OperatorClient({ address, vault, sender, cache, interval: options.pollIntervalMs ?? 1000 });
+  }
+
+  /** The block the cache reflects. */
+  get syncedTo(): CachePosition {
+    return this.cache.position;
+  }
+
+  /** Listed tokens, per the cache. */
+  tokens(): string[] {
+    return this.cache.tokens;
+  }
+
+  /** Destinations approved for this operator, per the cache (learned from logs). */
+  destinations(): string[] {
+    return this.cache.destinations;
+  }
+
+  /** Whether this operator opted out of the tripwire (it then gets reverts instead of trips), per the cache. */
+  get tripwireOptedOut(): boolean {
+    return this.cache.optedOut;
+  }
+
+  /**
+   * Reads the chain: moves the cache to the latest block, and takes the block's base fee for the next
+   * transactions (the priority fee is read again at most every `feeRefreshMs`). Returns whether it moved.
+   */
+  async refresh(): Promise<boolean> {
+    const moved = await this.cache.refresh();
+    this.sender.observeBlock(this.cache.baseFee);
+    await this.sender.refreshFees();
+    return moved;
+  }
+
+  /** Refreshes the cache every `pollIntervalMs` in the background until `stop()`. Failures go to `onError`. */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = (async () => {
+      while (this.running) {
+        try {
+          await this.refresh();
+        } catch (e) {
+          for (const l of this.errorListeners) {
+            try {
+              l(e);
+            } catch {
+              // A failing error listener must not stop the refresh loop.
+            }
+          }
+        }
+        if (!this.running) break;
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, this.interval);
+          timer.unref?.();
+          this.sleeper = { timer, resolve };
+        });
+        this.sleeper = null;
+      }
+    })().finally(() => (this.loop = null));
+  }
+
+  /** Stops the background refresh; resolves when the current round is over. */
+  async stop(): Promise<void> {
+    this.running = false;
+    if (this.sleeper) {
+      clearTimeout(this.sleeper.timer);
+      this.sleeper.resolve();
+    }
+    await this.loop;
+  }
+
+  /** Calls `listener` when a background refresh fails (the loop keeps going). */
+  onError(listener: (error: unknown) => void): () => void {
+    this.errorListeners.add(listener);
+    return () => this.errorListeners.delete(listener);
+  }
+
+  /**
+   * No network: what `withdraw` would do with this request, from the cache. Throws `InvalidInputError`
+   * for a bad address, a non-positive amount or a token the vault does not list.
+   */
+  preflight(request: WithdrawalRequest): WithdrawDecision {
+    const { token, to, amount } = this.validate(request);
+    const asOf = this.cache.position;
+    const ctx = this.context(token, asOf.timestamp);
+    const instant = this.checkInstantAt(ctx, to, amount, asOf.timestamp);
+    if (instant.ok) return { action: "instant", units: instant.units, asOf };
+    if (instant.breach === "InstantLimitExceeded") {
+      const queued = this.checkQueueAt(ctx, to, amount, asOf.timestamp);
+      if (queued.ok) {
+        return { action: "queue", reason: "aboveInstantLimit", instantLimit: instantLimitOf(ctx.opWord) * unitOf(ctx.tokenWord), eta: queued.eta, asOf };
+      }
+      return this.reject("queue", queued, null, asOf);
+    }
+    return this.reject("instant", instant, this.retryAt(ctx, to, amount, asOf.timestamp), asOf);
+  }
+
+  /**
+   * Withdraws `amount` of `token` to `to`. Decides from the cache first (no network): sends
+   * `withdrawInstant` if the withdrawal passes; if it is above the instant limit, sends `queueWithdrawal`
+   * only with `queueIfLarge`; if it would be rejected, sends nothing unless `force`. Sending is the only
+   * network call. A revert found when sending (the cache was stale) throws its typed error.
+   */
+  async withdraw(request: WithdrawalRequest, options: WithdrawOptions = {}): Promise<WithdrawResult> {
+    const req = this.validate(request);
+    const decision = this.preflight(req);
+    if (decision.action === "instant") return this.sendWithdrawal("instant", req, decision, false, options.overrides);
+    if (decision.action === "queue") {
+      return options.queueIfLarge ? this.sendWithdrawal("queue", req, decision, false, options.overrides) : { sent: false, decision };
+    }
+    if (!options.force) return { sent: false, decision };
+    const path = decision.path === "queue" && options.queueIfLarge ? "queue" : "instant";
+    return this.sendWithdrawal(path, req, decision, true, options.overrides);
+  }
+
+  /**
+   * Queues a withdrawal of any size (`queueWithdrawal`). Decides from the cache first; sends nothing if the
+   * queue would reject it (trip or revert) unless `force`.
+   */
+  async queue(request: WithdrawalRequest, options: Omit<WithdrawOptions, "queueIfLarge"> = {}): Promise<WithdrawResult> {
+    const req = this.validate(request);
+    const asOf = this.cache.position;
+    const ctx = this.context(req.token, asOf.timestamp);
+    const check = this.checkQueueAt(ctx, req.to, req.amount, asOf.timestamp);
+    if (check.ok) {
+      const decision: WithdrawDecision = {
+        action: "queue",
+        reason: "requested",
+        instantLimit: instantLimitOf(ctx.opWord) * unitOf(ctx.tokenWord),
+        eta: check.eta,
+        asOf,
+      };
+      return this.sendWithdrawal("queue", req, decision, false, options.overrides);
+    }
+    const decision = this.reject("queue", check, null, asOf);
+    if (!options.force) return { sent: false, decision };
+    return this.sendWithdrawal("queue", req, decision, true, options.overrides);
+  }
+
+  /**
+   * Executes one of this operator's queued withdrawals. If the cache knows it and the vault would refuse
+   * it (not ready, expired, paused, suspended, destination revoked, not pending), throws that typed error
+   * with `source: "preflight"` without sending, unless `force`. Ids the cache does not know are left to
+   * the chain.
+   */
+  async execute(id: bigint, options: { force?: boolean; overrides?: SendOverrides } = {}): Promise<SentTransaction<{ receipt: TransactionReceipt; id: bigint; amount: bigint }>> {
+    const wid = requireUint(id, "id");
+    const w = this.cache.queued.get(wid);
+    if (w && !options.force) {
+      const asOf = this.cache.position;
+      const ctx = this.context(w.token, asOf.timestamp);
+      const check = checkExecute({
+        id: wid,
+        caller: this.address,
+        withdrawal: w,
+        timestamp: asOf.timestamp,
+        paused: isPausedWord(ctx.tokenWord),
+        suspended: ctx.suspended,
+        approved: this.cache.isApproved(w.to),
+      });
+      if (!check.ok) throw vaultErrorFromData(check.error, { source: "preflight" });
+    }
+    const tx: UnsignedTransaction = { to: this.vault, data: vaultInterface.encodeFunctionData("executeWithdrawal", [wid]), value: 0n };
+    const response = await this.sender.send(tx, { overrides: options.overrides });
+    return sentTransaction(response, (receipt) => {
+      const e = this.findEvent(receipt, "WithdrawalExecuted");
+      if (!e || e.name !== "WithdrawalExecuted") throw new VaultSdkError("no WithdrawalExecuted event in the receipt");
+      return { receipt, id: e.args.id, amount: e.args.amount };
+    });
+  }
+
+  /** Cancels one of this operator's queued withdrawals (refused without sending if the cache knows it is not pending). */
+  async cancel(id: bigint, options: { overrides?: SendOverrides } = {}): Promise<SentTransaction<TransactionReceipt>> {
+    const wid = requireUint(id, "id");
+    const w = this.cache.queued.get(wid);
+    if (w && w.status !== "Pending") {
+      throw vaultErrorFromData({ name: "WithdrawalNotPending", args: { id: wid, status: BigInt(STATUSES.indexOf(w.status)) } }, { source: "preflight" });
+    }
+    const tx: UnsignedTransaction = { to: this.vault, data: vaultInterface.encodeFunctionData("cancelWithdrawal", [wid]), value: 0n };
+    return sentTransaction(await this.sender.send(tx, { overrides: options.overrides }), asReceipt);
+  }
+
+  /** No network: what can go out instantly now for `token`, and when more frees up, from the cache. */
+  available(token: string): Availability {
+    const t = requireAddress(token, "token", { allowZero: false });
+    if (!this.cache.isListed(t)) throw new InvalidInputError("token", `${t} is not listed by the vault (as of block ${this.cache.position.blockNumber})`);
+    const asOf = this.cache.position;
+    const ctx = this.context(t, asOf.timestamp);
+    const now = this.instantAvailability(ctx, asOf.timestamp);
+    let nextIncreaseAt: bigint | null = null;
+    for (const b of nextBoundaries(this.cache.clock, asOf.timestamp, ctx.tokenWord)) {
+      if (this.instantAvailability(ctx, b).amount > now.amount) {
+        nextIncreaseAt = b;
+        break;
+      }
+    }
+    const queueRoom = ctx.queueCap > ctx.pendingQueued ? ctx.queueCap - ctx.pendingQueued : 0n;
+    return { token: t, ...now, nextIncreaseAt, queueRoom, asOf };
+  }
+
+  /** No network: this operator's pending queued withdrawals, from the cache (confirmed ones only). */
+  pending(): PendingWithdrawal[] {
+    const now = this.cache.position.timestamp;
+    return [...this.cache.queued.values()]
+      .filter((w) => w.status === "Pending")
+      .map((w) => ({ ...w, expiresAt: w.eta + GRACE_PERIOD, ready: now >= w.eta && now <= w.eta + GRACE_PERIOD }));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  private validate(request: WithdrawalRequest): WithdrawalRequest {
+    if (request === null || typeof request !== "object") throw new InvalidInputError("request", "expected { token, to, amount }");
+    const token = requireAddress(request.token, "token");
+    const to = requireAddress(request.to, "to");
+    const amount = requireAmount(request.amount, "amount");
+    if (!this.cache.isListed(token)) {
+      throw new InvalidInputError("token", `${token} is not listed by the vault (as of block ${this.cache.position.blockNumber})`);
+    }
+    return { token, to, amount };
+  }
+
+  private context(token: string, timestamp: bigint) {
+    const e = this.cache.effective(token, timestamp);
+    if (!e) throw new InvalidInputError("token", `${token} is not listed by the vault`);
+    return { token, ...e };
+  }
+
+  private checkInstantAt(ctx: ReturnType<OperatorClient["context"]>, to: string, amount: bigint, timestamp: bigint): InstantCheck {
+    return checkInstant({
+      clock: this.cache.clock,
+      timestamp,
+      operator: this.address,
+      token: ctx.token,
+      to,
+      amount,
+      opWord: ctx.opWord,
+      tokenWord: ctx.tokenWord,
+      approved: this.cache.isApproved(to),
+      registered: this.cache.registered,
+      tripwireOptedOut: this.cache.optedOut,
+    });
+  }
+
+  private checkQueueAt(ctx: ReturnType<OperatorClient["context"]>, to: string, amount: bigint, timestamp: bigint): QueueCheck {
+    return checkQueue({
+      timestamp,
+      operator: this.address,
+      token: ctx.token,
+      to,
+      amount,
+      opWord: ctx.opWord,
+      tokenWord: ctx.tokenWord,
+      approved: this.cache.isApproved(to),
+      registered: this.cache.registered,
+      suspended: ctx.suspended,
+      tripwireOptedOut: this.cache.optedOut,
+      queueCap: ctx.queueCap,
+      pending: ctx.pendingQueued,
+      withdrawalDelay: this.cache.withdrawalDelay,
+    });
+  }
+
+  /** The earliest bucket or tripwire-period start at which the same instant withdrawal passes. */
+  private retryAt(ctx: ReturnType<OperatorClient["context"]>, to: string, amount: bigint, timestamp: bigint): bigint | null {
+    for (const b of nextBoundaries(this.cache.clock, timestamp, ctx.tokenWord)) {
+      if (this.checkInstantAt(ctx, to, amount, b).ok) return b;
+    }
+    return null;
+  }
+
+  private reject(path: "instant" | "queue", r: Rejection, retryAt: bigint | null, asOf: CachePosition): WithdrawDecision {
+    return { action: "reject", path, effect: r.effect, breach: r.breach, error: vaultErrorFromData(r.error, { source: "preflight" }), retryAt, asOf };
+  }
+
+  private instantAvailability(ctx: ReturnType<OperatorClient["context"]>, timestamp: bigint): Omit<Availability, "token" | "nextIncreaseAt" | "queueRoom" | "asOf"> {
+    const clock: Clock = this.cache.clock;
+    const nowT = clockTime(clock, timestamp);
+    const unit = unitOf(ctx.tokenWord);
+    const operatorAvailable = availableAt(ctx.opWord, nowT, clock.bucket) * unit;
+    const vaultAvailable = availableAt(ctx.tokenWord, nowT, clock.bucket) * unit;
+    const instantLimit = instantLimitOf(ctx.opWord) * unit;
+    const base = { operatorAvailable, vaultAvailable, instantLimit };
+    if (isPausedWord(ctx.tokenWord)) return { ...base, amount: 0n, limitedBy: "paused" };
+    if (ctx.suspended) return { ...base, amount: 0n, limitedBy: "suspended" };
+    if (capOf(ctx.opWord) === 0n) return { ...base, amount: 0n, limitedBy: "not-allowed" };
+    const { count, maxCount } = periodCount(ctx.opWord, ctx.tokenWord, nowT);
+    if (maxCount !== 0n && count > maxCount) return { ...base, amount: 0n, limitedBy: "rate" };
+    const amount = [operatorAvailable, vaultAvailable, instantLimit].reduce((a, b) => (b < a ? b : a));
+    const limitedBy = amount === operatorAvailable ? "operator-cap" : amount === vaultAvailable ? "vault-cap" : "instant-limit";
+    return { ...base, amount, limitedBy };
+  }
+
+  private async sendWithdrawal(
+    path: "instant" | "queue",
+    req: WithdrawalRequest,
+    decision: WithdrawDecision,
+    forced: boolean,
+    overrides: SendOverrides | undefined,
+  ): Promise<WithdrawResult> {
+    const data =
+      path === "instant"
+        ? vaultInterface.encodeFunctionData("withdrawInstant", [req.token, req.to, req.amount])
+        : vaultInterface.encodeFunctionData("queueWithdrawal", [req.token, req.to, req.amount]);
+    // Reserve before the first await, so that a decision made while this one is in flight counts it.
+    const reservation: Reservation = this.cache.reserve({ kind: path, token: req.token, to: req.to, amount: req.amount });
+    let tx: SentTransaction<WithdrawOutcome>;
+    try {
+      // A withdrawal the preflight passed has a kept gas limit per path and token; a forced one is estimated.
+      const response = await this.sender.send({ to: this.vault, data, value: 0n }, { gasKey: `${path}:${req.token}`, estimate: forced, overrides });
+      tx = sentTransaction(response, (receipt) => this.outcomeOf(receipt));
+    } catch (e) {
+      this.cache.release(reservation);
+      throw e;
+    }
+    reservation.hash = tx.hash;
+    return { sent: true, path, forced, decision, tx };
+  }
+
+  private findEvent(receipt: TransactionReceipt, ...names: string[]) {
+    for (const log of receipt.logs) {
+      if (log.address.toLowerCase() !== this.vault.toLowerCase()) continue;
+      const e = decodeVaultLog(log);
+      if (e && names.includes(e.name)) return e;
+    }
+    return null;
+  }
+
+  private outcomeOf(receipt: TransactionReceipt): WithdrawOutcome {
+    const e = this.findEvent(receipt, "Withdrawn", "WithdrawalQueued", "TripwireFired");
+    if (e?.name === "Withdrawn") return { status: "withdrawn", receipt, amount: e.args.amount };
+    if (e?.name === "WithdrawalQueued") return { status: "queued", receipt, id: e.args.id, eta: e.args.eta };
+    if (e?.name === "TripwireFired") return { status: "tripped", receipt, reason: tripReasonOf(e.args.reason) };
+    throw new VaultSdkError(`transaction ${receipt.hash} emitted no withdrawal event`);
+  }
+}
+

@@ -1,0 +1,60 @@
+/**
+ * Vault config files (`parseVaultConfig`, `toInitConfig`) and deterministic deployment (`syncVault`,
+ * `diffVaultConfig`, `applyVaultDiff`, ...).
+ */
+export { findDeploymentBlock } from "./deployment";
+export {
+  InvalidConfigError,
+  configHash,
+  configLabels,
+  deploymentSalt,
+  encodeInitConfig,
+  formatDuration,
+  parseAmount,
+  parseDuration,
+  parseVaultConfig,
+  toInitConfig,
+  vaultConfigJsonSchema,
+} from "./config";
+export type { ConfigIssue, DestinationSpec, InitConfig, OperatorLimitSpec, OperatorSpec, TokenSpec, VaultConfig } from "./config";
+export {
+  DETERMINISTIC_DEPLOYER,
+  DETERMINISTIC_DEPLOYER_CODE,
+  DeploymentError,
+  DeploymentVerificationError,
+  DeterministicDeployerMissingError,
+  FACTORY_SALT,
+  ImmutableSettingError,
+  MAX_INIT_CODE_SIZE,
+  MissingRoleError,
+  TokenCheckError,
+  applyVaultDiff,
+  checkTokens,
+  deployVault,
+  diffHasWork,
+  diffIsEmpty,
+  diffVaultConfig,
+  ensureDeterministicDeployer,
+  ensureFactory,
+  factoryAddress,
+  formatVaultDiff,
+  parseDeploymentRecord,
+  predictVaultAddress,
+  syncVault,
+  vaultDeploymentBlock,
+  vaultInitCode,
+  vaultsWithSalt,
+  verifyVault,
+} from "./deploy";
+export type {
+  AppliedStep,
+  BlockedStep,
+  DeploymentRecord,
+  InstantAction,
+  PlannedInstant,
+  PlannedProposal,
+  SyncVaultOptions,
+  SyncVaultResult,
+  TokenProblem,
+  VaultConfigDiff,
+} from "./deploy";

@@ -1,0 +1,164 @@
+import { expect } from "chai";
+import { parse } from "csv-parse/sync";
+import hre, { ethers } from "hardhat";
+import { mkdtempSync, rmSync, writeFileSync } from "fs";
+import os from "os";
+import path from "path";
+import { MonitorConfigError, parseMonitorConfig } from "../../monitor/config";
+import { eventsToCsv, eventsToJson } from "../../monitor/export";
+import type { VaultEventReader } from "../../monitor/reader";
+import { sdkEventReader } from "../../monitor/reader";
+import { Monitor } from "../../monitor/monitor";
+import { MonitorStore } from "../../monitor/store";
+import { deployVaultFixture, usdt, type VaultFixture } from "../helpers/fixture";
+import { inProcessMonitor, monitorConfig } from "./helpers";
+
+describe("monitor: store, history and conditions", function () {
+  let f: VaultFixture;
+  let fromBlock: number;
+  let dir: string;
+
+  beforeEach(async function () {
+    f = await deployVaultFixture();
+    fromBlock = (await f.vault.deploymentTransaction()!.wait())!.blockNumber;
+    dir = mkdtempSync(path.join(os.tmpdir(), "monitor-test-"));
+  });
+  afterEach(function () {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("keeps every event decoded, answers 'every withdrawal by this key, ever' and exports it as CSV and JSON", async function () {
+    const m = inProcessMonitor(monitorConfig(f, { fromBlock }));
+    await f.vault.connect(f.bot1).withdrawInstant(f.usdtAddr, f.exchange.address, usdt(1_000));
+    await f.vault.connect(f.bot2).withdrawInstant(f.usdtAddr, f.exchange.address, usdt(2_000));
+    await m.pollChain("local");
+    await f.vault.connect(f.bot1).queueWithdrawal(f.usdtAddr, f.exchange.address, usdt(400_000));
+    await f.vault.connect(f.bot1).withdrawInstant(f.usdtAddr, f.exchange.address, usdt(3_000));
+    await m.pollChain("local");
+
+    const all = m.store.events({ vault: f.vaultAddr });
+    const logs = await ethers.provider.getLogs({ address: f.vaultAddr, fromBlock, toBlock: "latest" });
+    expect(all).to.have.length(logs.length);
+    const bot1 = m.store.events({ operator: f.bot1.address, names: ["Withdrawn", "WithdrawalQueued"] });
+    expect(bot1.map((e) => [e.name, e.args.amount])).to.deep.equal([
+      ["Withdrawn", usdt(1_000).toString()],
+      ["WithdrawalQueued", usdt(400_000).toString()],
+      ["Withdrawn", usdt(3_000).toString()],
+    ]);
+    const block = await ethers.provider.getBlock(bot1[0].blockNumber);
+    expect(bot1[0].timestamp).to.equal(block!.timestamp);
+
+    const rows = parse(eventsToCsv(bot1), { columns: true }) as Record<string, string>[];
+    expect(rows.map((r) => [r.event, r.operator, r.amount, r.to])).to.deep.equal(bot1.map((e) => [e.name, f.bot1.address, e.args.amount, f.exchange.address]));
+    expect(JSON.parse(rows[1].args).id).to.equal("1");
+    const json = JSON.parse(eventsToJson(bot1)) as { name: string; transactionHash: string; time: string }[];
+    expect(json.map((e) => e.transactionHash)).to.deep.equal(bot1.map((e) => e.transactionHash));
+    expect(json[0].time).to.equal(new Date(block!.timestamp * 1000).toISOString());
+  });
+
+  it("raises MonitorBehind while it reads a backlog and resolves it once caught up", async function () {
+    const m = inProcessMonitor(monitorConfig(f, { fromBlock, chain: { maxBlocksPerRound: 3, behindBlocks: 4 } }));
+    for (let i = 0; i < 6; i++) await f.vault.connect(f.bot1).withdrawInstant(f.usdtAddr, f.exchange.address, usdt(10));
+    await m.pollChain("local");
+    const [behind] = m.store.findings({ kinds: ["MonitorBehind"] });
+    expect(behind).to.include({ action: "trigger", severity: "warning" });
+    for (let i = 0; i < 6 && m.store.findings({ kinds: ["MonitorBehind"] }).length < 2; i++) await m.pollChain("local");
+    const [resolve, trigger] = m.store.findings({ kinds: ["MonitorBehind"] });
+    expect(resolve).to.include({ action: "resolve", dedupKey: trigger.dedupKey });
+    const head = await ethers.provider.getBlockNumber();
+    for (let i = 0; i < 6 && m.store.vault("local", f.vaultAddr)!.nextBlock <= head; i++) await m.pollChain("local");
+    expect(m.store.vault("local", f.vaultAddr)!.nextBlock).to.equal(head + 1);
+    expect(m.store.findings({ kinds: ["MonitorBehind"] })).to.have.length(2);
+  });
+
+  it("raises ReadFailed after failed rounds, keeps the blocks it could not read, and resolves once it reads again", async function () {
+    let failing = 3;
+    const inner = sdkEventReader(ethers.provider);
+    const reader: VaultEventReader = {
+      headBlock: () => inner.headBlock(),
+      blockTimestamp: (b) => inner.blockTimestamp(b),
+      readVaultEvents: async (q) => {
+        if (failing-- > 0) throw new Error("provider refused the range: see https://rpc.example/v1/SECRETKEY for limits");
+        return inner.readVaultEvents(q);
+      },
+    };
+    const config = monitorConfig(f, { fromBlock, chain: { readFailures: 2 } });
+    const m = new Monitor({ config, providers: new Map([["local", ethers.provider]]), readers: new Map([["local", reader]]) });
+    await f.vault.connect(f.guardian).pause();
+    for (let i = 0; i < 3; i++) await m.pollChain("local").catch(() => undefined);
+    const [failed] = m.store.findings({ kinds: ["ReadFailed"] });
+    expect(failed).to.include({ action: "trigger", severity: "error" });
+    expect(failed.summary).to.contain("2 rounds failed in a row");
+    expect(failed.summary).to.not.contain("SECRETKEY");
+    expect(m.store.findings({ kinds: ["ReadFailed"] })).to.have.length(1);
+    expect(m.store.events({ names: ["VaultPaused"] })).to.have.length(0);
+    await m.pollChain("local");
+    expect(m.store.findings({ kinds: ["ReadFailed"] })[0]).to.include({ action: "resolve", dedupKey: failed.dedupKey });
+    expect(m.store.events({ names: ["VaultPaused"] })).to.have.length(1);
+    expect(m.store.findings({ kinds: ["VaultPaused"] })).to.have.length(1);
+  });
+
+  it("never records an event or raises an alert twice, even when a round is read again", async function () {
+    const file = path.join(dir, "m.sqlite");
+    const config = monitorConfig(f, { fromBlock, database: file });
+    const store = new MonitorStore(file);
+    const m = inProcessMonitor(config, { store });
+    await f.vault.connect(f.bot1).withdrawInstant(f.usdtAddr, f.attacker.address, usdt(1));
+    await m.pollChain("local");
+    const before = { events: store.events().length, findings: store.findings().length };
+    // Rewind the cursor, as a crash between reading and recording would leave it.
+    store.db.prepare(`UPDATE vaults SET next_block = ?`).run(fromBlock);
+    await m.pollChain("local");
+    expect({ events: store.events().length, findings: store.findings().length }).to.deep.equal(before);
+    store.close();
+    const reopened = new MonitorStore(file);
+    expect(reopened.findings({ kinds: ["TripwireFired"] })).to.have.length(1);
+    reopened.close();
+  });
+
+  it("runs as the Hardhat task vault:monitor on the selected network", async function () {
+    const file = path.join(dir, "monitor.json");
+    writeFileSync(file, JSON.stringify({ database: "m.sqlite", chains: { local: { rpc: "http://127.0.0.1:9" } }, vaults: [{ name: "hot", chain: "local", address: f.vaultAddr, fromBlock }] }));
+    await f.vault.connect(f.guardian).pause();
+    const totals = await hre.run("vault:monitor", { configFile: file, rounds: 1, hreChain: "local" });
+    const logs = await ethers.provider.getLogs({ address: f.vaultAddr, fromBlock, toBlock: "latest" });
+    expect(totals).to.deep.equal({ rounds: 1, events: logs.length, findings: 1 });
+    const store = new MonitorStore(path.join(dir, "m.sqlite"));
+    expect(store.findings().map((x) => x.kind)).to.deep.equal(["VaultPaused"]);
+    store.close();
+    await expect(hre.run("vault:monitor", { configFile: file, rounds: 1, hreChain: "mainnet" })).to.be.rejectedWith("--hre-chain: no chain named mainnet");
+  });
+
+  it("refuses a bad config with every problem by its path, and never prints a secret", function () {
+    const bad = {
+      chains: { main: { rpcEnv: "NOT_SET_RPC", confirmatons: 2 } },
+      vaults: [{ name: "a", chain: "other", address: "0x123" }, { name: "a", chain: "main", address: f.vaultAddr, expected: { withdrawals: [{ operator: "*", token: "*", maxAmount: 5 }] } }],
+      alerts: {
+        sinks: { s: { type: "slack", url: "hxxp//hooks.slack.com/services/T000/B000/SECRET" }, p: { type: "pagerduty" } },
+        routes: [{ kinds: ["Tripwire"], minSeverity: "high", sinks: ["nope"] }],
+      },
+    };
+    let error: MonitorConfigError | undefined;
+    try {
+      parseMonitorConfig(bad, { env: {} });
+    } catch (e) {
+      error = e as MonitorConfigError;
+    }
+    expect(error).to.be.instanceOf(MonitorConfigError);
+    const paths = error!.issues.map((i) => i.path);
+    expect(paths).to.include.members([
+      "chains.main.rpcEnv",
+      "chains.main.confirmatons",
+      "vaults[0].chain",
+      "vaults[0].address",
+      "vaults[1].name",
+      "vaults[1].expected.withdrawals[0].maxAmount",
+      "alerts.sinks.s.url",
+      "alerts.sinks.p.routingKey",
+      "alerts.routes[0].kinds[0]",
+      "alerts.routes[0].minSeverity",
+      "alerts.routes[0].sinks[0]",
+    ]);
+    expect(error!.message).to.not.contain("SECRET");
+  });
+});
