@@ -25,6 +25,7 @@ export const isDevNetwork = (hre: HardhatRuntimeEnvironment): boolean => hre.net
  */
 export class Output {
   private ticker: ReturnType<typeof setInterval> | null = null;
+  private lastStep: string | null = null;
   constructor(
     readonly json: boolean,
     private readonly tickMs = 5000,
@@ -51,7 +52,9 @@ export class Output {
    */
   progress(message: string): void {
     this.done();
-    this.note(`… ${message}`);
+    // The same step again (a watch polling an idle chain) is not news.
+    if (message !== this.lastStep) this.note(`… ${message}`);
+    this.lastStep = message;
     if (!process.stderr.isTTY) return;
     const started = Date.now();
     this.ticker = setInterval(() => this.note(`  still waiting (${Math.round((Date.now() - started) / 1000)} s): ${message}`), this.tickMs);
