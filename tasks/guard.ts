@@ -196,25 +196,52 @@ export function withAddressesAndBaseUnits(json: unknown, o: { tokens: readonly T
   return { ...root, withdrawals: { ...withdrawals, expected } };
 }
 
-/** A responder log line with the names of the addresses it mentions and its amounts in whole tokens. */
+/**
+ * A responder log line with the names of the addresses it mentions (`names`: tokens by symbol, the rest by
+ * the record's labels), the base-unit amounts of tokens it mentions in whole tokens (`amounts`), and its
+ * `detail` with both substituted (`detailNamed`).
+ */
 export function withNames(line: string, names: ReadonlyMap<string, string>, tokens: readonly TokenMeta[]): string {
   const entry = JSON.parse(line) as Record<string, unknown>;
   const found: Record<string, string> = {};
   const amounts: string[] = [];
+  const token = (address: string) => tokens.find((t) => t.token.toLowerCase() === address.toLowerCase());
   const visit = (v: unknown): void => {
     if (typeof v === "string") {
-      if (ADDRESS.test(v) && names.has(v)) found[v] = names.get(v)!;
+      for (const [address] of v.matchAll(ADDRESSES)) if (names.has(address)) found[address] = names.get(address)!;
+      // The responder's details say "<base units> of <token address>".
+      for (const [, amount, address] of v.matchAll(AMOUNT_OF_TOKEN)) {
+        const t = token(address);
+        if (t) amounts.push(`${formatUnitsExact(BigInt(amount), t.decimals)} ${t.symbol}`);
+      }
     } else if (Array.isArray(v)) v.forEach(visit);
     else if (v && typeof v === "object") {
       const o = v as Record<string, unknown>;
-      const token = typeof o.token === "string" ? tokens.find((t) => t.token === o.token) : undefined;
-      if (token && typeof o.amount === "string" && /^\d+$/.test(o.amount)) amounts.push(`${formatUnitsExact(BigInt(o.amount), token.decimals)} ${token.symbol}`);
+      const t = typeof o.token === "string" ? token(o.token) : undefined;
+      if (t && typeof o.amount === "string" && /^\d+$/.test(o.amount)) amounts.push(`${formatUnitsExact(BigInt(o.amount), t.decimals)} ${t.symbol}`);
       Object.values(o).forEach(visit);
     }
   };
   visit(entry);
-  return JSON.stringify({ ...entry, ...(Object.keys(found).length ? { names: found } : {}), ...(amounts.length ? { amounts } : {}) });
+  const detailNamed =
+    typeof entry.detail === "string"
+      ? entry.detail
+          .replace(AMOUNT_OF_TOKEN, (all, amount: string, address: string) => {
+            const t = token(address);
+            return t ? `${formatUnitsExact(BigInt(amount), t.decimals)} ${t.symbol}` : all;
+          })
+          .replace(ADDRESSES, (address) => (names.has(address) ? `${names.get(address)} (${address})` : address))
+      : undefined;
+  return JSON.stringify({
+    ...entry,
+    ...(Object.keys(found).length ? { names: found } : {}),
+    ...(amounts.length ? { amounts: [...new Set(amounts)] } : {}),
+    ...(detailNamed !== undefined && detailNamed !== entry.detail ? { detailNamed } : {}),
+  });
 }
+
+const ADDRESSES = /0x[0-9a-fA-F]{40}/g;
+const AMOUNT_OF_TOKEN = /\b(\d+) of (0x[0-9a-fA-F]{40})/g;
 
 function formatUnitsExact(amount: bigint, decimals: number): string {
   const base = 10n ** BigInt(decimals);
