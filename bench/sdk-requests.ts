@@ -52,6 +52,10 @@ export interface SdkRequestFigures {
   readonly create10kEvents: Count;
   /** `create` from the deployment block with 1,000,000 empty blocks since. */
   readonly create1MBlocks: Count;
+  /** `create` without `fromBlock` (ready from current state) on the vault with 10,000 events, 1,000,000 blocks later. */
+  readonly createFromState?: Count;
+  /** The first withdrawal of a client started without `fromBlock` (it reads the destination once). */
+  readonly withdrawFirstFromState?: Count;
 }
 
 const pause = () => new Promise((resolve) => setTimeout(resolve, 300));
@@ -137,12 +141,25 @@ async function withdrawals(f: VaultFixture, server: RpcServer) {
   };
 }
 
-async function createCount(f: VaultFixture, server: RpcServer, fromBlock: number): Promise<Count> {
+async function createCount(f: VaultFixture, server: RpcServer, fromBlock: number | undefined): Promise<Count> {
   const { wallet, provider } = botWallet(server.url);
   const m = await server.measure(() => OperatorClient.create({ vault: f.vaultAddr, signer: wallet, fromBlock }));
   await m.result.stop();
   provider.destroy();
   return asCount(m.counts);
+}
+
+/** A client started without `fromBlock`: its create and its first withdrawal. */
+async function fromState(f: VaultFixture, server: RpcServer): Promise<{ create: Count; withdraw: Count }> {
+  const { wallet, provider } = botWallet(server.url);
+  const m = await server.measure(() => OperatorClient.create({ vault: f.vaultAddr, signer: wallet }));
+  const bot = m.result;
+  const w = await server.measure(() => bot.withdraw({ token: f.usdtAddr, to: f.exchange.address, amount: usdt(1_000) }));
+  if (!w.result.sent) throw new Error("the withdrawal of a client started from current state was not sent");
+  await w.result.tx.wait();
+  await bot.stop();
+  provider.destroy();
+  return { create: asCount(m.counts), withdraw: asCount(w.counts) };
 }
 
 /** Runs every measurement on the in-process network (fresh vaults; mines 1,000,000 empty blocks). */
@@ -155,13 +172,17 @@ export async function measureSdkRequests(): Promise<SdkRequestFigures> {
     const quiet = await deployVaultFixture();
     await hre.network.provider.send("hardhat_mine", ["0xf4240"]);
     const create1MBlocks = await createCount(quiet, server, await deployBlockOf(quiet));
-    return { ...w, create10kEvents, create1MBlocks };
+    const state = await fromState(flooded, server);
+    return { ...w, create10kEvents, create1MBlocks, createFromState: state.create, withdrawFirstFromState: state.withdraw };
   });
 }
 
 /** The figures as a table for people. */
 export function formatSdkRequests(label: string, r: SdkRequestFigures): string {
-  const row = (name: string, c: Count) =>
+  const row = (name: string, c: Count | undefined) =>
+    c === undefined
+      ? `  ${name.padEnd(34)} ${"-".padStart(6)} ${"-".padStart(6)} ${"-".padStart(9)}`
+      :
     `  ${name.padEnd(34)} ${String(c.requests).padStart(6)} ${String(c.calls).padStart(6)} ${String(c.bytes).padStart(9)}   ${Object.entries(c.methods)
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([m, n]) => `${m} x${n}`)
@@ -176,6 +197,8 @@ export function formatSdkRequests(label: string, r: SdkRequestFigures): string {
     row("refresh (nothing new)", r.refreshIdle),
     row("create (10,000 past events)", r.create10kEvents),
     row("create (1,000,000 empty blocks)", r.create1MBlocks),
+    row("create without fromBlock (both)", r.createFromState),
+    row("  its first withdrawal", r.withdrawFirstFromState),
     `  back to back: ${r.backToBack.succeeded}/${r.backToBack.attempted} withdrawals succeeded${r.backToBack.firstError ? ` (first error: ${r.backToBack.firstError})` : ""}`,
   ].join("\n");
 }

@@ -82,6 +82,8 @@ export interface VaultConfigEntry {
   /** Proposed changes matching one of these are reported at `info` severity. */
   readonly expectedChanges: readonly ChangePattern[];
   readonly responder?: ResponderConfig;
+  /** Names of addresses (operators, destinations, guardians) for people, e.g. `{ "0x…": "bot1" }`. */
+  readonly labels: Readonly<Record<string, string>>;
   /** Seconds between two snapshots of the vault's state when nothing happens (default 30). */
   readonly snapshotSeconds: number;
 }
@@ -218,7 +220,7 @@ export function parseMonitorConfig(input: unknown, options: { env?: NodeJS.Proce
   const names = new Set<string>();
   (Array.isArray(root.vaults) ? root.vaults : []).forEach((raw: unknown, i: number) => {
     const p = `vaults[${i}]`;
-    const v = obj(raw, p, ["name", "chain", "address", "fromBlock", "alertFromBlock", "safe", "expected", "responder", "snapshotSeconds"]);
+    const v = obj(raw, p, ["name", "chain", "address", "fromBlock", "alertFromBlock", "safe", "expected", "responder", "snapshotSeconds", "labels"]);
     if (!v) return;
     const name = str(v.name, `${p}.name`) ?? `#${i}`;
     if (names.has(name)) bad(`${p}.name`, `duplicate vault name ${JSON.stringify(name)}`);
@@ -255,8 +257,18 @@ export function parseMonitorConfig(input: unknown, options: { env?: NodeJS.Proce
         if (rules && keyEnv) responder = { rulesFile: path.resolve(baseDir, rules), keyEnv, dryRun: r.dryRun === true };
       }
     }
+    const labels: Record<string, string> = {};
+    if (v.labels !== undefined) {
+      const l = obj(v.labels, `${p}.labels`, Object.keys((v.labels as object | null) ?? {})) ?? {};
+      for (const [a, text] of Object.entries(l)) {
+        const address = addressOf(a, `${p}.labels.${a}`, bad);
+        if (typeof text !== "string" || text.length === 0) bad(`${p}.labels.${a}`, "expected a non-empty string");
+        else if (address) labels[address] = text;
+      }
+    }
     vaults.push({
       name,
+      labels,
       chain,
       address,
       fromBlock: int(v.fromBlock, `${p}.fromBlock`, 0),

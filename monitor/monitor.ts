@@ -44,6 +44,8 @@ interface ChainState {
   readonly reader: VaultEventReader;
   chainId: bigint | null;
   failures: number;
+  /** The newest head seen and when it was first seen (ms): a block's timestamp is the chain's time then. */
+  head: { block: number; seenAt: number } | null;
 }
 
 interface VaultState {
@@ -84,7 +86,7 @@ export class Monitor {
     for (const c of o.config.chains) {
       const provider = o.providers?.get(c.name) ?? new JsonRpcProvider(c.rpcUrl, undefined, { staticNetwork: true, polling: false });
       const reader = o.readers?.get(c.name) ?? sdkEventReader(provider, { maxBlockRange: c.maxBlockRange });
-      this.chains.set(c.name, { config: c, provider, reader, chainId: null, failures: 0 });
+      this.chains.set(c.name, { config: c, provider, reader, chainId: null, failures: 0, head: null });
     }
     for (const v of o.config.vaults) {
       this.vaults.set(this.key(v.chain, v.address), { config: v, tokens: new Map(), snapshotAt: 0, responder: null });
@@ -103,7 +105,9 @@ export class Monitor {
     if (!c) throw new Error(`unknown chain ${chain}`);
     try {
       if (c.chainId === null) c.chainId = (await c.provider.getNetwork()).chainId;
-      const head = (await c.reader.headBlock()) - c.config.confirmations;
+      const latest = await c.reader.headBlock();
+      if (c.head === null || latest > c.head.block) c.head = { block: latest, seenAt: Date.now() };
+      const head = latest - c.config.confirmations;
       this.store.setChain(chain, c.chainId, head);
       const rounds: VaultRound[] = [];
       for (const v of this.vaults.values()) if (v.config.chain === chain) rounds.push(await this.pollVault(c, v, head));
@@ -212,10 +216,13 @@ export class Monitor {
   }
 
   private async snapshot(c: ChainState, v: VaultState): Promise<void> {
+    const startedAt = Date.now();
     const s = await readVaultSnapshot({ provider: c.provider, vault: v.config.address, fromBlock: v.config.fromBlock, chainId: c.chainId as bigint });
+    // When the snapshot's block was first seen: the page counts down from its timestamp from then on.
+    const observedAt = c.head && c.head.block === s.blockNumber ? c.head.seenAt : startedAt;
     v.tokens = new Map(s.status.tokens.map((t) => [t.token, t]));
     v.snapshotAt = Date.now();
-    this.store.putSnapshot(c.config.name, v.config.address, s.blockNumber, s);
+    this.store.putSnapshot(c.config.name, v.config.address, s.blockNumber, { ...s, labels: v.config.labels, observedAt });
   }
 
   private async createResponder(c: ChainState, v: VaultState, reactFrom: number): Promise<Responder> {

@@ -9,9 +9,15 @@
  *   `OperatorLimitsSet`, `VaultCapSet`, `TokenListed`, queue events, and for all tokens `VaultPaused`,
  *   `VaultUnpaused`, `TripwireSet` and this operator's suspension events. Those are all the ways the
  *   words change;
- * - the operator's approved destinations, which cannot be enumerated on-chain: replayed from
- *   `DestinationApproved` / `DestinationRevoked` logs from `fromBlock` (the vault's deployment block);
- * - its own queued withdrawals, from `WithdrawalQueued` / `WithdrawalExecuted` / `WithdrawalCancelled`;
+ * - the operator's approved destinations, which the vault cannot enumerate: with `fromBlock` (the vault's
+ *   deployment block), replayed from the `DestinationApproved` / `DestinationRevoked` logs (one
+ *   `eth_getLogs` filtered by those topics, whatever else the vault logged); without it, each destination
+ *   is read (`isApproved(operator, to)`, one call) the first time a withdrawal names it. Either way the
+ *   events of each refresh keep them current;
+ * - its own queued withdrawals, from `WithdrawalQueued` / `WithdrawalExecuted` / `WithdrawalCancelled`:
+ *   replayed from `fromBlock` in the same `eth_getLogs`, and only then, when `operatorState` says the
+ *   operator has withdrawals pending; without `fromBlock`, those queued before the client started are
+ *   not listed (`execute` and `cancel` leave unknown ids to the chain);
  * - opt-out, registration and the withdrawal delay, from their events;
  * - reservations: the operator's own withdrawals sent through the client and not yet seen in a refreshed
  *   block, applied optimistically on top of the words at decision time (see `effective`).
@@ -26,13 +32,14 @@ import {
   type Clock,
   type QueuedWithdrawalData,
 } from "../rules/policy";
-import { connectVault, read } from "./transport";
+import { connectVault, read, vaultInterface } from "./transport";
 import { NotAVaultError, NotAnOperatorError, RpcError } from "../errors/base";
 import { toSdkError } from "../errors/revert";
 
 /** An ethers "could not decode result data" failure: the address answered with something that is not the ABI's. */
 const isBadData = (e: RpcError): boolean => e.code === "BAD_DATA" || e.code === "CALL_EXCEPTION";
 import { fetchVaultEvents } from "../monitor/watcher";
+import { replayVaultEvents } from "./replay";
 
 /** The block a cache reflects. */
 export interface CachePosition {
@@ -58,7 +65,10 @@ interface CacheState {
   registered: boolean;
   optedOut: boolean;
   tokens: Map<string, TokenEntry>;
+  /** Approved destinations (complete when replayed from the deployment block). */
   destinations: Set<string>;
+  /** Addresses known not to be approved (read on demand, or revoked). */
+  notApproved: Set<string>;
   queued: Map<bigint, OwnQueuedWithdrawal>;
 }
 
@@ -84,9 +94,13 @@ export interface CacheLoadOptions {
   readonly provider: Provider;
   readonly vault: string;
   readonly operator: string;
-  readonly fromBlock: number;
+  /** The vault's deployment block (or earlier), to replay destinations and pending withdrawals from; omit to start from current state. */
+  readonly fromBlock?: number;
   readonly maxBlockRange?: number;
 }
+
+/** Events replayed at load: the only ones whose history the cache needs. */
+const REPLAYED = ["DestinationApproved", "DestinationRevoked", "WithdrawalQueued", "WithdrawalExecuted", "WithdrawalCancelled"] as const;
 
 export class OperatorPolicyCache {
   private constructor(
@@ -96,6 +110,8 @@ export class OperatorPolicyCache {
     readonly clock: Clock,
     private readonly maxBlockRange: number | undefined,
     private state: CacheState,
+    /** Whether `destinations` holds every approved destination (replayed from the deployment block). */
+    private readonly destinationsComplete: boolean,
   ) {}
 
   private readonly reservations: Reservation[] = [];
@@ -103,28 +119,30 @@ export class OperatorPolicyCache {
   baseFee: bigint | null = null;
   private refreshing: Promise<boolean> | null = null;
 
-  /** Reads the chain: the operator's whole policy at the latest block, and the logs since `fromBlock`. */
+  /**
+   * Reads the chain: the operator's whole policy at the latest block (about 20 calls in 2 requests for
+   * three tokens), and with `fromBlock`, the destination and queue logs since then (one `eth_getLogs` if
+   * the node accepts the range, else the range is halved until it does).
+   */
   static async load(o: CacheLoadOptions): Promise<OperatorPolicyCache> {
     const vault = connectVault(o.vault, o.provider);
     const head = await read(() => o.provider.getBlock("latest"));
     if (!head) throw new Error("provider returned no latest block");
     const blockTag = head.number;
-    const [code, views] = await Promise.all([
-      read(() => o.provider.getCode(o.vault, blockTag)),
-      Promise.all([
-        vault.clockStart({ blockTag }),
-        vault.window({ blockTag }),
-        vault.withdrawalDelay({ blockTag }),
-        vault.tokens({ blockTag }),
-        vault.operators({ blockTag }),
-        vault.isTripwireOptedOut(o.operator, { blockTag }),
-      ]).then(
-        (values) => ({ values, error: null }),
-        (error: unknown) => ({ values: null, error: toSdkError(error) }),
-      ),
-    ]);
-    if (code === "0x") throw new NotAVaultError(o.vault, `no contract code there as of block ${blockTag}`);
+    const views = await Promise.all([
+      vault.clockStart({ blockTag }),
+      vault.window({ blockTag }),
+      vault.withdrawalDelay({ blockTag }),
+      vault.tokens({ blockTag }),
+      vault.operators({ blockTag }),
+      vault.isTripwireOptedOut(o.operator, { blockTag }),
+    ]).then(
+      (values) => ({ values, error: null }),
+      (error: unknown) => ({ values: null, error: toSdkError(error) }),
+    );
     if (views.error) {
+      // Only now is the code worth reading (a vault's is large): none there, or code that is not a vault's.
+      if ((await read(() => o.provider.getCode(o.vault, blockTag))) === "0x") throw new NotAVaultError(o.vault, `no contract code there as of block ${blockTag}`);
       // A node or network failure is not the vault's fault; anything else means the code is not a vault's.
       if (views.error instanceof RpcError && !isBadData(views.error)) throw views.error;
       throw new NotAVaultError(o.vault, `its code does not answer the vault's views (${views.error.message.slice(0, 120)})`, views.error);
@@ -138,13 +156,19 @@ export class OperatorPolicyCache {
       optedOut,
       tokens: new Map(),
       destinations: new Set(),
+      notApproved: new Set(),
       queued: new Map(),
-    });
+    }, o.fromBlock !== undefined);
     cache.baseFee = head.baseFeePerGas;
     const entries = await cache.readTokens(tokenList, blockTag);
     for (const [token, entry] of entries) cache.state.tokens.set(token, entry);
-    const events = await fetchVaultEvents({ provider: o.provider, vault: o.vault, fromBlock: o.fromBlock, toBlock: blockTag, maxBlockRange: o.maxBlockRange });
-    for (const e of events) cache.applyEvent(cache.state, e, new Set());
+    if (o.fromBlock !== undefined) {
+      const pendingQueue = [...entries.values()].some((e) => e.pendingQueued > 0n);
+      const names = pendingQueue ? REPLAYED : REPLAYED.slice(0, 2);
+      const topics = [names.map((n) => vaultInterface.getEvent(n)!.topicHash)];
+      const events = await replayVaultEvents({ provider: o.provider, vault: o.vault, topics, fromBlock: o.fromBlock, toBlock: blockTag, maxBlockRange: o.maxBlockRange });
+      for (const e of events) cache.applyEvent(cache.state, e, new Set());
+    }
     return cache;
   }
 
@@ -175,8 +199,29 @@ export class OperatorPolicyCache {
     return [...this.state.destinations];
   }
 
+  /** No network: whether `to` is approved for the operator, as far as the cache knows (unknown counts as not). */
   isApproved(to: string): boolean {
     return this.state.destinations.has(to);
+  }
+
+  /** Whether the cache can tell if `to` is approved without reading the chain. */
+  knowsDestination(to: string): boolean {
+    return this.destinationsComplete || this.state.destinations.has(to) || this.state.notApproved.has(to);
+  }
+
+  /**
+   * Reads the chain only if the cache cannot tell: `isApproved(operator, to)` at the cached block (one
+   * call), remembered from then on and kept current by the events of each refresh.
+   */
+  async readDestination(to: string): Promise<boolean> {
+    while (!this.knowsDestination(to)) {
+      const at = this.state.position.blockNumber;
+      const approved = await read(() => connectVault(this.vault, this.provider).isApproved(this.operator, to, { blockTag: at }));
+      // A refresh that moved on meanwhile may have seen events for it: only an answer for the current block counts.
+      if (this.state.position.blockNumber !== at || this.knowsDestination(to)) continue;
+      (approved ? this.state.destinations : this.state.notApproved).add(to);
+    }
+    return this.isApproved(to);
   }
 
   isListed(token: string): boolean {
@@ -303,6 +348,7 @@ export class OperatorPolicyCache {
       ...this.state,
       tokens: new Map(this.state.tokens),
       destinations: new Set(this.state.destinations),
+      notApproved: new Set(this.state.notApproved),
       queued: new Map(this.state.queued),
     };
     const touched = new Set<string>();
@@ -369,10 +415,16 @@ export class OperatorPolicyCache {
         s.withdrawalDelay = e.args.withdrawalDelay;
         break;
       case "DestinationApproved":
-        if (mine(e.args.operator)) s.destinations.add(e.args.destination);
+        if (mine(e.args.operator)) {
+          s.destinations.add(e.args.destination);
+          s.notApproved.delete(e.args.destination);
+        }
         break;
       case "DestinationRevoked":
-        if (mine(e.args.operator)) s.destinations.delete(e.args.destination);
+        if (mine(e.args.operator)) {
+          s.destinations.delete(e.args.destination);
+          s.notApproved.add(e.args.destination);
+        }
         break;
       case "WithdrawalQueued":
         if (mine(e.args.operator)) {

@@ -59,11 +59,20 @@ export interface OperatorClientOptions {
   readonly signer: Signer;
   /** Provider for reads; defaults to the signer's. */
   readonly provider?: Provider;
-  /** The vault's deployment block (or earlier): where destination and queue logs are replayed from. */
-  readonly fromBlock: number;
+  /**
+   * The vault's deployment block (or earlier). With it, the client replays the destination and queue
+   * events from there (one `eth_getLogs` filtered by topic, whatever else the vault logged), so that
+   * `destinations()` and `pending()` are complete from the start. Without it, the client is ready from the
+   * current state: each destination is read once, the first time a withdrawal names it, and `pending()`
+   * lists only withdrawals queued from now on.
+   */
+  readonly fromBlock?: number;
   /** Background refresh interval after `start()` (default 1000 ms). */
   readonly pollIntervalMs?: number;
-  /** Most blocks per `eth_getLogs` request (default 2000). */
+  /**
+   * Most blocks per `eth_getLogs` request: for the replay from `fromBlock` (default: the whole range, halved
+   * while the node refuses it) and for each refresh (default 2000).
+   */
   readonly maxBlockRange?: number;
   /** How often the priority fee is read again, in ms (default 60,000); the base fee follows every refresh. */
   readonly feeRefreshMs?: number;
@@ -191,13 +200,16 @@ export class OperatorClient {
   static async create(options: OperatorClientOptions): Promise<OperatorClient> {
     const vault = requireAddress(options.vault, "vault");
     const provider = providerOf(options.signer, options.provider);
-    if (!Number.isSafeInteger(options.fromBlock) || options.fromBlock < 0) {
+    if (options.fromBlock !== undefined && (!Number.isSafeInteger(options.fromBlock) || options.fromBlock < 0)) {
       throw new InvalidInputError("fromBlock", `expected a block number, got ${String(options.fromBlock)}`);
     }
     const address = requireAddress(await options.signer.getAddress(), "signer address");
-    const cache = await OperatorPolicyCache.load({ provider, vault, operator: address, fromBlock: options.fromBlock, maxBlockRange: options.maxBlockRange });
     const sender = new KeySender({ signer: options.signer, provider, address, feeRefreshMs: options.feeRefreshMs });
-    await sender.load(cache.baseFee);
+    const [cache] = await Promise.all([
+      OperatorPolicyCache.load({ provider, vault, operator: address, fromBlock: options.fromBlock, maxBlockRange: options.maxBlockRange }),
+      sender.load(),
+    ]);
+    await sender.useBlock(cache.baseFee);
     return new OperatorClient({ address, vault, sender, cache, interval: options.pollIntervalMs ?? 1000 });
   }
 
@@ -211,9 +223,17 @@ export class OperatorClient {
     return this.cache.tokens;
   }
 
-  /** Destinations approved for this operator, per the cache (learned from logs). */
+  /** Destinations approved for this operator, per the cache: all of them with `fromBlock`, else those seen so far. */
   destinations(): string[] {
     return this.cache.destinations;
+  }
+
+  /**
+   * Reads the chain only if the cache cannot tell (a client started without `fromBlock`, an address not
+   * seen yet): whether `to` is an approved destination of this operator, remembered from then on.
+   */
+  readDestination(to: string): Promise<boolean> {
+    return this.cache.readDestination(requireAddress(to, "to"));
   }
 
   /** Whether this operator opted out of the tripwire (it then gets reverts instead of trips), per the cache. */
@@ -278,7 +298,9 @@ export class OperatorClient {
 
   /**
    * No network: what `withdraw` would do with this request, from the cache. Throws `InvalidInputError`
-   * for a bad address, a non-positive amount or a token the vault does not list.
+   * for a bad address, a non-positive amount or a token the vault does not list. A client started without
+   * `fromBlock` counts a destination it has not read yet as not approved: `withdraw` reads it first, or
+   * call `readDestination(to)`.
    */
   preflight(request: WithdrawalRequest): WithdrawDecision {
     const { token, to, amount } = this.validate(request);
@@ -304,6 +326,8 @@ export class OperatorClient {
    */
   async withdraw(request: WithdrawalRequest, options: WithdrawOptions = {}): Promise<WithdrawResult> {
     const req = this.validate(request);
+    await this.cache.readDestination(req.to);
+    // From here to the reservation in sendWithdrawal nothing awaits: concurrent calls see each other.
     const decision = this.preflight(req);
     if (decision.action === "instant") return this.sendWithdrawal("instant", req, decision, false, options.overrides);
     if (decision.action === "queue") {
@@ -320,6 +344,7 @@ export class OperatorClient {
    */
   async queue(request: WithdrawalRequest, options: Omit<WithdrawOptions, "queueIfLarge"> = {}): Promise<WithdrawResult> {
     const req = this.validate(request);
+    await this.cache.readDestination(req.to);
     const asOf = this.cache.position;
     const ctx = this.context(req.token, asOf.timestamp);
     const check = this.checkQueueAt(ctx, req.to, req.amount, asOf.timestamp);
@@ -348,6 +373,7 @@ export class OperatorClient {
     const wid = requireUint(id, "id");
     const w = this.cache.queued.get(wid);
     if (w && !options.force) {
+      await this.cache.readDestination(w.to);
       const asOf = this.cache.position;
       const ctx = this.context(w.token, asOf.timestamp);
       const check = checkExecute({

@@ -53,6 +53,7 @@ export class KeySender {
   private resync: Promise<number> | null = null;
   private readonly inflight = new Set<Promise<unknown>>();
   private fees: FeeState | null = null;
+  private priorityFee: bigint | null = null;
   private feesReadAt = 0;
   private readonly feeRefreshMs: number;
   private readonly gasLimits = new Map<string, bigint>();
@@ -67,17 +68,31 @@ export class KeySender {
     this.localSigning = o.signer instanceof JsonRpcSigner ? false : null;
   }
 
-  /** Reads the chain: chain id, the next nonce and the fee inputs, given the base fee of a block just read. */
-  async load(baseFee: bigint | null): Promise<void> {
-    const [chainId, nonce, fee] = await Promise.all([
+  /**
+   * Reads the chain: chain id, the next nonce and the priority fee (in one batch on a batching provider).
+   * Then `observeBlock` with a block's base fee sets the fees; a block without one (a chain before
+   * EIP-1559) makes the sender read the gas price instead.
+   */
+  async load(): Promise<void> {
+    const [chainId, nonce, priorityFee] = await Promise.all([
       this.call<string>("eth_chainId", [], async () => (await this.provider.getNetwork()).chainId),
       this.readNonce(),
-      baseFee === null ? this.call<string>("eth_gasPrice", [], async () => (await this.provider.getFeeData()).gasPrice ?? 0n) : this.readPriorityFee(),
+      this.readPriorityFee().catch(() => null),
     ]);
     this.chainId = BigInt(chainId);
     this.nonce = nonce;
-    this.fees = baseFee === null ? { kind: "legacy", gasPrice: BigInt(fee) } : { kind: "eip1559", baseFee, priorityFee: BigInt(fee) };
+    this.priorityFee = priorityFee === null ? null : BigInt(priorityFee);
     this.feesReadAt = Date.now();
+  }
+
+  /** Reads the chain only on a chain without base fee (its gas price), the first time: fees from a block just read. */
+  async useBlock(baseFee: bigint | null): Promise<void> {
+    if (baseFee !== null && this.priorityFee !== null) {
+      this.fees = { kind: "eip1559", baseFee, priorityFee: this.priorityFee };
+      return;
+    }
+    const gasPrice = BigInt(await this.call<string>("eth_gasPrice", [], async () => (await this.provider.getFeeData()).gasPrice ?? 0n));
+    this.fees = { kind: "legacy", gasPrice };
   }
 
   /** No network: takes the base fee of a newer block. */
@@ -91,6 +106,7 @@ export class KeySender {
     this.feesReadAt = Date.now();
     if (this.fees.kind === "eip1559") {
       const priorityFee = BigInt(await this.readPriorityFee());
+      this.priorityFee = priorityFee;
       if (this.fees.kind === "eip1559") this.fees = { ...this.fees, priorityFee };
     } else {
       const gasPrice = BigInt(await this.call<string>("eth_gasPrice", [], async () => (await this.provider.getFeeData()).gasPrice ?? 0n));

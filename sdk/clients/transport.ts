@@ -3,13 +3,12 @@
  * ethers v6 `Signer` with errors mapped to SDK classes.
  */
 import type { ContractRunner, Provider, Signer, TransactionReceipt, TransactionRequest, TransactionResponse } from "ethers";
-import type { GuardedVault } from "../../typechain-types/contracts/GuardedVault";
-import { GuardedVault__factory } from "../../typechain-types/factories/contracts/GuardedVault__factory";
+import { connectGuardedVault, guardedVaultInterface, type GuardedVault } from "../abi";
 import { InvalidInputError, RevertWithoutDataError, VaultSdkError } from "../errors/base";
 import { toSdkError } from "../errors/revert";
 
-/** The vault's ABI interface (TypeChain), for encoding calls and decoding logs without a network. */
-export const vaultInterface = GuardedVault__factory.createInterface();
+/** The vault's ABI interface (typed by TypeChain), for encoding calls and decoding logs without a network. */
+export const vaultInterface = guardedVaultInterface;
 
 /** A transaction as a multisig (e.g. a Safe) or any external signer needs it: target, calldata, value. */
 export interface UnsignedTransaction {
@@ -34,7 +33,7 @@ export interface SentTransaction<R = TransactionReceipt> {
 
 /** The typed TypeChain contract for a vault address. */
 export const connectVault = (address: string, runner: ContractRunner): GuardedVault =>
-  GuardedVault__factory.connect(address, runner);
+  connectGuardedVault(address, runner);
 
 /** Runs a chain read, mapping failures to SDK errors. */
 export async function read<T>(fn: () => Promise<T>): Promise<T> {

@@ -14,9 +14,7 @@
  *   report the difference and, if asked, apply it.
  */
 import { ZeroAddress, concat, getAddress, getCreate2Address, id, keccak256, zeroPadValue, type Provider, type Signer, type TransactionReceipt } from "ethers";
-import { IERC20Metadata__factory } from "../../typechain-types/factories/@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata__factory";
-import { GuardedVault__factory } from "../../typechain-types/factories/contracts/GuardedVault__factory";
-import { VaultFactory__factory } from "../../typechain-types/factories/contracts/VaultFactory__factory";
+import { connectErc20, connectVaultFactory, guardedVaultBytecode, vaultFactoryBytecode, vaultFactoryInterface } from "../abi";
 import { AdminClient, AdminTransactions, type ChangeInfo, type VaultPolicy } from "../clients/admin";
 import { encodeChange, type ChangeParams } from "../rules/changes";
 import { configHash, configLabels, deploymentSalt, encodeInitConfig, formatDuration, toInitConfig, InvalidConfigError, type VaultConfig } from "./config";
@@ -117,12 +115,12 @@ export class MissingRoleError extends DeploymentError {
 
 /** Where the factory sits on every chain: CREATE2 by the proxy with `FACTORY_SALT` and the factory's creation code. */
 export function factoryAddress(): string {
-  return getCreate2Address(DETERMINISTIC_DEPLOYER, FACTORY_SALT, keccak256(VaultFactory__factory.bytecode));
+  return getCreate2Address(DETERMINISTIC_DEPLOYER, FACTORY_SALT, keccak256(vaultFactoryBytecode));
 }
 
 /** The vault's init code for a config: GuardedVault's creation code followed by the ABI-encoded InitConfig. */
 export function vaultInitCode(config: VaultConfig): string {
-  return concat([GuardedVault__factory.bytecode, encodeInitConfig(toInitConfig(config))]);
+  return concat([guardedVaultBytecode, encodeInitConfig(toInitConfig(config))]);
 }
 
 /** Where the factory deploys the vault of `config`, on any chain. */
@@ -240,15 +238,15 @@ export async function ensureFactory(o: { signer: Signer; onProgress?: (message: 
   const address = factoryAddress();
   if ((await read(() => provider.getCode(address))) === "0x") {
     o.onProgress?.(`deploying VaultFactory through ${DETERMINISTIC_DEPLOYER}`);
-    const sent = await send(o.signer, { to: DETERMINISTIC_DEPLOYER, data: concat([FACTORY_SALT, VaultFactory__factory.bytecode]), value: 0n }, asReceipt);
+    const sent = await send(o.signer, { to: DETERMINISTIC_DEPLOYER, data: concat([FACTORY_SALT, vaultFactoryBytecode]), value: 0n }, asReceipt);
     o.onProgress?.(`waiting for ${sent.hash}`);
     await sent.wait();
     if ((await read(() => provider.getCode(address))) === "0x") throw new DeploymentError(`VaultFactory is not at ${address} after its deployment`);
     return { address, deployed: true };
   }
-  const factory = VaultFactory__factory.connect(address, provider);
+  const factory = connectVaultFactory(address, provider);
   // The address commits to the factory's creation code, which embeds the vault's: this only documents it.
-  if ((await read(() => factory.VAULT_CODE_HASH())) !== keccak256(GuardedVault__factory.bytecode)) {
+  if ((await read(() => factory.VAULT_CODE_HASH())) !== keccak256(guardedVaultBytecode)) {
     throw new DeploymentError(`the factory at ${address} deploys another GuardedVault build`);
   }
   return { address, deployed: false };
@@ -273,7 +271,7 @@ export async function checkTokens(o: { provider: Provider; config: VaultConfig }
     }
     let decimals: number | null = null;
     try {
-      decimals = Number(await IERC20Metadata__factory.connect(t.token, o.provider).decimals());
+      decimals = Number(await connectErc20(t.token, o.provider).decimals());
     } catch {
       decimals = null;
     }
@@ -316,7 +314,7 @@ export async function deployVault(o: {
   const salt = deploymentSalt(o.config);
   const predicted = predictVaultAddress(o.config);
   if ((await read(() => provider.getCode(predicted))) !== "0x") throw new DeploymentError(`a contract already sits at ${predicted}`);
-  const factory = VaultFactory__factory.connect(factoryAddress(), o.signer);
+  const factory = connectVaultFactory(factoryAddress(), o.signer);
   o.onProgress?.(`deploying vault "${o.config.name}" to ${predicted}`);
   const data = factory.interface.encodeFunctionData("deploy", [salt, initCode]);
   const sent = await send(o.signer, { to: factoryAddress(), data, value: 0n }, asReceipt);
@@ -345,7 +343,7 @@ export async function deployVault(o: {
  * `eth_getLogs`), or by bisecting on `eth_getCode` if the node refuses the log query.
  */
 export async function vaultDeploymentBlock(provider: Provider, vault: string): Promise<{ blockNumber: number; transactionHash: string | null; deployer: string | null }> {
-  const iface = VaultFactory__factory.createInterface();
+  const iface = vaultFactoryInterface;
   try {
     const logs = await provider.getLogs({
       address: factoryAddress(),
@@ -368,7 +366,7 @@ export async function vaultDeploymentBlock(provider: Provider, vault: string): P
  * `eth_getLogs` over the whole chain), oldest first; null if the node refuses the query.
  */
 export async function vaultsWithSalt(provider: Provider, salt: string): Promise<{ vault: string; blockNumber: number; deployer: string }[] | null> {
-  const iface = VaultFactory__factory.createInterface();
+  const iface = vaultFactoryInterface;
   try {
     const logs = await provider.getLogs({ address: factoryAddress(), topics: [iface.getEvent("VaultDeployed").topicHash, null, salt], fromBlock: 0, toBlock: "latest" });
     return logs.map((l) => {

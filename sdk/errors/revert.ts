@@ -3,7 +3,7 @@
  * instances of the generated classes.
  */
 import { AbiCoder, dataSlice, isCallException, isError, isHexString } from "ethers";
-import { GuardedVault__factory } from "../../typechain-types/factories/contracts/GuardedVault__factory";
+import { guardedVaultInterface } from "../abi";
 import {
   RevertWithoutDataError,
   RpcError,
@@ -17,7 +17,7 @@ import {
 } from "./base";
 import { VAULT_ERROR_CLASSES, type VaultErrorArgs } from "./generated";
 
-const vaultInterface = GuardedVault__factory.createInterface();
+const vaultInterface = guardedVaultInterface;
 const ERROR_STRING = "0x08c379a0";
 const PANIC = "0x4e487b71";
 

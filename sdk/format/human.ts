@@ -4,7 +4,7 @@
  * and say so; the rest is pure.
  */
 import type { Provider } from "ethers";
-import { IERC20Metadata__factory } from "../../typechain-types/factories/@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata__factory";
+import { connectErc20 } from "../abi";
 import { CHANGE_PARAM_TYPES, type ChangeParams } from "../rules/changes";
 import { parseAmount, parseDuration } from "../deploy/config";
 import { CHANGE_KINDS, NATIVE, type ChangeKind } from "../rules/constants";
@@ -23,7 +23,7 @@ export interface TokenMeta {
 export async function readTokenMeta(provider: Provider, token: string): Promise<TokenMeta> {
   const address = requireAddress(token, "token");
   if (address === NATIVE) return { token: NATIVE, symbol: "ETH", decimals: 18 };
-  const erc20 = IERC20Metadata__factory.connect(address, provider);
+  const erc20 = connectErc20(address, provider);
   const [symbol, decimals] = await Promise.all([erc20.symbol().catch(() => null), erc20.decimals().catch(() => null)]);
   if (decimals === null) throw new InvalidInputError("token", `${address} has no decimals(): is it a token on this chain?`);
   return { token: address, symbol: symbol ?? `${address.slice(0, 6)}…${address.slice(-4)}`, decimals: Number(decimals) };

@@ -2,8 +2,7 @@
  * The vault's events, typed from the TypeChain bindings, and decoding of raw logs into them. Pure.
  */
 import type { Log } from "ethers";
-import type { TypedContractEvent } from "../../typechain-types/common";
-import type { GuardedVault } from "../../typechain-types/contracts/GuardedVault";
+import type { GuardedVault, TypedContractEvent } from "../abi";
 import { vaultInterface } from "../clients/transport";
 
 type Filters = GuardedVault["filters"];

@@ -4,7 +4,7 @@
  * `vaultExposure` views; as data and as a printable table.
  */
 import { formatUnits, type Provider } from "ethers";
-import { IERC20Metadata__factory } from "../../typechain-types/factories/@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata__factory";
+import { connectErc20 } from "../abi";
 import { NATIVE } from "../rules/constants";
 import { InvalidInputError } from "../errors/base";
 import { connectVault, read } from "../clients/transport";
@@ -92,7 +92,7 @@ export async function readExposure(options: ExposureOptions): Promise<ExposureRe
 
 async function tokenMeta(provider: Provider, token: string): Promise<{ symbol: string; decimals: number }> {
   if (token === NATIVE) return { symbol: "ETH", decimals: 18 };
-  const erc20 = IERC20Metadata__factory.connect(token, provider);
+  const erc20 = connectErc20(token, provider);
   const [symbol, decimals] = await Promise.all([erc20.symbol().catch(() => null), erc20.decimals().catch(() => null)]);
   return { symbol: symbol ?? `${token.slice(0, 6)}…${token.slice(-4)}`, decimals: decimals === null ? 0 : Number(decimals) };
 }

@@ -1,6 +1,6 @@
 /**
  * A Safe (v1.5.0, `@safe-global/safe-smart-account`) as the vault's admin or guardian: deployment from
- * the package's artifacts, the EIP-712 data owners sign for a Safe transaction, and execution of an
+ * that package's artifacts (carried in `abi/`), the EIP-712 data owners sign for a Safe transaction, and execution of an
  * SDK `UnsignedTransaction` through `execTransaction` with the owners' signatures.
  */
 import {
@@ -14,8 +14,7 @@ import {
   type TypedDataDomain,
   type TypedDataField,
 } from "ethers";
-import SafeArtifact from "@safe-global/safe-smart-account/build/artifacts/contracts/Safe.sol/Safe.json";
-import SafeProxyFactoryArtifact from "@safe-global/safe-smart-account/build/artifacts/contracts/proxies/SafeProxyFactory.sol/SafeProxyFactory.json";
+import { safeAbi, safeBytecode, safeProxyFactoryAbi, safeProxyFactoryBytecode } from "../abi";
 import type { UnsignedTransaction } from "../clients/transport";
 
 /** Every field of a Safe transaction, as its owners sign it. */
@@ -97,10 +96,10 @@ export async function deploySafe(opts: {
   threshold: number;
   saltNonce?: bigint;
 }): Promise<Contract> {
-  const singleton = await new ContractFactory(SafeArtifact.abi, SafeArtifact.bytecode, opts.deployer).deploy();
+  const singleton = await new ContractFactory(safeAbi, safeBytecode, opts.deployer).deploy();
   const factory = (await new ContractFactory(
-    SafeProxyFactoryArtifact.abi,
-    SafeProxyFactoryArtifact.bytecode,
+    safeProxyFactoryAbi,
+    safeProxyFactoryBytecode,
     opts.deployer,
   ).deploy()) as Contract;
   const setup = singleton.interface.encodeFunctionData("setup", [
@@ -110,7 +109,7 @@ export async function deploySafe(opts: {
   const saltNonce = opts.saltNonce ?? 0n;
   const proxy: string = await factory.createProxyWithNonce.staticCall(singletonAddr, setup, saltNonce);
   await (await factory.createProxyWithNonce(singletonAddr, setup, saltNonce)).wait();
-  return new Contract(proxy, SafeArtifact.abi, opts.deployer);
+  return new Contract(proxy, safeAbi, opts.deployer);
 }
 
 /**

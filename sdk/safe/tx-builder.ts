@@ -50,7 +50,7 @@ import {
   type Signer,
   type TransactionReceipt,
 } from "ethers";
-import { GuardedVault__factory } from "../../typechain-types/factories/contracts/GuardedVault__factory";
+import { guardedVaultAbi } from "../abi";
 import { InvalidInputError, VaultSdkError } from "../errors/base";
 import { toSdkError } from "../errors/revert";
 import { SAFE_TX_TYPES, packSignatures, type SafeTransaction } from "./safe";
@@ -109,7 +109,7 @@ export interface TxBuilderBatchFile {
   readonly transactions: readonly TxBuilderTransaction[];
 }
 
-const vaultAbi = GuardedVault__factory.abi as readonly JsonFragment[];
+const vaultAbi = guardedVaultAbi as readonly JsonFragment[];
 
 /** The serialization the Transaction Builder hashes (see the module doc). Pure. */
 export function txBuilderSerialize(json: unknown): string {

@@ -8,8 +8,8 @@ export { DigestSigner, SECP256K1_N, parseDerSignature, parseRawSignature, public
 export type { RawSignature } from "./ecdsa";
 export { readPin, describePinSource } from "./pin";
 export type { PinSource } from "./pin";
-export { Pkcs11Signer, SOFTHSM2_MODULE, defaultPkcs11Module, generatePkcs11Key, loadPkcs11Module } from "./pkcs11";
+export { Pkcs11Signer, SOFTHSM2_MODULE, defaultPkcs11Module, generatePkcs11Key } from "./pkcs11";
 export type { GeneratePkcs11KeyOptions, GeneratedPkcs11Key, Pkcs11KeySelector, Pkcs11SignerOptions } from "./pkcs11";
 export { AwsKmsSigner } from "./kms";
-export type { AwsKmsSignerOptions } from "./kms";
+export type { AwsKmsSignerOptions, KmsClientLike, KmsClientSettings } from "./kms";
 export * from "./errors";

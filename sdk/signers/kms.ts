@@ -9,18 +9,35 @@
  */
 import { computeAddress, getAddress } from "ethers";
 import type { Provider } from "ethers";
-import type { KMSClient, KMSClientConfig } from "@aws-sdk/client-kms";
+import type { GetPublicKeyCommandOutput, KMSClientConfig, SignCommandOutput } from "@aws-sdk/client-kms";
 import { DigestSigner, parseDerSignature, publicKeyFromSpki, type RawSignature } from "./ecdsa";
 import { KeyStoreError, KmsRequestError, SignerDependencyMissingError, UnsupportedKeyError } from "./errors";
 
 type Kms = typeof import("@aws-sdk/client-kms");
 
+/**
+ * What the signer needs of a client: a `KMSClient` from `@aws-sdk/client-kms` fits. (Typed structurally so
+ * that the declarations of `sdk/signers` do not require the package where it is not installed.)
+ */
+export interface KmsClientLike {
+  send(command: object): Promise<object>;
+}
+
+/** The usual settings of a `KMSClient` (for anything else, pass your own `client`). */
+export interface KmsClientSettings {
+  readonly region?: string;
+  /** E.g. a VPC endpoint. */
+  readonly endpoint?: string;
+  readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string; readonly sessionToken?: string };
+  readonly maxAttempts?: number;
+}
+
 export interface AwsKmsSignerOptions {
   /** Key id, key ARN, alias name (`alias/...`) or alias ARN. */
   readonly keyId: string;
-  /** A client to use; otherwise one is made from `clientConfig`. */
-  readonly client?: KMSClient;
-  readonly clientConfig?: KMSClientConfig;
+  /** A client to use (a `KMSClient`); otherwise one is made from `clientConfig`. */
+  readonly client?: KmsClientLike;
+  readonly clientConfig?: KmsClientSettings;
   readonly provider?: Provider | null;
 }
 
@@ -39,7 +56,7 @@ async function loadKms(): Promise<Kms> {
 
 interface KmsKey {
   readonly lib: Kms;
-  readonly client: KMSClient;
+  readonly client: KmsClientLike;
   /** The key's ARN as `GetPublicKey` returned it (aliases resolved). */
   readonly keyId: string;
 }
@@ -64,8 +81,8 @@ export class AwsKmsSigner extends DigestSigner {
    */
   static async open(options: AwsKmsSignerOptions): Promise<AwsKmsSigner> {
     const lib = await loadKms();
-    const client = options.client ?? new lib.KMSClient(options.clientConfig ?? {});
-    const out = await request("GetPublicKey", options.keyId, () => client.send(new lib.GetPublicKeyCommand({ KeyId: options.keyId })));
+    const client: KmsClientLike = options.client ?? new lib.KMSClient({ ...options.clientConfig } as KMSClientConfig);
+    const out = await request("GetPublicKey", options.keyId, () => client.send(new lib.GetPublicKeyCommand({ KeyId: options.keyId })) as Promise<GetPublicKeyCommandOutput>);
     if (out.KeySpec !== "ECC_SECG_P256K1") throw new UnsupportedKeyError(`KMS key ${options.keyId} is ${out.KeySpec ?? "of an unknown spec"}, not ECC_SECG_P256K1`);
     if (out.KeyUsage !== "SIGN_VERIFY") throw new UnsupportedKeyError(`KMS key ${options.keyId} has usage ${out.KeyUsage ?? "unknown"}, not SIGN_VERIFY`);
     if (out.SigningAlgorithms && !out.SigningAlgorithms.includes("ECDSA_SHA_256")) throw new UnsupportedKeyError(`KMS key ${options.keyId} does not sign with ECDSA_SHA_256`);
@@ -86,7 +103,7 @@ export class AwsKmsSigner extends DigestSigner {
   protected async signDigest(digest: Uint8Array): Promise<RawSignature> {
     const { lib, client, keyId } = this.key;
     const out = await request("Sign", keyId, () =>
-      client.send(new lib.SignCommand({ KeyId: keyId, Message: digest, MessageType: "DIGEST", SigningAlgorithm: "ECDSA_SHA_256" })),
+      client.send(new lib.SignCommand({ KeyId: keyId, Message: digest, MessageType: "DIGEST", SigningAlgorithm: "ECDSA_SHA_256" })) as Promise<SignCommandOutput>,
     );
     if (!out.Signature) throw new KeyStoreError(`KMS Sign for ${keyId} returned no signature`);
     return parseDerSignature(out.Signature);

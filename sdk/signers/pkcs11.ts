@@ -19,7 +19,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from "crypto";
 import { computeAddress, getAddress, getBytes, hexlify, isHexString } from "ethers";
 import type { Provider } from "ethers";
-import type * as Pkcs11js from "pkcs11js";
 import { DigestSigner, SECP256K1_OID_DER, parseRawSignature, publicKeyFromEcPoint, type RawSignature } from "./ecdsa";
 import {
   KeyStoreError,
@@ -27,18 +26,13 @@ import {
   Pkcs11KeyChangedError,
   Pkcs11KeyExistsError,
   Pkcs11KeyNotFoundError,
-  Pkcs11ModuleNotFoundError,
   Pkcs11PinIncorrectError,
   Pkcs11PinLockedError,
   Pkcs11TokenNotFoundError,
-  SignerDependencyMissingError,
   UnsupportedKeyError,
 } from "./errors";
 import { readPin, type PinSource } from "./pin";
-
-type Lib = typeof Pkcs11js;
-type Module = Pkcs11js.PKCS11;
-type Handle = Buffer;
+import { ckrOf, loadLib, loadPkcs11Module, type Handle, type Lib, type Module, type Template } from "./pkcs11-module";
 
 /** Where Debian and Ubuntu install SoftHSM2's module (`apt-get install softhsm2`). */
 export const SOFTHSM2_MODULE = "/usr/lib/softhsm/libsofthsm2.so";
@@ -79,9 +73,6 @@ export interface GeneratedPkcs11Key {
   readonly address: string;
 }
 
-let lib: Lib | undefined;
-const modules = new Map<string, Module>();
-
 /**
  * PKCS#11 login state is per application and token: once one session logged in, `C_Login` on another
  * answers CKR_USER_ALREADY_LOGGED_IN without checking the PIN. So that a wrong PIN is still refused in a
@@ -91,45 +82,6 @@ const modules = new Map<string, Module>();
 const loginKey = randomBytes(32);
 const loggedInWith = new Map<string, Buffer>();
 const pinTag = (pin: string): Buffer => createHmac("sha256", loginKey).update(pin).digest();
-
-async function loadLib(): Promise<Lib> {
-  if (lib) return lib;
-  try {
-    const imported = (await import("pkcs11js")) as Lib & { default?: Lib };
-    lib = imported.default ?? imported;
-  } catch (e) {
-    throw new SignerDependencyMissingError("pkcs11js", e);
-  }
-  return lib;
-}
-
-/**
- * The module at `path`, loaded and initialized once per process and shared by every signer (a PKCS#11
- * library is initialized once per application; its login state is per token).
- */
-export async function loadPkcs11Module(path: string = defaultPkcs11Module()): Promise<Module> {
-  const p = await loadLib();
-  const known = modules.get(path);
-  if (known) return known;
-  const m = new p.PKCS11();
-  try {
-    m.load(path);
-  } catch (e) {
-    throw new Pkcs11ModuleNotFoundError(path, e);
-  }
-  try {
-    m.C_Initialize();
-  } catch (e) {
-    if (ckrOf(e) !== "CKR_CRYPTOKI_ALREADY_INITIALIZED") throw new Pkcs11Error(`cannot initialize the PKCS#11 module ${path}: ${ckrOf(e) ?? String(e)}`, { cause: e, ckr: ckrOf(e) });
-  }
-  modules.set(path, m);
-  return m;
-}
-
-/** The `CKR_...` name of a PKCS#11 error, if it is one. */
-function ckrOf(e: unknown): string | undefined {
-  return e instanceof Error ? /CKR_[A-Z0-9_]+/.exec(e.message)?.[0] : undefined;
-}
 
 /** Return values after which a new session (and login) may succeed. */
 const SESSION_LOST = new Set([
@@ -216,7 +168,7 @@ class Token {
     }
   }
 
-  find(session: Handle, template: Pkcs11js.Template): Handle[] {
+  find(session: Handle, template: Template): Handle[] {
     this.call("C_FindObjectsInit", () => this.m.C_FindObjectsInit(session, template));
     try {
       return this.call("C_FindObjects", () => this.m.C_FindObjects(session, 2));
@@ -244,7 +196,7 @@ class Token {
 /** The private key's handle and the public key stored next to it. */
 function findKeyPair(token: Token, session: Handle, key: Pkcs11KeySelector): { privateKey: Handle; publicKey: string; id: string | null } {
   const { p, m } = token;
-  const by: Pkcs11js.Template = "label" in key ? [{ type: p.CKA_LABEL, value: key.label }] : [{ type: p.CKA_ID, value: Buffer.from(getBytes(normalizeId(key.id))) }];
+  const by: Template = "label" in key ? [{ type: p.CKA_LABEL, value: key.label }] : [{ type: p.CKA_ID, value: Buffer.from(getBytes(normalizeId(key.id))) }];
   const privates = token.find(session, [{ type: p.CKA_CLASS, value: p.CKO_PRIVATE_KEY }, ...by]);
   if (privates.length === 0) throw new Pkcs11KeyNotFoundError(token.label, describeKey(key), "no private key with");
   if (privates.length > 1) throw new Pkcs11KeyNotFoundError(token.label, describeKey(key), "more than one private key with");
@@ -253,7 +205,7 @@ function findKeyPair(token: Token, session: Handle, key: Pkcs11KeySelector): { p
   if (attrs[0].value?.readUInt8(0) !== p.CKK_EC) throw new UnsupportedKeyError(`token "${token.label}": the key with ${describeKey(key)} is not an EC key`);
   if (!attrs[1].value?.readUInt8(0)) throw new UnsupportedKeyError(`token "${token.label}": the key with ${describeKey(key)} may not sign (CKA_SIGN is false)`);
   const id = attrs[2].value?.length ? hexlify(attrs[2].value) : null;
-  const pairedBy: Pkcs11js.Template = id !== null ? [{ type: p.CKA_ID, value: Buffer.from(getBytes(id)) }] : by;
+  const pairedBy: Template = id !== null ? [{ type: p.CKA_ID, value: Buffer.from(getBytes(id)) }] : by;
   const publics = token.find(session, [{ type: p.CKA_CLASS, value: p.CKO_PUBLIC_KEY }, ...pairedBy]);
   if (publics.length !== 1) throw new Pkcs11KeyNotFoundError(token.label, id !== null ? `id ${id}` : describeKey(key), publics.length ? "more than one public key with" : "no public key (needed for the address) with");
   const [params, point] = token.call("C_GetAttributeValue", () => m.C_GetAttributeValue(session, publics[0], [{ type: p.CKA_EC_PARAMS }, { type: p.CKA_EC_POINT }]));
@@ -350,7 +302,7 @@ export class Pkcs11Signer extends DigestSigner {
    */
   static async open(options: Pkcs11SignerOptions): Promise<Pkcs11Signer> {
     const p = await loadLib();
-    const m = await loadPkcs11Module(options.module);
+    const m = await loadPkcs11Module(options.module ?? defaultPkcs11Module());
     const keySession = new KeySession(new Token(p, m, options.token, options.pin), options.key);
     keySession.connect();
     return new Pkcs11Signer(keySession, options.provider ?? null);
@@ -387,7 +339,7 @@ export class Pkcs11Signer extends DigestSigner {
  */
 export async function generatePkcs11Key(options: GeneratePkcs11KeyOptions): Promise<GeneratedPkcs11Key> {
   const p = await loadLib();
-  const m = await loadPkcs11Module(options.module);
+  const m = await loadPkcs11Module(options.module ?? defaultPkcs11Module());
   const token = new Token(p, m, options.token, options.pin);
   const id = normalizeId(options.id ?? hexlify(randomBytes(8)));
   const idBytes = Buffer.from(getBytes(id));

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
-import { AdminTransactions } from "../../sdk";
+import { AdminTransactions } from "../../sdk/index";
 import { backoffMs } from "../../monitor/alerts";
 import { deployVaultFixture, usdt, type VaultFixture } from "../helpers/fixture";
 import { AlertReceiver } from "./receiver";

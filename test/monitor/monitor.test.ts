@@ -4,7 +4,8 @@ import hre, { ethers } from "hardhat";
 import { mkdtempSync, rmSync, writeFileSync } from "fs";
 import os from "os";
 import path from "path";
-import { MonitorConfigError, parseMonitorConfig } from "../../monitor/config";
+import { MonitorConfigError, loadMonitorConfig, parseMonitorConfig, type AlertKind } from "../../monitor/config";
+import { routeFinding } from "../../monitor/alerts";
 import { eventsToCsv, eventsToJson } from "../../monitor/export";
 import type { VaultEventReader } from "../../monitor/reader";
 import { sdkEventReader } from "../../monitor/reader";
@@ -127,6 +128,21 @@ describe("monitor: store, history and conditions", function () {
     expect(store.findings().map((x) => x.kind)).to.deep.equal(["VaultPaused"]);
     store.close();
     await expect(hre.run("vault:monitor", { configFile: file, rounds: 1, hreChain: "mainnet" })).to.be.rejectedWith("--hre-chain: no chain named mainnet");
+  });
+
+  it("reads the example config and routes each kind as it says", function () {
+    const env = { MAINNET_RPC_URL: "https://rpc.example/key", ARBITRUM_RPC_URL: "https://arb.example/key", GUARD_KEY: "0x01", SLACK_WEBHOOK_URL: "https://hooks.slack.com/services/T/B/X", PAGERDUTY_ROUTING_KEY: "k".repeat(32), SIEM_TOKEN: "Bearer t" };
+    const config = loadMonitorConfig(path.join(__dirname, "../../config/example.monitor.json"), env);
+    expect(config.chains.map((c) => [c.name, c.confirmations])).to.deep.equal([["mainnet", 2], ["arbitrum", 20]]);
+    expect(config.vaults[0].responder!.rulesFile).to.equal(path.resolve(__dirname, "../../config/guard-rules.json"));
+    const route = (kind: AlertKind) => routeFinding(config.alerts, { kind, severity: config.alerts.severities[kind] }).sort();
+    expect(route("TripwireFired")).to.deep.equal(["oncall", "ops-slack", "siem"]);
+    expect(route("ChangeProposed")).to.deep.equal(["oncall", "ops-slack", "siem"]);
+    expect(route("RoleChanged")).to.deep.equal(["oncall", "ops-slack", "siem"]);
+    expect(route("MonitorBehind")).to.deep.equal(["ops-slack", "siem"]);
+    expect(route("QueuedWithdrawal")).to.deep.equal(["siem"]);
+    const siem = config.alerts.sinks.find((x) => x.name === "siem");
+    expect(siem).to.deep.include({ type: "webhook", headers: { Authorization: "Bearer t" } });
   });
 
   it("refuses a bad config with every problem by its path, and never prints a secret", function () {

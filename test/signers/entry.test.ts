@@ -11,7 +11,7 @@ describe("signer dependencies stay optional", () => {
     const script = `
       require("ts-node").register({ transpileOnly: true, compilerOptions: { module: "commonjs" } });
       const loaded = () => Object.keys(require.cache).filter((f) => /node_modules[\\\\/](pkcs11js|@aws-sdk)[\\\\/]/.test(f));
-      require("./sdk");
+      require("./sdk/index");
       const afterRoot = loaded();
       require("./sdk/signers");
       const afterSigners = loaded();

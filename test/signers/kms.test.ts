@@ -5,7 +5,7 @@ import { Wallet, verifyMessage, verifyTypedData } from "ethers";
 import { KMSClient } from "@aws-sdk/client-kms";
 import { ChangeKind, POLICY, deployVaultFixture, encodeChange, proposeAndExecute, usdt } from "../helpers/fixture";
 import { operatorClient } from "../sdk/helpers";
-import { GuardianClient } from "../../sdk";
+import { GuardianClient } from "../../sdk/index";
 import { AwsKmsSigner, KmsRequestError, UnsupportedKeyError } from "../../sdk/signers";
 import { startLocalKms, type LocalKms } from "./kms-endpoint";
 

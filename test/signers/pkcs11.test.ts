@@ -7,7 +7,7 @@ import CompatibilityFallbackHandlerArtifact from "@safe-global/safe-smart-accoun
 import { ChangeKind, POLICY, deployVaultFixture, encodeChange, proposeAndExecute, usdt } from "../helpers/fixture";
 import { safeGuardedFixture } from "../guard/helpers";
 import { operatorClient } from "../sdk/helpers";
-import { GuardianTransactions } from "../../sdk";
+import { GuardianTransactions } from "../../sdk/index";
 import { execSafeTransaction, packSignatures, signSafeTransaction, toSafeTransaction } from "../../sdk/safe";
 import {
   PinUnavailableError,
@@ -18,8 +18,8 @@ import {
   Pkcs11Signer,
   Pkcs11TokenNotFoundError,
   generatePkcs11Key,
-  loadPkcs11Module,
 } from "../../sdk/signers";
+import { loadPkcs11Module } from "../../sdk/signers/pkcs11-module";
 import { MODULE, createToken, tokenWithKey, type TestToken } from "./softhsm";
 
 const open = (t: TestToken, key = "operator") => Pkcs11Signer.open({ module: MODULE, token: t.label, key: { label: key }, pin: { env: t.pinEnv }, provider: ethers.provider });

@@ -9,7 +9,8 @@ import { randomBytes } from "crypto";
 import os from "os";
 import path from "path";
 import * as pkcs11js from "pkcs11js";
-import { SOFTHSM2_MODULE, generatePkcs11Key, loadPkcs11Module, type GeneratedPkcs11Key } from "../../sdk/signers";
+import { SOFTHSM2_MODULE, generatePkcs11Key, type GeneratedPkcs11Key } from "../../sdk/signers";
+import { loadPkcs11Module } from "../../sdk/signers/pkcs11-module";
 
 export const MODULE = process.env.PKCS11_MODULE || SOFTHSM2_MODULE;
 

@@ -8,7 +8,7 @@ import { accounts, runTask, taskError, tempDir, testConfig, writeJson } from "..
 import { guardRules } from "../guard/helpers";
 import type { DeployOutcome } from "../../tasks/deploy";
 import type { ResponderAction } from "../../sdk/monitor";
-import { InvalidInputError } from "../../sdk";
+import { InvalidInputError } from "../../sdk/index";
 import { PinUnavailableError, Pkcs11KeyExistsError, Pkcs11PinIncorrectError } from "../../sdk/signers";
 import { MODULE, createToken, type TestToken } from "./softhsm";
 
