@@ -11,7 +11,7 @@ npx hardhat vault:dev-tokens --network localhost
 # 2. Deploy the vault of config/local.vault.json (admin: account #0; bots: #4 and #5)
 npx hardhat vault:deploy config/local.vault.json --network localhost
 # 3. Fund it from account #0
-npx hardhat vault:deposit --vault local-treasury --amounts USDT=2000000,USDC=1000000,ETH=100 --network localhost
+npx hardhat vault:deposit --vault local-treasury --amounts USDT=5000000,USDC=2000000,ETH=1000 --network localhost
 # 4. What the vault holds, who may move what, and the 24 h risk lint
 npx hardhat vault:status --vault local-treasury --network localhost
 # 5. bot1 (account #4) pays its approved exchange deposit address: within its instant limit, it goes out now

@@ -17,7 +17,7 @@ import { task } from "hardhat/config";
 import type { Signer } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { ResponderAction, ResponderRules } from "../sdk/monitor";
-import { InvalidInputError } from "../sdk/errors/base";
+import { InvalidInputError, VaultSdkError } from "../sdk/errors/base";
 import { parseAmount } from "../sdk/deploy/config";
 import type { TokenMeta } from "../sdk/format/human";
 import { action, intParam, toInt } from "./cli";
@@ -39,7 +39,7 @@ interface GuardArgs extends KeyArgs {
   dryRun: boolean;
   noReview: boolean;
   pollMs: number | string;
-  confirmations: number | string;
+  confirmations?: number | string;
   log?: string;
   deployments?: string;
 }
@@ -56,7 +56,7 @@ withHsmParams(task(TASK, "Automatic responder: with one guardian key, pauses or 
   .addFlag("dryRun", "Decide and log, but send nothing")
   .addFlag("noReview", "Do not judge withdrawals and changes already pending at start")
   .addOptionalParam("pollMs", "Milliseconds between rounds", 2000, intParam)
-  .addOptionalParam("confirmations", "Blocks to stay behind the head", 0, intParam)
+  .addOptionalParam("confirmations", "Blocks to stay behind the head (default: the chain's: 2 on Ethereum, 0 on a local node; see chainDefaults)", undefined, intParam)
   .addOptionalParam("log", "Append the JSON log lines to this file instead of printing them")
   .addOptionalParam("deployments", DEPLOYMENTS_PARAM)
   .setAction(action(TASK, runGuard, { required: ["rules"] }));
@@ -94,8 +94,19 @@ export async function runGuard(args: GuardArgs, hre: HardhatRuntimeEnvironment):
     pollIntervalMs: toInt(args.pollMs, "pollMs"),
     confirmations: toInt(args.confirmations, "confirmations"),
     log: (entry) => write(withNames(monitor.formatResponderLog(entry), names, tokens)),
+    // Besides the JSON line: a block it cannot read leaves it blind past that block, so say so on stderr too.
+    onAlert: (a) => {
+      if (a.kind === "blockUnreadable") console.error(`ALERT: block ${a.block} of the vault's logs cannot be read (${a.attempts} attempts); the responder waits there and retries: ${a.error.message}`);
+      else if (a.kind === "recovered") console.error(`block ${a.block} read after ${a.attempts} failed attempts; the responder is caught up past it`);
+      else console.error(`ALERT: a reorg replaced every block the responder remembers, from block ${a.fromBlock}; events before it may have changed too`);
+    },
   });
-  if (args.once) return [...(await responder.poll()).actions];
+  if (args.once) {
+    const round = await responder.poll();
+    const stuck = round.alerts.find((a) => a.kind === "blockUnreadable");
+    if (stuck) throw new VaultSdkError(`block ${stuck.block} could not be read: acted on the blocks before it (${round.actions.length} action(s), logged), nothing after it was read`);
+    return [...round.actions];
+  }
   const stop = new AbortController();
   const interrupt = () => stop.abort();
   process.once("SIGINT", interrupt);

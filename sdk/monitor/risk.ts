@@ -4,10 +4,10 @@
  * flagged at deploy and in the status, before anyone relies on it.
  *
  * For an operator and a token, with `W` the window and `D` the withdrawal delay (the bound the README
- * states, with nobody intervening):
+ * states and `ExposureLib` computes, over the timestamps [now, now + h], with nobody intervening):
  *
- *     instant(h) = min(cap, vaultCap) * ceil(h / W)
- *     queued(h)  = pending + queueCap * ceil((h - D) / D)   if h > D, else pending
+ *     instant(h) = min(cap, vaultCap) * (floor(h / W) + 1)
+ *     queued(h)  = pending + queueCap * floor(h / D)
  */
 import type { VaultPolicy } from "../clients/admin";
 import { formatDuration } from "../deploy/config";
@@ -53,8 +53,6 @@ export interface RiskLintInput {
   readonly maxShareBps?: bigint;
 }
 
-const ceilDiv = (a: bigint, b: bigint): bigint => (a + b - 1n) / b;
-
 /** Pure: what one key could move within the horizon, per operator and token, and the findings worth a warning. */
 export function lintRisk(input: RiskLintInput): RiskFinding[] {
   const horizon = input.horizon ?? RISK_HORIZON;
@@ -69,8 +67,8 @@ export function lintRisk(input: RiskLintInput): RiskFinding[] {
       const t = vaultToken.get(l.token);
       const m = meta.get(l.token);
       if (!t || !m || (l.cap === 0n && l.queueCap === 0n && l.pendingQueued === 0n)) continue;
-      const instant = (l.cap < t.vaultCap ? l.cap : t.vaultCap) * ceilDiv(horizon, window);
-      const rounds = horizon > delay ? ceilDiv(horizon - delay, delay) : 0n;
+      const instant = (l.cap < t.vaultCap ? l.cap : t.vaultCap) * (horizon / window + 1n);
+      const rounds = horizon / delay;
       const queued = l.pendingQueued + l.queueCap * rounds;
       const balance = input.balancesKnown ? t.balance : null;
       const uncapped = instant + queued;
@@ -87,7 +85,7 @@ export function lintRisk(input: RiskLintInput): RiskFinding[] {
           message: `one key (${name(o.operator)}) can move ${amt(reach)} ${within}, ${percent(shareBps)} of the ${amt(balance!)} balance (${split}); lower its limits or lengthen the withdrawal delay`,
         });
       }
-      if (rounds > 0n && l.queueCap > 0n) {
+      if (delay < horizon && l.queueCap > 0n) {
         findings.push({
           ...base,
           kind: "shortWithdrawalDelay",

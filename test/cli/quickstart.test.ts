@@ -63,8 +63,10 @@ describe("command line: the README quickstart, refusals and exit codes, as a use
     expect(r.code, `${r.stdout}\n${r.stderr}`).to.equal(0);
     expect(r.stdout).to.match(/USDT\s+0x73511669fd4dE447feD18BB79bAFeAC93aB7F31f\s+deployed now/);
     expect(r.stdout).to.match(/Deployed vault "local-treasury" at 0x[0-9a-fA-F]{40} on localhost/);
-    expect(r.stdout).to.include("deposited 2000000 USDT into local-treasury");
-    expect(r.stdout).to.include("deposited 100 ETH into local-treasury");
+    expect(r.stdout).to.include("deposited 5000000 USDT into local-treasury");
+    expect(r.stdout).to.include("deposited 1000 ETH into local-treasury");
+    // The quickstart's config keeps every key under a quarter of each balance over 24 h.
+    expect(r.stdout).to.include("Risk lint: what one key can move within 24 h (nothing flagged)");
     // Status: the config's labels and the token symbols.
     expect(r.stdout).to.match(/\nbot1\s+USDT\s+100,000\s+25,000\s+500,000/);
     expect(r.stdout).to.include("guardians:  guardian 1 (0x70997970C51812dc3A010C7d01b50e0d17dc79C8), guardian 2 (0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC)");

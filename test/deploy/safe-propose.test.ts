@@ -11,6 +11,7 @@ import { ContractFactory } from "ethers";
 import MultiSendCallOnlyArtifact from "@safe-global/safe-smart-account/build/artifacts/contracts/libraries/MultiSendCallOnly.sol/MultiSendCallOnly.json";
 import { deploySafe, decodeMultiSend, verifyTxBuilderBatch } from "../../sdk/safe";
 import type { DeployOutcome } from "../../tasks/deploy";
+import { vaultLens } from "../helpers/fixture";
 import { accounts, runTask, tempDir, testConfig, writeJson } from "./helpers";
 
 const usd = (n: bigint) => n * 10n ** 6n;
@@ -56,7 +57,7 @@ describe("deploy: vault:deploy --propose with an admin Safe", () => {
     expect(await f.soloSafe.nonce()).to.equal(nonce + 1n);
     expect(stdout).to.match(/Applied 3 step\(s\) to "solo-safe-vault" at 0x[0-9a-fA-F]{40} through the admin Safe 0x[0-9a-fA-F]{40}, signed by .* in one transaction \(a MultiSendCallOnly batch\)/);
     // The instant steps took effect, the raise is proposed and waits.
-    expect((await vault.operatorState(f.a.bot1.address, f.tokens.usdt)).cap).to.equal(usd(800_000n));
+    expect((await (await vaultLens()).operatorState(vault, f.a.bot1.address, f.tokens.usdt)).cap).to.equal(usd(800_000n));
     expect(await vault.isApproved(f.a.bot2.address, f.a.exchange2.address)).to.equal(false);
     expect(await vault.changeCount()).to.equal(1n);
     expect(stdout).to.include("Left to do or to wait for:");

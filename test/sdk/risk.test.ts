@@ -32,14 +32,16 @@ function input(o: { window?: bigint; delay?: bigint; cap: bigint; vaultCap: bigi
 describe("SDK: risk lint (what one key can move within 24 h)", () => {
   it("computes the 24 h reach as the README's bound and flags it at 25% of the balance, with the figures", () => {
     // Same-shape cases: [what, input, expected kinds, expected reach in USDT]
+    // Over [now, now + 24 h] with W = D = 24 h: two caps (the windows covering 24 h + 1 s) plus one queue cap.
     const cases: [string, Parameters<typeof input>[0], string[], bigint][] = [
-      ["cap well below the balance", { cap: 1_000_000n, vaultCap: 1_500_000n, queueCap: 5_000_000n, balance: 20_000_000n }, [], 1_000_000n],
-      ["exactly 25%", { cap: 5_000_000n, vaultCap: 6_000_000n, queueCap: 0n, balance: 20_000_000n }, ["largeShare"], 5_000_000n],
-      ["the vault cap binds below the key's cap", { cap: 9_000_000n, vaultCap: 4_000_000n, queueCap: 0n, balance: 20_000_000n }, [], 4_000_000n],
-      ["what it already queued counts", { cap: 1_000_000n, vaultCap: 1_500_000n, queueCap: 5_000_000n, pending: 5_000_000n, balance: 20_000_000n }, ["largeShare"], 6_000_000n],
-      ["a 12 h window gives the cap twice", { window: 12n * HOUR, cap: 3_000_000n, vaultCap: 3_000_000n, queueCap: 0n, balance: 20_000_000n }, ["largeShare"], 6_000_000n],
-      // A 1 h withdrawal delay: the queue cap executes ceil(23h / 1h) = 23 times within the day.
-      ["a short withdrawal delay against a large queue cap", { delay: HOUR, cap: 1_000_000n, vaultCap: 1_500_000n, queueCap: 5_000_000n, balance: 200_000_000n }, ["largeShare", "shortWithdrawalDelay"], 116_000_000n],
+      ["caps well below the balance", { cap: 1_000_000n, vaultCap: 1_500_000n, queueCap: 0n, balance: 20_000_000n }, [], 2_000_000n],
+      ["one queue cap within the day", { cap: 1_000_000n, vaultCap: 1_500_000n, queueCap: 3_000_000n, balance: 20_000_000n }, ["largeShare"], 5_000_000n],
+      ["exactly 25%", { cap: 2_500_000n, vaultCap: 6_000_000n, queueCap: 0n, balance: 20_000_000n }, ["largeShare"], 5_000_000n],
+      ["the vault cap binds below the key's cap", { cap: 9_000_000n, vaultCap: 2_000_000n, queueCap: 0n, balance: 20_000_000n }, [], 4_000_000n],
+      ["what it already queued counts", { cap: 1_000_000n, vaultCap: 1_500_000n, queueCap: 0n, pending: 5_000_000n, balance: 20_000_000n }, ["largeShare"], 7_000_000n],
+      ["a 12 h window gives the cap three times", { window: 12n * HOUR, cap: 2_000_000n, vaultCap: 2_000_000n, queueCap: 0n, balance: 20_000_000n }, ["largeShare"], 6_000_000n],
+      // A 1 h withdrawal delay: the queue cap executes floor(24h / 1h) = 24 times within the day.
+      ["a short withdrawal delay against a large queue cap", { delay: HOUR, cap: 1_000_000n, vaultCap: 1_500_000n, queueCap: 5_000_000n, balance: 200_000_000n }, ["largeShare", "shortWithdrawalDelay"], 122_000_000n],
       ["capped by the balance", { delay: HOUR, cap: 1_000_000n, vaultCap: 1_500_000n, queueCap: 5_000_000n, balance: 10_000_000n }, ["largeShare", "shortWithdrawalDelay"], 10_000_000n],
     ];
     for (const [what, o, kinds, reach] of cases) {
@@ -48,11 +50,11 @@ describe("SDK: risk lint (what one key can move within 24 h)", () => {
       for (const f of findings) expect(f.reach, what).to.equal(usd(reach));
     }
     const [share, short] = lintRisk(input({ delay: HOUR, cap: 1_000_000n, vaultCap: 1_500_000n, queueCap: 5_000_000n, balance: 200_000_000n }));
-    expect(share.message).to.equal("one key (bot1) can move 116,000,000 USDT within 24h, 58% of the 200,000,000 USDT balance (instant 1,000,000 USDT + queued 115,000,000 USDT); lower its limits or lengthen the withdrawal delay");
+    expect(share.message).to.equal("one key (bot1) can move 122,000,000 USDT within 24h, 61% of the 200,000,000 USDT balance (instant 2,000,000 USDT + queued 120,000,000 USDT); lower its limits or lengthen the withdrawal delay");
     expect(short.message).to.equal(
-      "the withdrawal delay (1h) is shorter than 24h: bot1 can queue and execute its queue cap of 5,000,000 USDT 23 time(s) within 24h, so one key can move 116,000,000 USDT (instant 1,000,000 USDT + queued 115,000,000 USDT)",
+      "the withdrawal delay (1h) is shorter than 24h: bot1 can queue and execute its queue cap of 5,000,000 USDT 24 time(s) within 24h, so one key can move 122,000,000 USDT (instant 2,000,000 USDT + queued 120,000,000 USDT)",
     );
-    expect(share.shareBps).to.equal(5_800n);
+    expect(share.shareBps).to.equal(6_100n);
   });
 
   it("at deploy, without balances, only the short-delay rule applies; a key with nothing left is skipped", () => {
@@ -60,7 +62,7 @@ describe("SDK: risk lint (what one key can move within 24 h)", () => {
     const findings = lintRisk(atDeploy);
     expect(findings.map((f) => f.kind)).to.deep.equal(["shortWithdrawalDelay"]);
     expect(findings[0].balance).to.equal(null);
-    expect(findings[0].queued).to.equal(usd(5_000_000n) * 11n);
+    expect(findings[0].queued).to.equal(usd(5_000_000n) * 12n);
     expect(lintRisk(input({ cap: 0n, vaultCap: 1_500_000n, queueCap: 0n, balance: 1n }))).to.deep.equal([]);
   });
 });
