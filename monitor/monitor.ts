@@ -4,7 +4,7 @@
  * and runs the optional per-vault responder. Resumes from the store's cursors after a restart without
  * alerting twice (see `store.ts`).
  */
-import { JsonRpcProvider, Wallet, type Provider } from "ethers";
+import { JsonRpcProvider, Wallet, type Provider, type Signer } from "ethers";
 import { readFileSync } from "fs";
 import { AlertDispatcher, routeFinding } from "./alerts";
 import type { AlertKind, ChainConfig, MonitorConfig, Severity, VaultConfigEntry } from "./config";
@@ -151,6 +151,9 @@ export class Monitor {
     const row = this.store.vault(chain, v.config.address);
     const fromBlock = row?.nextBlock ?? v.config.fromBlock;
     const toBlock = Math.min(head, fromBlock + c.config.maxBlocksPerRound - 1);
+    // The responder acts on what the monitor has not seen yet: from the cursor when it resumes, from the
+    // next block when the vault is new (it still reviews what is pending, as `vault:guard` does).
+    if (v.responder === null && v.config.responder) v.responder = await this.createResponder(c, v, fromBlock > v.config.fromBlock ? fromBlock : head + 1);
     let findings: StoredFinding[] = [];
     let count = 0;
     if (toBlock >= fromBlock) {
@@ -174,7 +177,6 @@ export class Monitor {
     }
     this.behind(c, v, head, Math.max(fromBlock, toBlock + 1));
     if (count > 0 || Date.now() - v.snapshotAt >= v.config.snapshotSeconds * 1000) await this.snapshot(c, v);
-    if (v.responder === null && v.config.responder) v.responder = await this.createResponder(c, v, fromBlock);
     if (v.responder) await this.runResponder(chain, v);
     return { vault: v.config.address, fromBlock, toBlock, events: count, findings };
   }
@@ -228,7 +230,14 @@ export class Monitor {
   private async createResponder(c: ChainState, v: VaultState, reactFrom: number): Promise<Responder> {
     const r = v.config.responder!;
     const rules = parseResponderRules(JSON.parse(readFileSync(r.rulesFile, "utf8")));
-    const signer = new Wallet(process.env[r.keyEnv] ?? "", c.provider);
+    let signer: Signer;
+    if ("env" in r.key) signer = new Wallet(process.env[r.key.env] ?? "", c.provider);
+    else {
+      // Loaded only when a vault's responder keeps its key in an HSM (pkcs11js is optional).
+      const { Pkcs11Signer } = await import("../sdk/signers");
+      const hsm = r.key.hsm;
+      signer = await Pkcs11Signer.open({ module: hsm.module, token: hsm.token, key: hsm.key, pin: hsm.pin, provider: c.provider });
+    }
     return Responder.create({
       vault: v.config.address,
       signer,
@@ -244,8 +253,13 @@ export class Monitor {
   }
 
   private async runResponder(chain: string, v: VaultState): Promise<void> {
-    const round = await (v.responder as Responder).poll();
-    for (const a of round.actions) this.recordAction(chain, v, a);
+    try {
+      const round = await (v.responder as Responder).poll();
+      for (const a of round.actions) this.recordAction(chain, v, a);
+    } catch (e) {
+      // The round's events are recorded; the responder takes its round up again next time.
+      this.log({ type: "error", source: "responder", chain, vault: v.config.name, error: safeMessage(e) });
+    }
   }
 
   private recordAction(chain: string, v: VaultState, a: ResponderAction): void {

@@ -36,7 +36,7 @@ interface GuardArgs extends KeyArgs {
   dryRun: boolean;
   noReview: boolean;
   pollMs: number;
-  confirmations: number;
+  confirmations?: number;
   log?: string;
 }
 
@@ -52,7 +52,7 @@ withHsmParams(task(TASK, "Automatic responder: with one guardian key, pauses or 
   .addFlag("dryRun", "Decide and log, but send nothing")
   .addFlag("noReview", "Do not judge withdrawals and changes already pending at start")
   .addOptionalParam("pollMs", "Milliseconds between rounds", 2000, types.int)
-  .addOptionalParam("confirmations", "Blocks to stay behind the head", 0, types.int)
+  .addOptionalParam("confirmations", "Blocks to stay behind the head (default: the chain's: 2 on Ethereum, 0 on a local node; see chainDefaults)", undefined, types.int)
   .addOptionalParam("log", "Append the JSON log lines to this file instead of printing them")
   .setAction(async (args: GuardArgs, hre): Promise<ResponderAction[]> => {
     // Loaded here, not at the top: hardhat.config.ts imports this file before the SDK's TypeChain types exist.
@@ -79,8 +79,19 @@ withHsmParams(task(TASK, "Automatic responder: with one guardian key, pauses or 
         pollIntervalMs: args.pollMs,
         confirmations: args.confirmations,
         log: (entry) => write(monitor.formatResponderLog(entry)),
+        // Besides the JSON line: a block it cannot read leaves it blind past that block, so say so on stderr too.
+        onAlert: (a) => {
+          if (a.kind === "blockUnreadable") console.error(`ALERT: block ${a.block} of the vault's logs cannot be read (${a.attempts} attempts); the responder waits there and retries: ${a.error.message}`);
+          else if (a.kind === "recovered") console.error(`block ${a.block} read after ${a.attempts} failed attempts; the responder is caught up past it`);
+          else console.error(`ALERT: a reorg replaced every block the responder remembers, from block ${a.fromBlock}; events before it may have changed too`);
+        },
       });
-      if (args.once) return [...(await responder.poll()).actions];
+      if (args.once) {
+        const round = await responder.poll();
+        const stuck = round.alerts.find((a) => a.kind === "blockUnreadable");
+        if (stuck) throw new HardhatPluginError(TASK, `block ${stuck.block} could not be read: acted on the blocks before it (${round.actions.length} action(s), logged), nothing after it was read`);
+        return [...round.actions];
+      }
       const stop = new AbortController();
       const interrupt = () => stop.abort();
       process.once("SIGINT", interrupt);

@@ -47,6 +47,11 @@ export async function runWatch(args: WatchArgs, hre: HardhatRuntimeEnvironment) 
   const lastBlock = blocks === null ? Infinity : fromBlock + blocks - 1;
   const deadline = timeoutMs === null ? Infinity : Date.now() + timeoutMs;
   const watcher = new VaultWatcher({ provider, vault: vault.address, fromBlock, queuedThresholds });
+  watcher.onAlert((a) => {
+    if (a.kind === "blockUnreadable") out.note(`ALERT: block ${a.block} cannot be read (${a.attempts} attempts); waiting there and retrying, nothing after it is shown until it is read`);
+    else if (a.kind === "recovered") out.note(`block ${a.block} read after ${a.attempts} failed attempts`);
+    else out.note(`ALERT: a reorg replaced every block remembered, from block ${a.fromBlock}`);
+  });
 
   let interrupted = false;
   const onSigint = () => (interrupted = true);
@@ -61,10 +66,15 @@ export async function runWatch(args: WatchArgs, hre: HardhatRuntimeEnvironment) 
       const to = Math.min(latest, lastBlock);
       if (watcher.nextBlock <= to) {
         out.done();
-        for (const e of await watcher.poll({ toBlock: to })) {
+        // An unreadable block is an alert (above), not the end: the next poll tries it again.
+        const events = await watcher.poll({ toBlock: to }).catch((e: unknown) => {
+          if (e instanceof Error && e.name === "UnreadableBlockError") return [];
+          throw e;
+        });
+        for (const e of events) {
           seen.push(e);
           if (out.json) process.stdout.write(toJsonLine(e) + "\n");
-          else out.print(formatVaultEvent(e, tokens));
+          else out.print(`${e.removed ? "removed by a reorg: " : ""}${formatVaultEvent(e, tokens)}`);
         }
       }
       if (watcher.nextBlock > lastBlock || Date.now() >= deadline || interrupted) break;

@@ -3,7 +3,7 @@
  * as of a known block, so that a decision needs no network call.
  *
  * What it holds and where each part comes from:
- * - the packed words `policyWords(operator, token)` and the queue accounts (`operatorState`) of every
+ * - the packed words of the operator and the token and the operator's queue account (`extsload`) of every
  *   listed token: read at load, and re-read (at the refreshed block) for each token that an event in the
  *   new blocks touched — any `Withdrawn` of the token (the vault-wide cap is shared), this operator's
  *   `OperatorLimitsSet`, `VaultCapSet`, `TokenListed`, queue events, and for all tokens `VaultPaused`,
@@ -21,9 +21,18 @@
  * - opt-out, registration and the withdrawal delay, from their events;
  * - reservations: the operator's own withdrawals sent through the client and not yet seen in a refreshed
  *   block, applied optimistically on top of the words at decision time (see `effective`).
+ *
+ * After load, the logs come from a `LogReader` that asks only for `CACHE_EVENTS` (so deposits anyone can
+ * send do not count against a provider's result cap), splits ranges a provider refuses, and never skips a
+ * block: if one cannot be read, `refresh()` rejects with `UnreadableBlockError` and the cache stays at its
+ * block rather than moving past events it has not seen; what was read before that block is kept for the
+ * next refresh. When a reorg replaces blocks the cache has applied (checked by block hash, the load's
+ * block included), the cache is derived again: words and settings are read at the new head, and
+ * destinations and queued withdrawals are replayed from the events that remain plus the new chain's.
  */
-import type { Provider } from "ethers";
-import type { VaultEvent } from "../monitor/events";
+import type { Block, Provider } from "ethers";
+import type { VaultEvent, VaultEventName } from "../monitor/events";
+import { LogReader, type RetryOptions } from "../monitor/log-reader";
 import {
   checkInstant,
   checkQueue,
@@ -32,13 +41,13 @@ import {
   type Clock,
   type QueuedWithdrawalData,
 } from "../rules/policy";
+import { readOperatorWords } from "./state";
 import { connectVault, read, vaultInterface } from "./transport";
 import { NotAVaultError, NotAnOperatorError, RpcError } from "../errors/base";
 import { toSdkError } from "../errors/revert";
 
 /** An ethers "could not decode result data" failure: the address answered with something that is not the ABI's. */
 const isBadData = (e: RpcError): boolean => e.code === "BAD_DATA" || e.code === "CALL_EXCEPTION";
-import { fetchVaultEvents } from "../monitor/watcher";
 import { replayVaultEvents } from "./replay";
 
 /** The block a cache reflects. */
@@ -97,7 +106,37 @@ export interface CacheLoadOptions {
   /** The vault's deployment block (or earlier), to replay destinations and pending withdrawals from; omit to start from current state. */
   readonly fromBlock?: number;
   readonly maxBlockRange?: number;
+  /** Retries of a failed log request before its range is split (see `LogReader`). */
+  readonly retry?: RetryOptions;
+  /** Blocks whose hashes are kept to detect reorgs (default: the chain's). */
+  readonly reorgWindow?: number;
 }
+
+/** The events a refresh reads (every way the cached state changes), and no others. */
+export const CACHE_EVENTS: readonly VaultEventName[] = [
+  "Withdrawn",
+  "OperatorLimitsSet",
+  "VaultCapSet",
+  "TokenListed",
+  "VaultPaused",
+  "VaultUnpaused",
+  "TripwireSet",
+  "OperatorSuspended",
+  "OperatorUnsuspended",
+  "TripwireFired",
+  "TripwireOptOutSet",
+  "DelaysSet",
+  "DestinationApproved",
+  "DestinationRevoked",
+  "WithdrawalQueued",
+  "WithdrawalExecuted",
+  "WithdrawalCancelled",
+];
+
+/** Events the replayed (non-word) state is folded from: kept to derive it again after a reorg. */
+const KEPT = new Set<VaultEventName>(["OperatorLimitsSet", "TokenListed", "TripwireOptOutSet", "DelaysSet", "DestinationApproved", "DestinationRevoked", "WithdrawalQueued", "WithdrawalExecuted", "WithdrawalCancelled"]);
+
+const headOf = (b: Block) => ({ number: b.number, hash: b.hash, parentHash: b.parentHash });
 
 /** Events replayed at load: the only ones whose history the cache needs. */
 const REPLAYED = ["DestinationApproved", "DestinationRevoked", "WithdrawalQueued", "WithdrawalExecuted", "WithdrawalCancelled"] as const;
@@ -108,11 +147,19 @@ export class OperatorPolicyCache {
     readonly vault: string,
     readonly operator: string,
     readonly clock: Clock,
-    private readonly maxBlockRange: number | undefined,
+    private readonly reader: LogReader,
     private state: CacheState,
     /** Whether `destinations` holds every approved destination (replayed from the deployment block). */
     private readonly destinationsComplete: boolean,
+    private positionHash: string | null,
   ) {}
+
+  /** Events applied so far that the replayed state is folded from. */
+  private history: VaultEvent[] = [];
+  /** Events read but not applied yet (a refresh that failed after reading them). */
+  private unapplied: VaultEvent[] = [];
+  /** The first block a reorg replaced among those applied, until the cache is derived again. */
+  private replacedFrom: number | null = null;
 
   private readonly reservations: Reservation[] = [];
   /** Base fee of the latest block read (null on a chain without one). */
@@ -149,7 +196,19 @@ export class OperatorPolicyCache {
     }
     const [start, window, withdrawalDelay, tokenList, operators, optedOut] = views.values;
     if (!operators.includes(o.operator)) throw new NotAnOperatorError(o.vault, o.operator);
-    const cache = new OperatorPolicyCache(o.provider, o.vault, o.operator, { start, bucket: window / 3n }, o.maxBlockRange, {
+    const reader = new LogReader({
+      provider: o.provider,
+      vault: o.vault,
+      fromBlock: head.number + 1,
+      anchor: head.hash ? { block: head.number, hash: head.hash } : undefined,
+      events: CACHE_EVENTS,
+      maxBlockRange: o.maxBlockRange,
+      retry: o.retry,
+      reorgWindow: o.reorgWindow,
+      // The words are read at the head, so the events must reach it; reorgs are detected by hash instead.
+      confirmations: 0,
+    });
+    const cache = new OperatorPolicyCache(o.provider, o.vault, o.operator, { start, bucket: window / 3n }, reader, {
       position: { blockNumber: head.number, timestamp: BigInt(head.timestamp) },
       withdrawalDelay,
       registered: operators.includes(o.operator),
@@ -158,7 +217,7 @@ export class OperatorPolicyCache {
       destinations: new Set(),
       notApproved: new Set(),
       queued: new Map(),
-    }, o.fromBlock !== undefined);
+    }, o.fromBlock !== undefined, head.hash);
     cache.baseFee = head.baseFeePerGas;
     const entries = await cache.readTokens(tokenList, blockTag);
     for (const [token, entry] of entries) cache.state.tokens.set(token, entry);
@@ -168,8 +227,28 @@ export class OperatorPolicyCache {
       const topics = [names.map((n) => vaultInterface.getEvent(n)!.topicHash)];
       const events = await replayVaultEvents({ provider: o.provider, vault: o.vault, topics, fromBlock: o.fromBlock, toBlock: blockTag, maxBlockRange: o.maxBlockRange });
       for (const e of events) cache.applyEvent(cache.state, e, new Set());
+      cache.history = events.filter((e) => KEPT.has(e.name));
     }
     return cache;
+  }
+
+  /** Reads the chain: the settings and every listed token's words at `head`; destinations and queue left empty. */
+  private async readState(head: Block): Promise<CacheState> {
+    const vault = connectVault(this.vault, this.provider);
+    const blockTag = head.number;
+    const [withdrawalDelay, tokenList, operators, optedOut] = await read(() =>
+      Promise.all([vault.withdrawalDelay({ blockTag }), vault.tokens({ blockTag }), vault.operators({ blockTag }), vault.isTripwireOptedOut(this.operator, { blockTag })]),
+    );
+    return {
+      position: { blockNumber: head.number, timestamp: BigInt(head.timestamp) },
+      withdrawalDelay,
+      registered: operators.includes(this.operator),
+      optedOut,
+      tokens: await this.readTokens(tokenList, blockTag),
+      destinations: new Set(),
+      notApproved: new Set(),
+      queued: new Map(),
+    };
   }
 
   /** The block the cached state reflects. */
@@ -320,11 +399,8 @@ export class OperatorPolicyCache {
     const rows = await read(() =>
       Promise.all(
         tokens.map(async (token) => {
-          const [[opWord, tokenWord], s] = await Promise.all([
-            vault.policyWords(this.operator, token, { blockTag }),
-            vault.operatorState(this.operator, token, { blockTag }),
-          ]);
-          return [token, { opWord, tokenWord, queueCap: s.queueCap, pendingQueued: s.pendingQueued }] as const;
+          const w = await readOperatorWords(vault, this.operator, token, { blockTag });
+          return [token, { opWord: w.opWord, tokenWord: w.tokenWord, queueCap: w.queueCap, pendingQueued: w.pendingQueued }] as const;
         }),
       ),
     );
@@ -334,28 +410,46 @@ export class OperatorPolicyCache {
   private async refreshOnce(): Promise<boolean> {
     const head = await read(() => this.provider.getBlock("latest"));
     if (head) this.baseFee = head.baseFeePerGas;
-    if (!head || head.number <= this.state.position.blockNumber) return false;
+    // A head below the cached block is a lagging node (a shorter chain is seen once it grows again).
+    if (!head || head.number < this.state.position.blockNumber) return false;
+    if (head.number === this.state.position.blockNumber && head.hash === this.positionHash) return false;
     const blockTag = head.number;
-    const events = await fetchVaultEvents({
-      provider: this.provider,
-      vault: this.vault,
-      fromBlock: this.state.position.blockNumber + 1,
-      toBlock: blockTag,
-      maxBlockRange: this.maxBlockRange,
-    });
-    // Work on a copy so that a failure half-way leaves the cache as it was, and decisions never see a mix.
-    const next = {
-      ...this.state,
-      tokens: new Map(this.state.tokens),
-      destinations: new Set(this.state.destinations),
-      notApproved: new Set(this.state.notApproved),
-      queued: new Map(this.state.queued),
-    };
-    const touched = new Set<string>();
-    for (const e of events) this.applyEvent(next, e, touched);
-    const fresh = await this.readTokens([...touched], blockTag);
-    for (const [token, entry] of fresh) next.tokens.set(token, entry);
-    next.position = { blockNumber: head.number, timestamp: BigInt(head.timestamp) };
+    // What the reader hands on is kept until applied, so a refresh that fails later loses nothing.
+    await this.reader.poll(
+      {
+        batch: (b) => void this.unapplied.push(...b.events),
+        reorg: (r) => {
+          this.unapplied = this.unapplied.filter((e) => e.blockNumber < r.fromBlock);
+          if (r.fromBlock <= this.state.position.blockNumber) this.replacedFrom = Math.min(this.replacedFrom ?? r.fromBlock, r.fromBlock);
+        },
+      },
+      { toBlock: blockTag, head: headOf(head) },
+    );
+    const events = this.unapplied;
+    let next: CacheState;
+    let history = this.history;
+    if (this.replacedFrom !== null) {
+      // A reorg replaced blocks already applied: derive everything again at the new head. Destinations read
+      // on demand are forgotten (read again when needed): the answer may have been for a replaced block.
+      const kept = this.replacedFrom;
+      history = this.history.filter((e) => e.blockNumber < kept);
+      next = await this.readState(head);
+      for (const e of [...history, ...events]) this.applyEvent(next, e, new Set());
+    } else {
+      // Work on a copy so that a failure half-way leaves the cache as it was, and decisions never see a mix.
+      next = {
+        ...this.state,
+        tokens: new Map(this.state.tokens),
+        destinations: new Set(this.state.destinations),
+        notApproved: new Set(this.state.notApproved),
+        queued: new Map(this.state.queued),
+      };
+      const touched = new Set<string>();
+      for (const e of events) this.applyEvent(next, e, touched);
+      const fresh = await this.readTokens([...touched], blockTag);
+      for (const [token, entry] of fresh) next.tokens.set(token, entry);
+      next.position = { blockNumber: head.number, timestamp: BigInt(head.timestamp) };
+    }
 
     // Reservations whose transactions emitted logs in these blocks are now in the words; the others are
     // checked by receipt (a transaction that reverted on-chain emits nothing).
@@ -371,6 +465,10 @@ export class OperatorPolicyCache {
       }
     }
     this.state = next;
+    this.positionHash = head.hash;
+    this.history = [...history, ...events.filter((e) => KEPT.has(e.name))];
+    this.unapplied = [];
+    this.replacedFrom = null;
     for (const r of settled) this.release(r);
     return true;
   }

@@ -6,8 +6,8 @@
  * (`queueIfLarge: true`).
  *
  * How fresh the decision is. The cache reflects one block (`syncedTo`); `refresh()` moves it to the
- * latest block (one `eth_getBlockByNumber`, one `eth_getLogs` for the new blocks, and a `policyWords` +
- * `operatorState` call per touched token), and `start()` does that every `pollIntervalMs` in the
+ * latest block (one `eth_getBlockByNumber`, one `eth_getLogs` for the new blocks, and one `extsload`
+ * call per touched token), and `start()` does that every `pollIntervalMs` in the
  * background, so on a chain with blocks slower than the interval the cache is at most one block plus one
  * interval behind. Own withdrawals sent through this client are applied optimistically the moment they are
  * sent. Decisions are evaluated at the cached block's timestamp, which is never later than the block the
@@ -23,10 +23,16 @@
  * using the vault-wide cap, or the vault's balance running low (the chain then *reverts*; with a node that
  * estimates gas first nothing is mined and the error comes back typed, e.g. `VaultCapExceededError`).
  * Another process sending with the same key is also invisible until the next refresh: use one client per
- * key. Chain reorganisations are not handled beyond re-reading the words at the new head.
+ * key.
+ *
+ * Reading the logs. The cache asks only for the events it needs, splits ranges a provider refuses, and
+ * never moves past a block it could not read: `refresh()` then rejects with `UnreadableBlockError` (the
+ * background loop reports it to `onError` every round until the block is read). A reorg that replaces
+ * blocks the cache applied is detected by block hash, and the cache is derived again at the new head.
  */
 import type { Provider, Signer, TransactionReceipt } from "ethers";
 import { OperatorPolicyCache, type CachePosition, type OwnQueuedWithdrawal, type Reservation } from "./cache";
+import type { RetryOptions } from "../monitor/log-reader";
 import { GRACE_PERIOD, STATUSES, tripReasonOf, type TripReason } from "../rules/constants";
 import { VaultSdkError, InvalidInputError, type VaultRevertError } from "../errors/base";
 import { decodeVaultLog } from "../monitor/events";
@@ -71,9 +77,13 @@ export interface OperatorClientOptions {
   readonly pollIntervalMs?: number;
   /**
    * Most blocks per `eth_getLogs` request: for the replay from `fromBlock` (default: the whole range, halved
-   * while the node refuses it) and for each refresh (default 2000).
+   * while the node refuses it) and for each refresh (default 2000; smaller while a provider refuses a range).
    */
   readonly maxBlockRange?: number;
+  /** Retries of a failed log request before its range is split (see `LogReader`). */
+  readonly retry?: RetryOptions;
+  /** Blocks whose hashes are kept to detect reorgs (default: the chain's, see `chainDefaults`). */
+  readonly reorgWindow?: number;
   /** How often the priority fee is read again, in ms (default 60,000); the base fee follows every refresh. */
   readonly feeRefreshMs?: number;
 }
@@ -206,7 +216,15 @@ export class OperatorClient {
     const address = requireAddress(await options.signer.getAddress(), "signer address");
     const sender = new KeySender({ signer: options.signer, provider, address, feeRefreshMs: options.feeRefreshMs });
     const [cache] = await Promise.all([
-      OperatorPolicyCache.load({ provider, vault, operator: address, fromBlock: options.fromBlock, maxBlockRange: options.maxBlockRange }),
+      OperatorPolicyCache.load({
+        provider,
+        vault,
+        operator: address,
+        fromBlock: options.fromBlock,
+        maxBlockRange: options.maxBlockRange,
+        retry: options.retry,
+        reorgWindow: options.reorgWindow,
+      }),
       sender.load(),
     ]);
     await sender.useBlock(cache.baseFee);

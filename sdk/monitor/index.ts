@@ -1,14 +1,17 @@
 /**
  * Watching a vault: typed events and anomalies (`VaultWatcher`), the automatic guardian responder, and what
- * stolen keys could move per horizon (`readExposure`).
+ * stolen keys could move per horizon (`readExposure`); underneath them all, the `LogReader` (the vault's
+ * events by topic, in atomic pages, retried and split, with confirmations and reorg detection).
  */
 export { VaultWatcher, fetchVaultEvents } from "./watcher";
+export { CHAIN_DEFAULTS, LogReader, UnreadableBlockError, chainDefaults, isRangeRefusal } from "./log-reader";
+export type { ChainDefaults, KnownHead, LogBatch, LogConsumer, LogReaderAlert, LogReaderOptions, ReadRound, Reorg, RetryOptions } from "./log-reader";
 export type { Anomaly, WatchedEvent, WatcherOptions } from "./watcher";
 export { decodeVaultLog } from "./events";
 export type { EventPosition, VaultEvent, VaultEventArgs, VaultEventName, VaultEventOf } from "./events";
 export { DEFAULT_HORIZONS, formatAmount, formatExposureTable, readExposure } from "./exposure";
 export type { ExposureBound, ExposureOptions, ExposureReport, TokenExposure } from "./exposure";
-export { Responder, ResponderRulesError, formatResponderLog, matchesChange, matchesWithdrawal, parseResponderRules } from "./responder";
+export { RESPONDER_EVENTS, Responder, ResponderRulesError, formatResponderLog, matchesChange, matchesWithdrawal, parseResponderRules } from "./responder";
 export type {
   ChangePattern,
   Finding,
@@ -24,4 +27,5 @@ export type {
   Trigger,
   UnexpectedAction,
   WithdrawalPattern,
+  WithdrawalTotalRule,
 } from "./responder";

@@ -7,14 +7,21 @@
  *   checks and suspends again if it is not), its pending queued withdrawals are cancelled, and the vault is
  *   paused if the rules say so, or when several tripwires fire within a window;
  * - a **queued withdrawal** that matches no expected pattern (operator, token, largest amount,
- *   destinations, UTC hours and weekdays) is cancelled, and so is one to a destination approved only
- *   recently (a stolen admin key's first step);
+ *   destinations, UTC hours and weekdays) is cancelled, and so is one that takes its operator's total or
+ *   count for the token over a rolling period past a `totals` rule (so that splitting does not help), and
+ *   one to a destination approved only recently (a stolen admin key's first step);
  * - a **proposed change** that matches no expected pattern is cancelled.
  *
  * Rules are plain JSON (`parseResponderRules` validates them and names every bad field). Each round reads
  * new events, applies them in chain order, then acts once per item (a pause is sent at most once, nothing
  * already cancelled or suspended is sent again: the chain is read just before acting). Every finding and
  * action is reported to `log` as a structured entry and returned as data.
+ *
+ * It reads only the events it needs, through a `LogReader`: a range a provider refuses is split, a block
+ * that cannot be read raises an alert (`onAlert`) and is retried every round, never skipped, and what was
+ * read before it is still acted on. When a reorg replaces blocks it has read, it rebuilds its state without
+ * their events, reads the new blocks, and judges again what is still pending from before the reorg (an
+ * action it took may have been in a replaced block).
  */
 import { isAddress, type Provider, type Signer } from "ethers";
 import { CHANGE_PARAM_TYPES, type ChangeParams } from "../rules/changes";
@@ -24,6 +31,7 @@ import type { VaultEventName } from "./events";
 import { GuardianClient } from "../clients/guardian";
 import { connectVault, providerOf, read } from "../clients/transport";
 import { requireAddress } from "../errors/validate";
+import { UnreadableBlockError, type LogReaderAlert, type RetryOptions } from "./log-reader";
 import { VaultWatcher, type WatchedEvent } from "./watcher";
 
 // ---------------------------------------------------------------------------------------------------------
@@ -51,6 +59,22 @@ export interface WithdrawalPattern {
   readonly weekdaysUtc?: readonly number[];
 }
 
+/**
+ * A bound on the queued withdrawals of each operator and token over a rolling period: a queued withdrawal
+ * that takes the total (or the count) of its operator's queued withdrawals of the token within the last
+ * `periodSeconds` (itself included, cancelled ones excluded) past `maxTotal` (or `maxCount`) is unexpected,
+ * whatever the patterns say. `"*"` applies the bound to each operator (or token) separately.
+ */
+export interface WithdrawalTotalRule {
+  readonly operator: string;
+  readonly token: string;
+  readonly periodSeconds: bigint;
+  /** Largest total, in base units. */
+  readonly maxTotal?: bigint;
+  /** Most withdrawals. */
+  readonly maxCount?: number;
+}
+
 /** A proposed change the responder leaves alone: its kind, and any of its parameters that must match exactly. */
 export interface ChangePattern {
   readonly kind: ChangeKind;
@@ -71,6 +95,8 @@ export interface ResponderRules {
   };
   readonly withdrawals: {
     readonly expected: readonly WithdrawalPattern[];
+    /** Bounds on totals per operator and token over a rolling period; a withdrawal past one is unexpected. */
+    readonly totals?: readonly WithdrawalTotalRule[];
     readonly onUnexpected: UnexpectedAction;
     /** Destinations approved (by an executed change) less than `withinSeconds` before a withdrawal to them. */
     readonly freshDestination?: { readonly withinSeconds: bigint; readonly action: FreshDestinationAction };
@@ -107,7 +133,8 @@ const FRESH_ACTIONS: readonly FreshDestinationAction[] = ["cancel", "cancelAndPa
  *     "onUnexpected": "cancel",                              // cancel | cancelAndPause | log (default cancel)
  *     "freshDestination": { "withinSeconds": 172800, "action": "cancelAndPause" },
  *     "expected": [{ "operator": "0x…", "token": "0x…", "maxAmount": "2000000000000",
- *                    "destinations": ["0x…"], "hoursUtc": [6, 22], "weekdaysUtc": [1, 2, 3, 4, 5] }]
+ *                    "destinations": ["0x…"], "hoursUtc": [6, 22], "weekdaysUtc": [1, 2, 3, 4, 5] }],
+ *     "totals": [{ "operator": "*", "token": "0x…", "periodSeconds": 86400, "maxTotal": "3000000000000", "maxCount": 10 }]
  *   },
  *   "changes": { "onUnexpected": "cancel", "expected": [{ "kind": "SetOperatorLimits", "operator": "0x…" }] }
  * }
@@ -173,7 +200,7 @@ export function parseResponderRules(input: unknown): ResponderRules {
   const tripwire = { pause: bool(t.pause, "rules.tripwire.pause", false), cancelPending: bool(t.cancelPending, "rules.tripwire.cancelPending", true), ...(burst ? { burst } : {}) };
 
   const WITHDRAWALS_REQUIRED = 'required: { "expected": [the withdrawal patterns to leave alone] } (an empty list treats every queued withdrawal as unexpected)';
-  const w = (root.withdrawals === undefined ? bad("rules.withdrawals", WITHDRAWALS_REQUIRED) : obj(root.withdrawals, "rules.withdrawals", ["expected", "onUnexpected", "freshDestination"])) ?? {};
+  const w = (root.withdrawals === undefined ? bad("rules.withdrawals", WITHDRAWALS_REQUIRED) : obj(root.withdrawals, "rules.withdrawals", ["expected", "totals", "onUnexpected", "freshDestination"])) ?? {};
   const expectedWithdrawals: WithdrawalPattern[] = [];
   if (root.withdrawals !== undefined && w.expected === undefined) bad("rules.withdrawals.expected", WITHDRAWALS_REQUIRED.replace(/^required: \{ "expected": \[(.*)\] \}/, "required: $1"));
   (w.expected === undefined ? [] : list(w.expected, "rules.withdrawals.expected") ?? []).forEach((p, i) => {
@@ -207,6 +234,22 @@ export function parseResponderRules(input: unknown): ResponderRules {
       ...(weekdaysUtc ? { weekdaysUtc: weekdaysUtc as number[] } : {}),
     });
   });
+  const totals: WithdrawalTotalRule[] = [];
+  (w.totals === undefined ? [] : list(w.totals, "rules.withdrawals.totals") ?? []).forEach((p, i) => {
+    const at = `rules.withdrawals.totals[${i}]`;
+    const o = obj(p, at, ["operator", "token", "periodSeconds", "maxTotal", "maxCount"]);
+    if (!o) return;
+    const operator = o.operator === undefined ? bad(`${at}.operator`, 'required (an address or "*")') : address(o.operator, `${at}.operator`, true);
+    const tok = o.token === undefined ? bad(`${at}.token`, 'required (an address, "ETH" or "*")') : token(o.token, `${at}.token`);
+    const period = int(o.periodSeconds, `${at}.periodSeconds`, 1, 365 * 86400);
+    const maxTotal = o.maxTotal === undefined ? undefined : amount(o.maxTotal, `${at}.maxTotal`);
+    const maxCount = o.maxCount === undefined ? undefined : int(o.maxCount, `${at}.maxCount`, 1, 1_000_000);
+    if (o.maxTotal === undefined && o.maxCount === undefined) bad(at, "expected maxTotal (base units), maxCount, or both");
+    if (operator === undefined || tok === undefined || period === undefined) return;
+    if ((o.maxTotal !== undefined && maxTotal === undefined) || (o.maxCount !== undefined && maxCount === undefined)) return;
+    if (maxTotal === undefined && maxCount === undefined) return;
+    totals.push({ operator, token: tok, periodSeconds: BigInt(period), ...(maxTotal !== undefined ? { maxTotal } : {}), ...(maxCount !== undefined ? { maxCount } : {}) });
+  });
   let freshDestination: ResponderRules["withdrawals"]["freshDestination"];
   if (w.freshDestination !== undefined) {
     const fd = obj(w.freshDestination, "rules.withdrawals.freshDestination", ["withinSeconds", "action"]);
@@ -218,6 +261,7 @@ export function parseResponderRules(input: unknown): ResponderRules {
   }
   const withdrawals = {
     expected: expectedWithdrawals,
+    ...(w.totals !== undefined ? { totals } : {}),
     onUnexpected: oneOf(w.onUnexpected, "rules.withdrawals.onUnexpected", UNEXPECTED_ACTIONS, "cancel"),
     ...(freshDestination ? { freshDestination } : {}),
   };
@@ -323,7 +367,7 @@ export type PlannedAction =
   | { readonly kind: "cancelChange"; readonly id: bigint };
 
 /** The rule that flagged something. */
-export type ResponderRule = "tripwire" | "tripwireBurst" | "unexpectedWithdrawal" | "freshDestination" | "unexpectedChange";
+export type ResponderRule = "tripwire" | "tripwireBurst" | "unexpectedWithdrawal" | "withdrawalTotal" | "freshDestination" | "unexpectedChange";
 
 /** The event a finding is about; `review` when it was pending before the responder started reacting. */
 export interface Trigger {
@@ -362,6 +406,10 @@ export interface ResponderRound {
   readonly events: number;
   readonly findings: readonly Finding[];
   readonly actions: readonly ResponderAction[];
+  /** Blocks that could not be read (the responder waits at the first one) or were read again. */
+  readonly alerts: readonly LogReaderAlert[];
+  /** The first block a reorg replaced, if one was found this round. */
+  readonly reorgFrom: number | null;
 }
 
 /** A structured log entry (see `formatResponderLog` for one JSON line each). */
@@ -370,7 +418,9 @@ export type ResponderLogEntry =
   | { readonly type: "round"; readonly level: "info"; readonly fromBlock: number; readonly toBlock: number; readonly events: number }
   | ({ readonly type: "finding"; readonly level: "warn" } & Finding)
   | ({ readonly type: "action"; readonly level: "info" | "warn" | "error" } & ResponderAction)
-  | { readonly type: "error"; readonly level: "error"; readonly message: string; readonly name: string };
+  | { readonly type: "error"; readonly level: "error"; readonly message: string; readonly name: string }
+  | { readonly type: "alert"; readonly level: "critical"; readonly alert: LogReaderAlert }
+  | { readonly type: "reorg"; readonly level: "warn"; readonly fromBlock: number; readonly removed: number };
 
 /** One log entry as a JSON line (bigints as decimal strings, with an ISO time). Pure apart from the clock. */
 export function formatResponderLog(entry: ResponderLogEntry, now: Date = new Date()): string {
@@ -394,8 +444,38 @@ export interface ResponderOptions {
   /** Provider for reads; defaults to the signer's. */
   readonly provider?: Provider;
   readonly pollIntervalMs?: number;
+  /** Blocks to stay behind the head (default: the chain's, see `chainDefaults`). */
   readonly confirmations?: number;
+  /** Blocks whose hashes are kept to detect reorgs (default: the chain's). */
+  readonly reorgWindow?: number;
   readonly maxBlockRange?: number;
+  readonly retry?: RetryOptions;
+  /**
+   * Called when a block cannot be read (the responder is then blind past it until it is: page someone),
+   * when it is read again, and when a reorg is deeper than the hashes kept. Also logged, level `critical`.
+   */
+  readonly onAlert?: (alert: LogReaderAlert) => void | Promise<void>;
+}
+
+/** The events the responder reads; nothing else it could be flooded with. */
+export const RESPONDER_EVENTS: readonly VaultEventName[] = [
+  "WithdrawalQueued",
+  "WithdrawalExecuted",
+  "WithdrawalCancelled",
+  "Withdrawn",
+  "TripwireFired",
+  "ChangeProposed",
+  "ChangeExecuted",
+  "ChangeCancelled",
+  "DestinationApproved",
+];
+
+interface QueuedEntry {
+  readonly id: bigint;
+  readonly operator: string;
+  readonly token: string;
+  readonly amount: bigint;
+  readonly timestamp: bigint;
 }
 
 interface PendingWithdrawal extends Omit<QueuedWithdrawalFacts, "timestamp"> {
@@ -435,8 +515,18 @@ export class Responder {
   /** Approvals seen in a transaction not yet known to be a change execution, by transaction hash. */
   private readonly approvalsInTx = new Map<string, { key: string; timestamp: bigint }[]>();
   private readonly tripwires: bigint[] = [];
-  private readonly inbox: WatchedEvent[] = [];
+  /** Every queued withdrawal seen, for the totals rules; cancelled ones are dropped. */
+  private readonly queuedLedger = new Map<bigint, QueuedEntry>();
+  private inbox: WatchedEvent[] = [];
+  /** Every event applied so far, to rebuild the state when a reorg removes some. */
+  private history: WatchedEvent[] = [];
   private backlog: Finding[] = [];
+  private roundAlerts: LogReaderAlert[] = [];
+  private roundEvents = 0;
+  private roundReorg: number | null = null;
+  /** After a reorg: pending items queued or proposed below this block are judged again. */
+  private reviewBelow: number | null = null;
+  private readonly onAlert: ResponderOptions["onAlert"];
 
   private constructor(o: ResponderOptions, guardian: string, provider: Provider, reactFrom: number) {
     this.vault = requireAddress(o.vault, "vault");
@@ -446,7 +536,32 @@ export class Responder {
     this.dryRun = o.dryRun ?? false;
     this.client = new GuardianClient({ vault: this.vault, signer: o.signer });
     this.provider = provider;
-    this.watcher = new VaultWatcher({ provider, vault: this.vault, fromBlock: o.fromBlock, confirmations: o.confirmations, maxBlockRange: o.maxBlockRange });
+    this.watcher = new VaultWatcher({
+      provider,
+      vault: this.vault,
+      fromBlock: o.fromBlock,
+      events: RESPONDER_EVENTS,
+      confirmations: o.confirmations,
+      reorgWindow: o.reorgWindow,
+      maxBlockRange: o.maxBlockRange,
+      retry: o.retry,
+    });
+    this.watcher.onEvent((e) => {
+      if (e.removed) return;
+      this.inbox.push(e);
+      this.roundEvents++;
+    });
+    this.watcher.onReorg((r) => this.rewind(r.fromBlock, r.removed.length));
+    this.watcher.onError((e) => {
+      const error = e instanceof Error ? e : new Error(String(e));
+      this.log({ type: "error", level: "error", name: error.name, message: error.message });
+    });
+    this.watcher.onAlert(async (a) => {
+      this.roundAlerts.push(a);
+      this.log({ type: "alert", level: "critical", alert: a });
+      await this.onAlert?.(a);
+    });
+    this.onAlert = o.onAlert;
     this.log = o.log ?? (() => undefined);
     this.pollInterval = o.pollIntervalMs ?? 2000;
     this.review = o.reviewPending ?? true;
@@ -484,24 +599,62 @@ export class Responder {
    */
   async poll(): Promise<ResponderRound> {
     const fromBlock = this.watcher.nextBlock;
-    const fresh = await this.watcher.poll();
-    this.inbox.push(...fresh);
-    if (fresh.length > 0) this.log({ type: "round", level: "info", fromBlock, toBlock: this.watcher.nextBlock - 1, events: fresh.length });
+    this.roundAlerts = [];
+    this.roundEvents = 0;
+    this.roundReorg = null;
+    // Events reach the inbox range by range as they are read: a range that fails later in the round does
+    // not lose the ranges before it.
+    let readError: unknown = null;
+    try {
+      await this.watcher.poll();
+    } catch (e) {
+      readError = e;
+    }
+    const events = this.roundEvents;
+    const start = this.roundReorg ?? fromBlock;
+    if (events > 0) this.log({ type: "round", level: "info", fromBlock: start, toBlock: this.watcher.nextBlock - 1, events });
     // An event leaves the inbox only once applied, and findings stay in the backlog until acted on, so a
     // round that fails on an RPC error is taken up again by the next one.
     while (this.inbox.length > 0) {
       this.found(await this.apply(this.inbox[0]));
+      this.history.push(this.inbox[0]);
       this.inbox.shift();
     }
     if (this.review) {
-      this.found(await this.reviewPending());
+      this.found(await this.reviewPending(this.reactFrom));
       this.review = false;
+    }
+    if (this.reviewBelow !== null) {
+      this.found(await this.reviewPending(this.reviewBelow));
+      this.reviewBelow = null;
     }
     const findings = this.backlog;
     const actions = await this.act(findings);
     this.backlog = [];
     this.actions.push(...actions);
-    return { fromBlock, toBlock: this.watcher.nextBlock - 1, events: fresh.length, findings, actions };
+    // A block that cannot be read is an alert (already raised), not a failed round: the rest was acted on.
+    if (readError !== null && !(readError instanceof UnreadableBlockError)) throw readError;
+    return { fromBlock: start, toBlock: this.watcher.nextBlock - 1, events, findings, actions, alerts: this.roundAlerts, reorgFrom: this.roundReorg };
+  }
+
+  /** A reorg replaced the blocks from `fromBlock` on: rebuilds the state from the events before them. */
+  private async rewind(fromBlock: number, removed: number): Promise<void> {
+    this.log({ type: "reorg", level: "warn", fromBlock, removed });
+    this.roundReorg = Math.min(this.roundReorg ?? fromBlock, fromBlock);
+    this.inbox = this.inbox.filter((e) => e.blockNumber < fromBlock);
+    this.history = this.history.filter((e) => e.blockNumber < fromBlock);
+    this.backlog = this.backlog.filter((f) => f.trigger.review || f.trigger.blockNumber < fromBlock);
+    for (const block of [...this.timestamps.keys()]) if (block >= fromBlock) this.timestamps.delete(block);
+    this.pendingWithdrawals.clear();
+    this.pendingChanges.clear();
+    this.approvals.clear();
+    this.approvalsInTx.clear();
+    this.tripwires.length = 0;
+    this.queuedLedger.clear();
+    for (const e of this.history) await this.apply(e, true);
+    // What it did about the items still pending may have been in a replaced block: judge them again (the
+    // chain is read before acting, so nothing is sent twice).
+    this.reviewBelow = Math.min(this.reviewBelow ?? fromBlock, fromBlock);
   }
 
   private found(findings: readonly Finding[]): void {
@@ -543,8 +696,8 @@ export class Responder {
   }
 
   /** Applies one event to the responder's state; returns the findings it raises if it is to be acted on. */
-  private async apply(e: WatchedEvent): Promise<Finding[]> {
-    const live = e.blockNumber >= this.reactFrom;
+  private async apply(e: WatchedEvent, replay = false): Promise<Finding[]> {
+    const live = !replay && e.blockNumber >= this.reactFrom;
     const position = { event: e.name, blockNumber: e.blockNumber, transactionHash: e.transactionHash, logIndex: e.logIndex };
     const trigger: Trigger = { ...position, review: false };
     switch (e.name) {
@@ -565,12 +718,18 @@ export class Responder {
         this.pendingChanges.delete(e.args.id);
         return [];
       case "WithdrawalExecuted":
+        this.pendingWithdrawals.delete(e.args.id);
+        return [];
       case "WithdrawalCancelled":
         this.pendingWithdrawals.delete(e.args.id);
+        this.queuedLedger.delete(e.args.id);
         return [];
       case "WithdrawalQueued": {
         const w: PendingWithdrawal = { id: e.args.id, operator: e.args.operator, token: e.args.token, to: e.args.to, amount: e.args.amount, eta: e.args.eta, position };
         this.pendingWithdrawals.set(w.id, w);
+        if (this.rules.withdrawals.totals?.length) {
+          this.queuedLedger.set(w.id, { id: w.id, operator: w.operator, token: w.token, amount: w.amount, timestamp: await this.timestamp(e.blockNumber) });
+        }
         return live ? this.judgeWithdrawal(w, trigger) : [];
       }
       case "ChangeProposed": {
@@ -615,6 +774,9 @@ export class Responder {
     const rules = this.rules.withdrawals;
     if (!rules.expected.some((p) => matchesWithdrawal({ ...w, timestamp }, p))) {
       out.push({ rule: "unexpectedWithdrawal", detail: `${what} matches no expected pattern`, trigger, actions: unexpectedActions(rules.onUnexpected, { kind: "cancelWithdrawal", id: w.id }) });
+    } else {
+      const over = (rules.totals ?? []).map((r) => this.overTotal(w, timestamp, r)).filter((x): x is string => x !== null);
+      if (over.length > 0) out.push({ rule: "withdrawalTotal", detail: `${what}: ${over.join("; ")}`, trigger, actions: unexpectedActions(rules.onUnexpected, { kind: "cancelWithdrawal", id: w.id }) });
     }
     const fresh = await this.freshness(w.operator, w.to, timestamp);
     if (fresh !== null && rules.freshDestination) {
@@ -624,6 +786,25 @@ export class Responder {
       out.push({ rule: "freshDestination", detail: `${what}: the destination was approved ${fresh} s earlier`, trigger, actions });
     }
     return out;
+  }
+
+  /**
+   * How `w` breaks a totals rule, or null: the total and count of its operator's queued withdrawals of its
+   * token within the rule's period up to it (itself included, cancelled ones excluded).
+   */
+  private overTotal(w: PendingWithdrawal, at: bigint, rule: WithdrawalTotalRule): string | null {
+    if ((rule.operator !== "*" && rule.operator !== w.operator) || (rule.token !== "*" && rule.token !== w.token)) return null;
+    let total = 0n;
+    let count = 0;
+    for (const q of this.queuedLedger.values()) {
+      if (q.operator !== w.operator || q.token !== w.token || q.id > w.id || q.timestamp > at || q.timestamp <= at - rule.periodSeconds) continue;
+      total += q.amount;
+      count++;
+    }
+    const why: string[] = [];
+    if (rule.maxTotal !== undefined && total > rule.maxTotal) why.push(`${total} queued within ${rule.periodSeconds} s, over ${rule.maxTotal} per ${rule.periodSeconds} s`);
+    if (rule.maxCount !== undefined && count > rule.maxCount) why.push(`${count} withdrawals queued within ${rule.periodSeconds} s, over ${rule.maxCount} per ${rule.periodSeconds} s`);
+    return why.length > 0 ? why.join(", and ") : null;
   }
 
   private judgeChange(c: PendingChange, trigger: Trigger): Finding[] {
@@ -648,16 +829,16 @@ export class Responder {
     return out;
   }
 
-  /** Judges what was already pending before `reactFrom` and can still execute. */
-  private async reviewPending(): Promise<Finding[]> {
+  /** Judges what is still pending from before block `below` and can still execute. */
+  private async reviewPending(below: number): Promise<Finding[]> {
     const head = await read(() => this.provider.getBlock("latest"));
     const now = BigInt(head?.timestamp ?? 0);
     const out: Finding[] = [];
     for (const w of this.pendingWithdrawals.values()) {
-      if (w.position.blockNumber < this.reactFrom && now <= w.eta + GRACE_PERIOD) out.push(...(await this.judgeWithdrawal(w, { ...w.position, review: true })));
+      if (w.position.blockNumber < below && now <= w.eta + GRACE_PERIOD) out.push(...(await this.judgeWithdrawal(w, { ...w.position, review: true })));
     }
     for (const c of this.pendingChanges.values()) {
-      if (c.position.blockNumber < this.reactFrom && now <= c.eta + GRACE_PERIOD) out.push(...this.judgeChange(c, { ...c.position, review: true }));
+      if (c.position.blockNumber < below && now <= c.eta + GRACE_PERIOD) out.push(...this.judgeChange(c, { ...c.position, review: true }));
     }
     return out;
   }

@@ -1,16 +1,20 @@
 /**
- * A subscription to the vault's events by polling `eth_getLogs` over block ranges: typed events, with
- * anomalies flagged (a tripwire, a proposed change, a queued withdrawal above a threshold). Usable with
- * callbacks (`onEvent`, `onAnomaly` + `start()`), as an async iterator (`for await (const e of watcher)`),
+ * A subscription to the vault's events, read by a `LogReader` (by topic, in atomic pages, retried, split
+ * while a provider refuses a range, reorgs detected by block hash): typed events, with anomalies flagged (a
+ * tripwire, a proposed change, a queued withdrawal above a threshold). Usable with callbacks (`onEvent`,
+ * `onAnomaly`, `onAlert`, `onReorg` + `start()`), as an async iterator (`for await (const e of watcher)`),
  * or one round at a time (`poll()`). It resumes from any block: persist `nextBlock` and pass it back as
  * `fromBlock`.
+ *
+ * When a reorg replaces blocks it already handed on, the events from those blocks are handed on again
+ * marked `removed: true` (newest first, as `eth_subscribe` does), then the new chain's events follow.
  */
 import type { Provider } from "ethers";
 import { decodeChange, type ChangeParams } from "../rules/changes";
 import { changeKindOf, tripReasonOf, type TripReason } from "../rules/constants";
-import { decodeVaultLog, type VaultEvent } from "./events";
+import type { VaultEvent, VaultEventName } from "./events";
 import { InvalidInputError } from "../errors/base";
-import { read } from "../clients/transport";
+import { LogReader, type LogReaderAlert, type Reorg, type RetryOptions } from "./log-reader";
 import { requireAddress, requireUint } from "../errors/validate";
 
 /** Something a guardian should look at. */
@@ -35,8 +39,8 @@ export type Anomaly =
       readonly threshold: bigint;
     };
 
-/** A vault event with the anomalies it raises (usually none). */
-export type WatchedEvent = VaultEvent & { readonly anomalies: readonly Anomaly[] };
+/** A vault event with the anomalies it raises (usually none); `removed` when a reorg took it back. */
+export type WatchedEvent = VaultEvent & { readonly anomalies: readonly Anomaly[]; readonly removed?: true };
 
 export interface WatcherOptions {
   readonly provider: Provider;
@@ -45,10 +49,16 @@ export interface WatcherOptions {
   readonly fromBlock: number;
   /** Pause between polls when running in the background or iterating (default 2000 ms). */
   readonly pollIntervalMs?: number;
-  /** Most blocks per `eth_getLogs` request (default 2000). */
+  /** The events to read (by topic); all of the vault's events if omitted. */
+  readonly events?: readonly VaultEventName[];
+  /** Most blocks per `eth_getLogs` request (default 2000); smaller while a provider refuses a range. */
   readonly maxBlockRange?: number;
-  /** Read only blocks this deep below the head, to sit out shallow reorgs (default 0). */
+  /** Read only blocks this deep below the head (default: the chain's, see `chainDefaults`; 0 on Hardhat). */
   readonly confirmations?: number;
+  /** Blocks whose hashes are kept to detect reorgs (default: the chain's). */
+  readonly reorgWindow?: number;
+  /** Retries of a failed request before its range is split or its block declared unreadable for the round. */
+  readonly retry?: RetryOptions;
   /** A queued withdrawal of a token above its threshold (base units) is an anomaly, by token address. */
   readonly queuedThresholds?: Readonly<Record<string, bigint>>;
   /** Threshold for tokens not in `queuedThresholds`; none if omitted. */
@@ -56,8 +66,9 @@ export interface WatcherOptions {
 }
 
 /**
- * Reads the chain: the vault's events in `[fromBlock, toBlock]`, in chain order, fetched in ranges of at
- * most `maxBlockRange` blocks.
+ * Reads the chain: the vault's events in `[fromBlock, toBlock]` (only `events`, if given), in chain order,
+ * fetched in ranges of at most `maxBlockRange` blocks, retried and split as `LogReader` does. Throws
+ * `UnreadableBlockError` if a block cannot be read.
  */
 export async function fetchVaultEvents(o: {
   provider: Provider;
@@ -65,17 +76,12 @@ export async function fetchVaultEvents(o: {
   fromBlock: number;
   toBlock: number;
   maxBlockRange?: number;
+  events?: readonly VaultEventName[];
+  retry?: RetryOptions;
 }): Promise<VaultEvent[]> {
-  const range = o.maxBlockRange ?? 2000;
+  const reader = new LogReader({ provider: o.provider, vault: o.vault, fromBlock: o.fromBlock, events: o.events, maxBlockRange: o.maxBlockRange, retry: o.retry, confirmations: 0, reorgWindow: 1 });
   const out: VaultEvent[] = [];
-  for (let from = o.fromBlock; from <= o.toBlock; from += range) {
-    const to = Math.min(from + range - 1, o.toBlock);
-    const logs = await read(() => o.provider.getLogs({ address: o.vault, fromBlock: from, toBlock: to }));
-    for (const log of logs.slice().sort((a, b) => a.blockNumber - b.blockNumber || a.index - b.index)) {
-      const event = decodeVaultLog(log);
-      if (event) out.push(event);
-    }
-  }
+  await reader.poll({ batch: (b) => void out.push(...b.events) }, { toBlock: o.toBlock });
   return out;
 }
 
@@ -90,16 +96,15 @@ interface IteratorSink {
 
 export class VaultWatcher implements AsyncIterable<WatchedEvent> {
   readonly vault: string;
-  private readonly provider: Provider;
+  private readonly reader: LogReader;
   private readonly interval: number;
-  private readonly range: number;
-  private readonly confirmations: number;
   private readonly thresholds: Map<string, bigint>;
   private readonly defaultThreshold: bigint | undefined;
-  private next: number;
   private readonly eventListeners = new Set<Listener<WatchedEvent>>();
   private readonly anomalyListeners = new Set<(anomaly: Anomaly, event: WatchedEvent) => void | Promise<void>>();
   private readonly errorListeners = new Set<Listener<unknown>>();
+  private readonly alertListeners = new Set<Listener<LogReaderAlert>>();
+  private readonly reorgListeners = new Set<Listener<Reorg>>();
   private readonly sinks = new Set<IteratorSink>();
   private started = false;
   private loop: Promise<void> | null = null;
@@ -108,15 +113,20 @@ export class VaultWatcher implements AsyncIterable<WatchedEvent> {
 
   constructor(options: WatcherOptions) {
     this.vault = requireAddress(options.vault, "vault");
-    this.provider = options.provider;
     if (!Number.isSafeInteger(options.fromBlock) || options.fromBlock < 0) {
       throw new InvalidInputError("fromBlock", `expected a block number, got ${String(options.fromBlock)}`);
     }
-    this.next = options.fromBlock;
+    this.reader = new LogReader({
+      provider: options.provider,
+      vault: this.vault,
+      fromBlock: options.fromBlock,
+      events: options.events,
+      maxBlockRange: options.maxBlockRange,
+      confirmations: options.confirmations,
+      reorgWindow: options.reorgWindow,
+      retry: options.retry,
+    });
     this.interval = options.pollIntervalMs ?? 2000;
-    this.range = options.maxBlockRange ?? 2000;
-    this.confirmations = options.confirmations ?? 0;
-    if (this.range < 1) throw new InvalidInputError("maxBlockRange", "must be at least 1");
     this.thresholds = new Map(
       Object.entries(options.queuedThresholds ?? {}).map(([token, t]) => [requireAddress(token, "queuedThresholds", { allowZero: false }), requireUint(t, "queuedThresholds")]),
     );
@@ -125,7 +135,7 @@ export class VaultWatcher implements AsyncIterable<WatchedEvent> {
 
   /** The next block the watcher will read; pass it as `fromBlock` to resume. */
   get nextBlock(): number {
-    return this.next;
+    return this.reader.nextBlock;
   }
 
   /** Whether the background loop is running (after `start()`, or while an iterator is open). */
@@ -145,6 +155,22 @@ export class VaultWatcher implements AsyncIterable<WatchedEvent> {
     return () => this.anomalyListeners.delete(listener);
   }
 
+  /**
+   * Calls `listener` when a block cannot be read (`blockUnreadable`: the watcher waits at it and retries
+   * every round, it never skips it), when it is read again (`recovered`), and when a reorg is deeper than
+   * the hashes kept. Returns an unsubscribe function.
+   */
+  onAlert(listener: Listener<LogReaderAlert>): () => void {
+    this.alertListeners.add(listener);
+    return () => this.alertListeners.delete(listener);
+  }
+
+  /** Calls `listener` when a reorg replaced blocks already read, before their events are handed on as removed. */
+  onReorg(listener: Listener<Reorg>): () => void {
+    this.reorgListeners.add(listener);
+    return () => this.reorgListeners.delete(listener);
+  }
+
   /** Calls `listener` when a background poll or a listener fails (the loop keeps going). */
   onError(listener: Listener<unknown>): () => void {
     this.errorListeners.add(listener);
@@ -153,8 +179,10 @@ export class VaultWatcher implements AsyncIterable<WatchedEvent> {
 
   /**
    * Reads the chain: fetches the vault's logs from `nextBlock` up to the head (less `confirmations`) or
-   * `toBlock`, hands each event to the listeners and open iterators, advances `nextBlock`, and returns the
-   * events. Rounds never overlap; on failure `nextBlock` stays at the first unread block.
+   * `toBlock`, hands each event to the listeners and open iterators range by range, advances `nextBlock`
+   * past each range once its events were handed on, and returns the events (removed ones included, marked).
+   * Rounds never overlap. If a block cannot be read, the events before it have been handed on, `nextBlock`
+   * is that block, the alert listeners are called, and the round rejects with `UnreadableBlockError`.
    */
   poll(options: { toBlock?: number } = {}): Promise<WatchedEvent[]> {
     const run = this.queue.then(() => this.pollOnce(options.toBlock));
@@ -209,17 +237,30 @@ export class VaultWatcher implements AsyncIterable<WatchedEvent> {
   }
 
   private async pollOnce(toBlock?: number): Promise<WatchedEvent[]> {
-    const head = toBlock ?? (await read(() => this.provider.getBlockNumber())) - this.confirmations;
     const out: WatchedEvent[] = [];
-    while (this.next <= head) {
-      const from = this.next;
-      const to = Math.min(from + this.range - 1, head);
-      const events = (await fetchVaultEvents({ provider: this.provider, vault: this.vault, fromBlock: from, toBlock: to, maxBlockRange: this.range }))
-        .map((e) => ({ ...e, anomalies: this.anomaliesOf(e) }) as WatchedEvent);
-      this.next = to + 1;
-      for (const event of events) await this.dispatch(event);
-      out.push(...events);
-    }
+    await this.reader.poll(
+      {
+        batch: async (b) => {
+          for (const e of b.events) {
+            const event = { ...e, anomalies: this.anomaliesOf(e) } as WatchedEvent;
+            await this.dispatch(event);
+            out.push(event);
+          }
+        },
+        reorg: async (r) => {
+          for (const listener of this.reorgListeners) await this.guard(() => listener(r));
+          for (const e of [...r.removed].reverse()) {
+            const event = { ...e, anomalies: [], removed: true } as WatchedEvent;
+            await this.dispatch(event);
+            out.push(event);
+          }
+        },
+        alert: async (a) => {
+          for (const listener of this.alertListeners) await this.guard(() => listener(a));
+        },
+      },
+      { toBlock },
+    );
     return out;
   }
 

@@ -163,7 +163,7 @@ describe("automatic responder", () => {
       await expect(f.vault.connect(f.admin).executeChange(drain)).to.be.revertedWithCustomError(f.vault, "ChangeNotPending");
       await expect(f.vault.connect(f.admin).executeChange(recovery)).to.be.revertedWithCustomError(f.vault, "ChangeNotPending");
       await f.vault.connect(f.admin).executeChange(expectedId);
-      expect((await f.vault.operatorState(f.bot2.address, f.usdtAddr)).cap).to.equal(POLICY.usdt.cap * 2n);
+      expect((await f.lens.operatorState(f.vault, f.bot2.address, f.usdtAddr)).cap).to.equal(POLICY.usdt.cap * 2n);
       expect(await f.vault.recovery()).to.equal(f.recovery.address);
       expect(await changeStatus(f, expectedId)).to.equal("Executed");
     });
@@ -298,6 +298,33 @@ describe("automatic responder", () => {
     expect(responder.nextBlock).to.be.greaterThan(head + 6);
   });
 
+  it("a totals rule counts over a rolling period: one a second short of a period later counts the earlier ones, one exactly a period later does not; cancelled ones do not count", async () => {
+    const f = await loadFixture(deployVaultFixture);
+    const rules = rulesJson(f);
+    (rules.withdrawals as Record<string, unknown>).totals = [{ operator: "*", token: f.usdtAddr, periodSeconds: 86400, maxTotal: usdt(1_000_000).toString() }];
+    const { responder } = await start(f, rules);
+    const t0 = BigInt(await time.latest()) + 10n;
+    await time.setNextBlockTimestamp(t0);
+    const a = await queue(f, f.bot1, f.usdtAddr, f.exchange.address, usdt(600_000));
+    // Another operator has its own total.
+    const other = await queue(f, f.bot2, f.usdtAddr, f.exchange.address, usdt(900_000));
+    await time.setNextBlockTimestamp(t0 + 2n);
+    const a2 = await queue(f, f.bot1, f.usdtAddr, f.exchange.address, usdt(400_000));
+    // One second short of a period after the first: all three count.
+    await time.setNextBlockTimestamp(t0 + 86399n);
+    const b = await queue(f, f.bot1, f.usdtAddr, f.exchange.address, usdt(500_000));
+    let round = await responder.poll();
+    expect(round.findings.map((x) => [x.rule, x.trigger.blockNumber])).to.deep.equal([["withdrawalTotal", b.block]]);
+    expect(round.findings[0].detail).to.include(`${usdt(1_500_000)} queued within 86400 s, over ${usdt(1_000_000)} per 86400 s`);
+    expect([await status(f, a.id), await status(f, other.id), await status(f, a2.id), await status(f, b.id)]).to.deep.equal(["Pending", "Pending", "Pending", "Cancelled"]);
+    // Exactly one period after the second: both earlier ones have left the window, the cancelled one never counted.
+    await time.setNextBlockTimestamp(t0 + 2n + 86400n);
+    const c = await queue(f, f.bot1, f.usdtAddr, f.exchange.address, usdt(1_000_000));
+    round = await responder.poll();
+    expect(round.findings).to.deep.equal([]);
+    expect(await status(f, c.id)).to.equal("Pending");
+  });
+
   it("refuses to start with a key that is not a guardian, or with rules written for another vault", async () => {
     const f = await loadFixture(deployVaultFixture);
     const rules = parseResponderRules(rulesJson(f));
@@ -324,6 +351,7 @@ describe("responder rules", () => {
     expect(rules.withdrawals.expected).to.have.length(2);
     expect(rules.withdrawals.expected[1]).to.deep.equal({ operator: "*", token: NATIVE, maxAmount: 50n * 10n ** 18n });
     expect(rules.withdrawals.freshDestination).to.deep.equal({ withinSeconds: 172800n, action: "cancelAndPause" });
+    expect(rules.withdrawals.totals).to.deep.equal([{ operator: "*", token: ethers.getAddress(address), periodSeconds: 86400n, maxTotal: 3_000_000n * 10n ** 6n, maxCount: 5 }]);
     expect(rules.changes.expected).to.deep.equal([{ kind: "SetOperatorLimits", params: { operator: ethers.getAddress(address) } }]);
   });
 
@@ -346,6 +374,52 @@ describe("responder rules", () => {
     const w = (hour: number) => ({ operator: f.bot1.address, token: NATIVE, to: f.exchange.address, amount: 5n, timestamp: BigInt(86400 * 100 + hour * 3600) });
     expect([23, 3, 12, 6, 22].map((h) => matchesWithdrawal(w(h), rules.withdrawals.expected[0]))).to.deep.equal([true, true, false, false, true]);
     expect(matchesWithdrawal({ ...w(23), amount: 6n }, rules.withdrawals.expected[0])).to.equal(false);
+  });
+
+  it("totals rules parse like the others: per operator and token, a period, a total and/or a count, every problem named", () => {
+    const bot = "0x00000000000000000000000000000000000000b1";
+    const rules = parseResponderRules({
+      withdrawals: {
+        expected: [{ operator: "*", token: "*", maxAmount: "1000" }],
+        totals: [
+          { operator: bot, token: "ETH", periodSeconds: 86400, maxTotal: "5000", maxCount: 3 },
+          { operator: "*", token: "*", periodSeconds: 3600, maxCount: 10 },
+        ],
+      },
+      changes: { expected: [] },
+    });
+    expect(rules.withdrawals.totals).to.deep.equal([
+      { operator: ethers.getAddress(bot), token: NATIVE, periodSeconds: 86400n, maxTotal: 5000n, maxCount: 3 },
+      { operator: "*", token: "*", periodSeconds: 3600n, maxCount: 10 },
+    ]);
+    const err = (() => {
+      try {
+        parseResponderRules({
+          withdrawals: {
+            expected: [],
+            totals: [
+              { operator: bot, token: "*", periodSeconds: 0, maxTotal: 5 },
+              { operator: "*", token: "*", periodSeconds: 60 },
+              { token: "USDT", periodSeconds: 60, maxCount: 0, perDay: 1 },
+            ],
+          },
+          changes: { expected: [] },
+        });
+      } catch (e) {
+        return e as ResponderRulesError;
+      }
+    })();
+    expect(err).to.be.instanceOf(ResponderRulesError);
+    expect(err!.problems.map((p) => p.path)).to.deep.equal([
+      "rules.withdrawals.totals[0].periodSeconds",
+      "rules.withdrawals.totals[0].maxTotal",
+      "rules.withdrawals.totals[1]",
+      "rules.withdrawals.totals[2].perDay",
+      "rules.withdrawals.totals[2].operator",
+      "rules.withdrawals.totals[2].token",
+      "rules.withdrawals.totals[2].maxCount",
+    ]);
+    expect(err!.message).to.include("expected maxTotal (base units), maxCount, or both");
   });
 
   it("reports every problem with its path, so a typo cannot silently weaken a rule", () => {

@@ -11,7 +11,10 @@ import type { VaultEventReader } from "../../monitor/reader";
 import { sdkEventReader } from "../../monitor/reader";
 import { Monitor } from "../../monitor/monitor";
 import { MonitorStore } from "../../monitor/store";
-import { deployVaultFixture, usdt, type VaultFixture } from "../helpers/fixture";
+import { setBalance } from "@nomicfoundation/hardhat-network-helpers";
+import { generatePkcs11Key } from "../../sdk/signers";
+import { ChangeKind, deployVaultFixture, encodeChange, proposeAndExecute, usdt, type VaultFixture } from "../helpers/fixture";
+import { MODULE, createToken } from "../signers/softhsm";
 import { inProcessMonitor, monitorConfig } from "./helpers";
 
 describe("monitor: store, history and conditions", function () {
@@ -130,11 +133,58 @@ describe("monitor: store, history and conditions", function () {
     await expect(hre.run("vault:monitor", { configFile: file, rounds: 1, hreChain: "mainnet" })).to.be.rejectedWith("--hre-chain: no chain named mainnet");
   });
 
+  it("runs the vault's responder with its own key and keeps its actions", async function () {
+    // Hardhat's account #1 (the fixture's first guardian): its well-known development key.
+    const key = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
+    expect(new ethers.Wallet(key).address).to.equal(f.guardian.address);
+    const rules = path.join(dir, "rules.json");
+    writeFileSync(rules, JSON.stringify({ tripwire: { pause: true, cancelPending: true }, withdrawals: { expected: [], onUnexpected: "log" }, changes: { expected: [], onUnexpected: "log" } }));
+    process.env.MONITOR_TEST_GUARD_KEY = key;
+    try {
+      const config = monitorConfig(f, { fromBlock, vault: { responder: { rules, keyEnv: "MONITOR_TEST_GUARD_KEY" } } });
+      const m = inProcessMonitor(config);
+      await m.pollChain("local");
+      await f.vault.connect(f.bot1).queueWithdrawal(f.usdtAddr, f.exchange.address, usdt(300_000));
+      await f.vault.connect(f.bot1).withdrawInstant(f.usdtAddr, f.attacker.address, usdt(1));
+      await m.pollChain("local");
+      expect(await f.vault.paused()).to.equal(true);
+      expect((await f.vault.getWithdrawal(1n)).status).to.equal(3n); // Cancelled
+      const actions = m.store.actions({ vault: f.vaultAddr });
+      // The tripwire already suspended the key: the responder says so and sends the rest.
+      expect(actions.map((a) => [a.kind, a.status]).sort()).to.deep.equal([["cancelWithdrawal", "confirmed"], ["pause", "confirmed"], ["suspendOperator", "skipped"]]);
+      expect(actions.filter((a) => a.status === "confirmed").every((a) => /^0x[0-9a-f]{64}$/.test(a.txHash ?? ""))).to.equal(true);
+      // The next round records what the responder did, as any other event.
+      await m.pollChain("local");
+      expect(m.store.findings({ kinds: ["VaultPaused"] })).to.have.length(1);
+    } finally {
+      delete process.env.MONITOR_TEST_GUARD_KEY;
+    }
+  });
+
+  it("runs the responder on a guardian key kept in an HSM (SoftHSM2)", async function () {
+    const token = await createToken("monitor");
+    const key = await generatePkcs11Key({ module: MODULE, token: token.label, pin: { env: token.pinEnv }, label: "responder" });
+    await proposeAndExecute(f.vault, f.admin, ChangeKind.AddGuardian, encodeChange.address(key.address));
+    await setBalance(key.address, 10n ** 18n);
+    const rules = path.join(dir, "rules.json");
+    writeFileSync(rules, JSON.stringify({ tripwire: { pause: true, cancelPending: false }, withdrawals: { expected: [], onUnexpected: "log" }, changes: { expected: [], onUnexpected: "log" } }));
+    const hsm = { module: MODULE, token: token.label, keyLabel: "responder", pinEnv: token.pinEnv };
+    const m = inProcessMonitor(monitorConfig(f, { fromBlock, vault: { responder: { rules, hsm } } }));
+    await m.pollChain("local");
+    await f.vault.connect(f.bot1).withdrawInstant(f.usdtAddr, f.attacker.address, usdt(1));
+    await m.pollChain("local");
+    const [pause] = m.store.actions({ vault: f.vaultAddr }).filter((a) => a.kind === "pause");
+    expect(pause.status).to.equal("confirmed");
+    expect((await ethers.provider.getTransaction(pause.txHash!))!.from).to.equal(key.address);
+    expect(await f.vault.paused()).to.equal(true);
+  });
+
   it("reads the example config and routes each kind as it says", function () {
-    const env = { MAINNET_RPC_URL: "https://rpc.example/key", ARBITRUM_RPC_URL: "https://arb.example/key", GUARD_KEY: "0x01", SLACK_WEBHOOK_URL: "https://hooks.slack.com/services/T/B/X", PAGERDUTY_ROUTING_KEY: "k".repeat(32), SIEM_TOKEN: "Bearer t" };
+    const env = { MAINNET_RPC_URL: "https://rpc.example/key", ARBITRUM_RPC_URL: "https://arb.example/key", HSM_PIN: "1234", SLACK_WEBHOOK_URL: "https://hooks.slack.com/services/T/B/X", PAGERDUTY_ROUTING_KEY: "k".repeat(32), SIEM_TOKEN: "Bearer t" };
     const config = loadMonitorConfig(path.join(__dirname, "../../config/example.monitor.json"), env);
     expect(config.chains.map((c) => [c.name, c.confirmations])).to.deep.equal([["mainnet", 2], ["arbitrum", 20]]);
     expect(config.vaults[0].responder!.rulesFile).to.equal(path.resolve(__dirname, "../../config/guard-rules.json"));
+    expect(config.vaults[0].responder!.key).to.deep.equal({ hsm: { module: undefined, token: "vault-ops", key: { label: "responder" }, pin: { env: "HSM_PIN" } } });
     const route = (kind: AlertKind) => routeFinding(config.alerts, { kind, severity: config.alerts.severities[kind] }).sort();
     expect(route("TripwireFired")).to.deep.equal(["oncall", "ops-slack", "siem"]);
     expect(route("ChangeProposed")).to.deep.equal(["oncall", "ops-slack", "siem"]);
