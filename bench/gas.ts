@@ -315,3 +315,20 @@ export function readGasFile(file: string): Record<string, bigint> {
     : Object.entries(json as Record<string, string>);
   return Object.fromEntries(entries.map(([k, g]) => [k, BigInt(g)]));
 }
+
+/** Committed runtime sizes (bytes) that CI holds the contracts to: no growth at all. */
+export const SIZE_BASELINE_FILE = path.join(__dirname, "size-baseline.json");
+/** The vault's runtime code must stay this far under EIP-170's 24,576 bytes, for the guards to come. */
+export const VAULT_SIZE_LIMIT = 19_500;
+/** Contracts whose runtime size is printed and guarded. */
+export const SIZED_CONTRACTS = ["GuardedVault", "VaultFactory", "VaultLens"] as const;
+
+/** Runtime (deployed) code size in bytes of each sized contract, from the current artifacts. */
+export async function runtimeSizes(): Promise<Record<string, bigint>> {
+  const out: Record<string, bigint> = {};
+  for (const name of SIZED_CONTRACTS) {
+    const { deployedBytecode } = await hre.artifacts.readArtifact(name);
+    out[name] = BigInt(ethers.dataLength(deployedBytecode));
+  }
+  return out;
+}

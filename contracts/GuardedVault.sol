@@ -6,10 +6,22 @@ import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol"
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
-import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 
 import {IGuardedVault} from "./interfaces/IGuardedVault.sol";
 import {RateLimit} from "./libraries/RateLimit.sol";
+import {
+    PolicyWords,
+    COUNT_SHIFT,
+    COUNT_MASK,
+    SUSPENDED,
+    UNIT_SHIFT,
+    TRIP_MAX_SHIFT,
+    TRIP_MAX_MASK,
+    TRIP_PERIOD_SHIFT,
+    TRIP_PERIOD_MASK,
+    PAUSED,
+    LISTED
+} from "./libraries/PolicyWords.sol";
 
 /// @title GuardedVault
 /// @notice Treasury vault whose operator keys can move only a bounded amount, to approved destinations.
@@ -20,6 +32,7 @@ import {RateLimit} from "./libraries/RateLimit.sol";
 contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
     using RateLimit for uint256;
+    using PolicyWords for uint256;
 
     /// @inheritdoc IGuardedVault
     address public constant NATIVE = 0xEeeeeEeeeEeEeeEeEeEeeEEEeeeeEeeeeeeeEEeE;
@@ -46,25 +59,6 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
     uint256 public constant MAX_TRIP_COUNT = 126;
     /// @notice Longest tripwire period in seconds (28 bits).
     uint256 public constant MAX_TRIP_PERIOD = (1 << 28) - 1;
-
-    // Operator word (operator => token), above the 212-bit limiter (RateLimit):
-    //   [212, 248) instant limit in units, [248, 255) withdrawals in the current tripwire period,
-    //   [255] suspended (mirrors _operatorInfo so the hot path needs no extra slot).
-    uint256 private constant INSTANT_SHIFT = 212;
-    uint256 private constant COUNT_SHIFT = 248;
-    uint256 private constant COUNT_MASK = 0x7f;
-    uint256 private constant SUSPENDED = 1 << 255;
-
-    // Token word (token), above the 212-bit limiter holding the vault-wide cap:
-    //   [212, 219) unit decimals, [219, 226) tripwire max count, [226, 254) tripwire period,
-    //   [254] paused (mirrors _paused), [255] listed. Tripwire settings are vault-wide but copied here
-    //   because this is the one vault-level word the hot path already reads.
-    uint256 private constant UNIT_SHIFT = 212;
-    uint256 private constant TRIP_MAX_SHIFT = 219;
-    uint256 private constant TRIP_PERIOD_SHIFT = 226;
-    uint256 private constant SEVEN_BITS = 0x7f;
-    uint256 private constant PAUSED = 1 << 254;
-    uint256 private constant LISTED = 1 << 255;
 
     /// @dev Bucket length of the rate limiter: window / 3.
     uint256 private immutable BUCKET;
@@ -194,7 +188,7 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
             return _trip(token, to, amount, TripReason.DestinationNotApproved, err);
         }
 
-        uint256 units = _toUnits(amount, _unitOf(tokenWord));
+        uint256 units = _toUnits(amount, PolicyWords.unitOf(tokenWord));
         (uint256 newOpWord, TripReason reason, bool ok) = _chargeOperator(opWord, tokenWord, units);
         if (!ok) return _tripBreach(reason, token, to, amount, opWord, tokenWord);
 
@@ -314,11 +308,13 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
     /// @inheritdoc IGuardedVault
     function lowerOperatorLimits(OperatorLimits calldata limits) external onlyAdminOrGuardian {
         if (!_operatorInfo[limits.operator].registered) revert NotOperator(limits.operator, limits.token);
-        OperatorState memory current = operatorState(limits.operator, limits.token);
-        _requireLowering(current.cap, limits.cap);
-        _requireLowering(current.instantLimit, limits.instantLimit);
-        _requireLowering(current.queueCap, limits.queueCap);
-        _change(ChangeKind.SetOperatorLimits, abi.encode(limits), true);
+        uint256 unit = PolicyWords.unitOf(_requireListed(limits.token));
+        uint256 word = _operatorWord[limits.operator][limits.token].value;
+        _requireLowering(word.capOf() * unit, limits.cap);
+        _requireLowering(word.instantLimitOf() * unit, limits.instantLimit);
+        _requireLowering(_queue[limits.operator][limits.token].queueCap, limits.queueCap);
+        _checkOperatorLimits(limits);
+        _setOperatorLimits(limits);
     }
 
     /// @inheritdoc IGuardedVault
@@ -332,8 +328,8 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
     function lowerVaultCap(address token, uint256 vaultCap) external onlyAdminOrGuardian {
         uint256 word = _tokenWord[token].value;
         if (word & LISTED == 0) revert UnknownToken(token);
-        _requireLowering(word.capOf() * _unitOf(word), vaultCap);
-        _change(ChangeKind.SetVaultCap, abi.encode(token, vaultCap), true);
+        _requireLowering(word.capOf() * PolicyWords.unitOf(word), vaultCap);
+        _setVaultCap(token, word, _toLimitUnits(vaultCap, PolicyWords.unitOf(word)), vaultCap);
     }
 
     /// @inheritdoc IGuardedVault
@@ -342,19 +338,23 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
         if (maxCount == 0 || (_tripMax != 0 && (maxCount > _tripMax || period < _tripPeriod))) {
             revert NotATightening();
         }
-        _change(ChangeKind.SetTripwire, abi.encode(maxCount, period), true);
+        _checkTripwire(maxCount, period);
+        _setTripwire(maxCount, period);
     }
 
     /// @inheritdoc IGuardedVault
     function optIntoTripwire(address operator) external onlyAdminOrGuardian {
-        _change(ChangeKind.SetTripwireOptOut, abi.encode(operator, false), true);
+        if (operator == address(0)) revert ZeroAddress();
+        _setTripwireOptOut(operator, false);
     }
 
     /// @inheritdoc IGuardedVault
     function lengthenDelays(uint32 newChangeDelay, uint32 newWithdrawalDelay) external onlyAdmin {
         if (newChangeDelay < changeDelay) revert DelayOutOfRange(newChangeDelay);
         if (newWithdrawalDelay < withdrawalDelay) revert DelayOutOfRange(newWithdrawalDelay);
-        _change(ChangeKind.SetDelays, abi.encode(newChangeDelay, newWithdrawalDelay), true);
+        _checkDelay(newChangeDelay);
+        _checkDelay(newWithdrawalDelay);
+        _setDelays(newChangeDelay, newWithdrawalDelay);
     }
 
     /// @inheritdoc IGuardedVault
@@ -489,49 +489,6 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
     }
 
     /// @inheritdoc IGuardedVault
-    function operatorState(address operator, address token) public view returns (OperatorState memory s) {
-        uint256 tokenWord = _requireListed(token);
-        uint256 unit = _unitOf(tokenWord);
-        uint256 word = _operatorWord[operator][token].value;
-        uint256 nowT = _now();
-        s.cap = word.capOf() * unit;
-        s.instantLimit = ((word >> INSTANT_SHIFT) & RateLimit.AMOUNT_MASK) * unit;
-        QueueAccount memory account = _queue[operator][token];
-        s.queueCap = account.queueCap;
-        s.pendingQueued = account.pending;
-        s.used = word.usedAt(nowT, BUCKET) * unit;
-        s.available = word.availableAt(nowT, BUCKET) * unit;
-        s.nextRelease = _toTimestamp(word.nextReleaseAt(nowT, BUCKET));
-        s.suspended = _operatorInfo[operator].suspended;
-    }
-
-    /// @inheritdoc IGuardedVault
-    function tokenState(address token) public view returns (TokenState memory s) {
-        uint256 word = _tokenWord[token].value;
-        if (word & LISTED == 0) return s;
-        uint256 unit = _unitOf(word);
-        uint256 nowT = _now();
-        s.listed = true;
-        s.unitDecimals = uint8((word >> UNIT_SHIFT) & SEVEN_BITS);
-        s.vaultCap = word.capOf() * unit;
-        s.used = word.usedAt(nowT, BUCKET) * unit;
-        s.available = word.availableAt(nowT, BUCKET) * unit;
-        s.nextRelease = _toTimestamp(word.nextReleaseAt(nowT, BUCKET));
-        s.balance = _balanceOf(token);
-    }
-
-    /// @inheritdoc IGuardedVault
-    function availableNow(address operator, address token) external view returns (uint256) {
-        if (paused || _operatorInfo[operator].suspended) return 0;
-        // One more withdrawal in the current tripwire period would trip: nothing can go out now.
-        (uint256 count, uint256 maxCount) = _periodCount(_operatorWord[operator][token].value, _requireListed(token), _now());
-        if (maxCount != 0 && count > maxCount) return 0;
-        OperatorState memory o = operatorState(operator, token);
-        TokenState memory t = tokenState(token);
-        return Math.min(Math.min(o.available, o.instantLimit), Math.min(t.available, t.balance));
-    }
-
-    /// @inheritdoc IGuardedVault
     function getWithdrawal(uint256 id) external view returns (QueuedWithdrawal memory) {
         return _withdrawals[id];
     }
@@ -542,29 +499,16 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
     }
 
     /// @inheritdoc IGuardedVault
-    function operatorExposure(address operator, address token, uint256 horizon)
-        external
-        view
-        returns (Exposure memory e)
-    {
-        uint256 tokenWord = _requireListed(token);
-        e = _operatorBound(operator, token, tokenWord, horizon);
-        e.total = Math.min(_saturatingAdd(e.instant, e.queued), _balanceOf(token));
-    }
-
-    /// @inheritdoc IGuardedVault
-    function vaultExposure(address token, uint256 horizon) external view returns (Exposure memory e) {
-        uint256 tokenWord = _requireListed(token);
-        for (uint256 i; i < _operators.length; ++i) {
-            Exposure memory o = _operatorBound(_operators[i], token, tokenWord, horizon);
-            e.instant = _saturatingAdd(e.instant, o.instant);
-            e.queued = _saturatingAdd(e.queued, o.queued);
+    function extsload(bytes32[] calldata slots) external view returns (bytes32[] memory values) {
+        values = new bytes32[](slots.length);
+        for (uint256 i; i < slots.length; ++i) {
+            bytes32 slot = slots[i];
+            bytes32 value;
+            assembly ("memory-safe") {
+                value := sload(slot)
+            }
+            values[i] = value;
         }
-        if (!paused) {
-            uint256 vaultBound = _saturatingMul(tokenWord.capOf() * _unitOf(tokenWord), _ceilDiv(horizon, BUCKET * 3));
-            e.instant = Math.min(e.instant, vaultBound);
-        }
-        e.total = Math.min(_saturatingAdd(e.instant, e.queued), _balanceOf(token));
     }
 
     // =============================================================================================
@@ -596,11 +540,8 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
         } else if (kind == ChangeKind.SetVaultCap) {
             (address token, uint256 vaultCap) = abi.decode(params, (address, uint256));
             uint256 word = _requireListed(token);
-            uint256 capUnits = _toLimitUnits(vaultCap, _unitOf(word));
-            if (commit) {
-                _tokenWord[token].value = word.withCap(capUnits);
-                emit VaultCapSet(token, vaultCap);
-            }
+            uint256 capUnits = _toLimitUnits(vaultCap, PolicyWords.unitOf(word));
+            if (commit) _setVaultCap(token, word, capUnits, vaultCap);
         } else if (kind == ChangeKind.Unpause) {
             if (!paused) revert NotPaused();
             if (commit) {
@@ -625,11 +566,7 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
             (uint32 newChangeDelay, uint32 newWithdrawalDelay) = abi.decode(params, (uint32, uint32));
             _checkDelay(newChangeDelay);
             _checkDelay(newWithdrawalDelay);
-            if (commit) {
-                changeDelay = newChangeDelay;
-                withdrawalDelay = newWithdrawalDelay;
-                emit DelaysSet(newChangeDelay, newWithdrawalDelay);
-            }
+            if (commit) _setDelays(newChangeDelay, newWithdrawalDelay);
         } else if (kind == ChangeKind.AddGuardian || kind == ChangeKind.RemoveGuardian) {
             address account = abi.decode(params, (address));
             if (account == address(0)) revert ZeroAddress();
@@ -648,24 +585,40 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
             }
         } else if (kind == ChangeKind.SetTripwire) {
             (uint8 maxCount, uint32 period) = abi.decode(params, (uint8, uint32));
-            if (maxCount > MAX_TRIP_COUNT || period == 0 || period > MAX_TRIP_PERIOD) {
-                revert InvalidTripwire(maxCount, period);
-            }
+            _checkTripwire(maxCount, period);
             if (commit) _setTripwire(maxCount, period);
         } else {
             // ChangeKind.SetTripwireOptOut: abi.decode rejects kinds past the enum's end.
             (address operator, bool optOut) = abi.decode(params, (address, bool));
             if (operator == address(0)) revert ZeroAddress();
-            if (commit && _operatorInfo[operator].tripwireOptOut != optOut) {
-                _operatorInfo[operator].tripwireOptOut = optOut;
-                emit TripwireOptOutSet(operator, optOut);
-            }
+            if (commit) _setTripwireOptOut(operator, optOut);
         }
+    }
+
+    function _setVaultCap(address token, uint256 word, uint256 capUnits, uint256 vaultCap) private {
+        _tokenWord[token].value = word.withCap(capUnits);
+        emit VaultCapSet(token, vaultCap);
+    }
+
+    function _setDelays(uint32 newChangeDelay, uint32 newWithdrawalDelay) private {
+        changeDelay = newChangeDelay;
+        withdrawalDelay = newWithdrawalDelay;
+        emit DelaysSet(newChangeDelay, newWithdrawalDelay);
+    }
+
+    function _setTripwireOptOut(address operator, bool optOut) private {
+        if (_operatorInfo[operator].tripwireOptOut == optOut) return;
+        _operatorInfo[operator].tripwireOptOut = optOut;
+        emit TripwireOptOutSet(operator, optOut);
+    }
+
+    function _checkTripwire(uint8 maxCount, uint32 period) private pure {
+        if (maxCount > MAX_TRIP_COUNT || period == 0 || period > MAX_TRIP_PERIOD) revert InvalidTripwire(maxCount, period);
     }
 
     function _checkOperatorLimits(OperatorLimits memory limits) private view {
         if (limits.operator == address(0)) revert ZeroAddress();
-        uint256 unit = _unitOf(_requireListed(limits.token));
+        uint256 unit = PolicyWords.unitOf(_requireListed(limits.token));
         _toLimitUnits(limits.cap, unit);
         _toLimitUnits(limits.instantLimit, unit);
         if (limits.instantLimit > limits.cap) revert InstantLimitAboveCap(limits.instantLimit, limits.cap);
@@ -681,9 +634,9 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
             info.registered = true;
             _operators.push(limits.operator);
         }
-        uint256 unit = _unitOf(_tokenWord[limits.token].value);
+        uint256 unit = PolicyWords.unitOf(_tokenWord[limits.token].value);
         uint256 word = _operatorWord[limits.operator][limits.token].value.withCap(limits.cap / unit);
-        word = (word & ~(RateLimit.AMOUNT_MASK << INSTANT_SHIFT)) | ((limits.instantLimit / unit) << INSTANT_SHIFT);
+        word = word.withInstantLimit(limits.instantLimit / unit);
         if (info.suspended) word |= SUSPENDED;
         _operatorWord[limits.operator][limits.token].value = word;
         _queue[limits.operator][limits.token].queueCap = uint128(limits.queueCap);
@@ -706,7 +659,7 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
     function _setTripwire(uint8 maxCount, uint32 period) private {
         _tripMax = maxCount;
         _tripPeriod = period;
-        uint256 clear = ~((SEVEN_BITS << TRIP_MAX_SHIFT) | (MAX_TRIP_PERIOD << TRIP_PERIOD_SHIFT));
+        uint256 clear = ~((TRIP_MAX_MASK << TRIP_MAX_SHIFT) | (TRIP_PERIOD_MASK << TRIP_PERIOD_SHIFT));
         uint256 bits = (uint256(maxCount) << TRIP_MAX_SHIFT) | (uint256(period) << TRIP_PERIOD_SHIFT);
         for (uint256 i; i < _tokens.length; ++i) {
             Word storage w = _tokenWord[_tokens[i]];
@@ -746,12 +699,12 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
         returns (uint256 updated, TripReason reason, bool ok)
     {
         uint256 nowT = _now();
-        if (units > (opWord >> INSTANT_SHIFT) & RateLimit.AMOUNT_MASK) {
+        if (units > opWord.instantLimitOf()) {
             return (0, TripReason.InstantLimitExceeded, false);
         }
         (updated,, ok) = opWord.consume(nowT, BUCKET, units);
         if (!ok) return (0, TripReason.CapExceeded, false);
-        (uint256 count, uint256 maxCount) = _periodCount(opWord, tokenWord, nowT);
+        (uint256 count, uint256 maxCount) = PolicyWords.periodCount(opWord, tokenWord, nowT);
         if (maxCount != 0 && count > maxCount) return (0, TripReason.RateExceeded, false);
         updated = (updated & ~(COUNT_MASK << COUNT_SHIFT)) | (count << COUNT_SHIFT);
     }
@@ -766,22 +719,7 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
         uint256 nowT = _now();
         bool ok;
         (updated,, ok) = tokenWord.consume(nowT, BUCKET, units);
-        if (!ok) revert VaultCapExceeded(token, amount, tokenWord.availableAt(nowT, BUCKET) * _unitOf(tokenWord));
-    }
-
-    /// @dev This withdrawal's number within the operator's current tripwire period, and the maximum.
-    function _periodCount(uint256 opWord, uint256 tokenWord, uint256 nowT)
-        private
-        pure
-        returns (uint256 count, uint256 maxCount)
-    {
-        count = 1;
-        maxCount = (tokenWord >> TRIP_MAX_SHIFT) & SEVEN_BITS;
-        if (maxCount == 0) return (count, maxCount);
-        uint256 period = (tokenWord >> TRIP_PERIOD_SHIFT) & MAX_TRIP_PERIOD;
-        unchecked {
-            if (nowT / period == opWord.lastOf() / period) count += (opWord >> COUNT_SHIFT) & COUNT_MASK;
-        }
+        if (!ok) revert VaultCapExceeded(token, amount, tokenWord.availableAt(nowT, BUCKET) * PolicyWords.unitOf(tokenWord));
     }
 
     /// @dev Trips on a breach found by `_chargeOperator`, with the error an opted-out operator gets.
@@ -793,16 +731,16 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
         uint256 opWord,
         uint256 tokenWord
     ) private returns (bool) {
-        uint256 unit = _unitOf(tokenWord);
+        uint256 unit = PolicyWords.unitOf(tokenWord);
         bytes memory err;
         if (reason == TripReason.InstantLimitExceeded) {
-            uint256 instant = ((opWord >> INSTANT_SHIFT) & RateLimit.AMOUNT_MASK) * unit;
+            uint256 instant = (opWord.instantLimitOf()) * unit;
             err = abi.encodeWithSelector(InstantLimitExceeded.selector, msg.sender, token, amount, instant);
         } else if (reason == TripReason.CapExceeded) {
             uint256 left = opWord.availableAt(_now(), BUCKET) * unit;
             err = abi.encodeWithSelector(CapExceeded.selector, msg.sender, token, amount, left);
         } else {
-            (uint256 count, uint256 maxCount) = _periodCount(opWord, tokenWord, _now());
+            (uint256 count, uint256 maxCount) = PolicyWords.periodCount(opWord, tokenWord, _now());
             err = abi.encodeWithSelector(RateExceeded.selector, msg.sender, token, count, maxCount);
         }
         return _trip(token, to, amount, reason, err);
@@ -849,25 +787,6 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
         return ok && data.length >= 32 ? abi.decode(data, (uint256)) : 0;
     }
 
-    /// @dev Bounds of one operator's key over `horizon`, without the balance cap.
-    function _operatorBound(address operator, address token, uint256 tokenWord, uint256 horizon)
-        private
-        view
-        returns (Exposure memory e)
-    {
-        if (paused || horizon == 0 || _operatorInfo[operator].suspended) return e;
-        uint256 unit = _unitOf(tokenWord);
-        uint256 perWindow = Math.min(_operatorWord[operator][token].value.capOf(), tokenWord.capOf()) * unit;
-        e.instant = _saturatingMul(perWindow, _ceilDiv(horizon, BUCKET * 3));
-        QueueAccount memory account = _queue[operator][token];
-        e.queued = account.pending;
-        uint256 delay = withdrawalDelay;
-        if (horizon > delay) {
-            // Each queued amount occupies the queue cap for at least `delay` before it can execute.
-            e.queued = _saturatingAdd(e.queued, _saturatingMul(account.queueCap, _ceilDiv(horizon - delay, delay)));
-        }
-    }
-
     /// @dev Which pause (Unpause) or which suspension of the operator (UnsuspendOperator) is in force.
     function _holdCount(ChangeKind kind, bytes memory params) private view returns (uint256) {
         if (kind == ChangeKind.Unpause) return _pauses;
@@ -897,13 +816,6 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
         if (delay < MIN_DELAY || delay > MAX_DELAY) revert DelayOutOfRange(delay);
     }
 
-    function _unitOf(uint256 tokenWord) private pure returns (uint256) {
-        unchecked {
-            // unitDecimals <= MAX_UNIT_DECIMALS (60): no overflow.
-            return 10 ** ((tokenWord >> UNIT_SHIFT) & SEVEN_BITS);
-        }
-    }
-
     /// @dev Outflow in units, rounded up so that accounting never under-counts.
     function _toUnits(uint256 amount, uint256 unit) private pure returns (uint256 units) {
         unchecked {
@@ -926,21 +838,4 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
         }
     }
 
-    function _toTimestamp(uint256 t) private view returns (uint256) {
-        return t == 0 ? 0 : START + t;
-    }
-
-    function _ceilDiv(uint256 a, uint256 b) private pure returns (uint256) {
-        return a == 0 ? 0 : (a - 1) / b + 1;
-    }
-
-    function _saturatingAdd(uint256 a, uint256 b) private pure returns (uint256) {
-        (bool ok, uint256 c) = Math.tryAdd(a, b);
-        return ok ? c : type(uint256).max;
-    }
-
-    function _saturatingMul(uint256 a, uint256 b) private pure returns (uint256) {
-        (bool ok, uint256 c) = Math.tryMul(a, b);
-        return ok ? c : type(uint256).max;
-    }
 }

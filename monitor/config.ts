@@ -47,8 +47,8 @@ export interface ChainConfig {
   readonly name: string;
   /** The RPC URL (from `rpc`, or from the environment variable `rpcEnv`); never printed. */
   readonly rpcUrl: string;
-  /** Blocks below the head left unread, to sit out shallow reorgs. */
-  readonly confirmations: number;
+  /** Blocks below the head left unread, to sit out shallow reorgs (default: the chain's, see the SDK's `chainDefaults`). */
+  readonly confirmations?: number;
   readonly pollMs: number;
   readonly maxBlockRange: number;
   /** Blocks read per vault and round at most (a long backlog is read over several rounds). */
@@ -59,11 +59,20 @@ export interface ChainConfig {
   readonly readFailures: number;
 }
 
+/** A guardian key in an HSM, through PKCS#11 (`sdk/signers`): the token, the key, and where the PIN is read from. */
+export interface HsmKeyConfig {
+  /** Path of the PKCS#11 module (default: SoftHSM2's, or `$PKCS11_MODULE`). */
+  readonly module?: string;
+  readonly token: string;
+  readonly key: { readonly label: string } | { readonly id: string };
+  readonly pin: { readonly env: string } | { readonly file: string };
+}
+
 export interface ResponderConfig {
   /** Path of a responder rules file (`vault:guard` format), relative to the config file. */
   readonly rulesFile: string;
-  /** Environment variable holding the responder's guardian key. */
-  readonly keyEnv: string;
+  /** The responder's guardian key: an environment variable holding it, or a key in an HSM. */
+  readonly key: { readonly env: string } | { readonly hsm: HsmKeyConfig };
   readonly dryRun: boolean;
 }
 
@@ -206,7 +215,7 @@ export function parseMonitorConfig(input: unknown, options: { env?: NodeJS.Proce
     chains.push({
       name,
       rpcUrl: rpcUrl ?? "",
-      confirmations: int(c.confirmations, `${p}.confirmations`, 0),
+      confirmations: c.confirmations === undefined ? undefined : int(c.confirmations, `${p}.confirmations`, 0),
       pollMs: int(c.pollMs, `${p}.pollMs`, 4000, 50),
       maxBlockRange: int(c.maxBlockRange, `${p}.maxBlockRange`, 2000, 1),
       maxBlocksPerRound: int(c.maxBlocksPerRound, `${p}.maxBlocksPerRound`, 10_000, 1),
@@ -248,13 +257,29 @@ export function parseMonitorConfig(input: unknown, options: { env?: NodeJS.Proce
     }
     let responder: ResponderConfig | undefined;
     if (v.responder !== undefined) {
-      const r = obj(v.responder, `${p}.responder`, ["rules", "keyEnv", "dryRun"]);
+      const q = `${p}.responder`;
+      const r = obj(v.responder, q, ["rules", "keyEnv", "hsm", "dryRun"]);
       if (r) {
-        const rules = str(r.rules, `${p}.responder.rules`);
-        const keyEnv = str(r.keyEnv, `${p}.responder.keyEnv`);
-        if (keyEnv && !env[keyEnv]) bad(`${p}.responder.keyEnv`, `the environment variable ${keyEnv} (the responder's key) is not set`);
-        if (r.dryRun !== undefined && typeof r.dryRun !== "boolean") bad(`${p}.responder.dryRun`, "expected true or false");
-        if (rules && keyEnv) responder = { rulesFile: path.resolve(baseDir, rules), keyEnv, dryRun: r.dryRun === true };
+        const rules = str(r.rules, `${q}.rules`);
+        let key: ResponderConfig["key"] | undefined;
+        if ((r.keyEnv === undefined) === (r.hsm === undefined)) bad(q, "give the guardian key as keyEnv or hsm (one of them)");
+        else if (r.keyEnv !== undefined) {
+          const keyEnv = str(r.keyEnv, `${q}.keyEnv`);
+          if (keyEnv && !env[keyEnv]) bad(`${q}.keyEnv`, `the environment variable ${keyEnv} (the responder's key) is not set`);
+          else if (keyEnv) key = { env: keyEnv };
+        } else {
+          const h = obj(r.hsm, `${q}.hsm`, ["module", "token", "keyLabel", "keyId", "pinEnv", "pinFile"]);
+          if (h) {
+            const token = str(h.token, `${q}.hsm.token`);
+            const module = h.module === undefined ? undefined : str(h.module, `${q}.hsm.module`);
+            const keySel = h.keyLabel !== undefined && h.keyId === undefined ? { label: str(h.keyLabel, `${q}.hsm.keyLabel`) ?? "" } : h.keyId !== undefined && h.keyLabel === undefined ? { id: str(h.keyId, `${q}.hsm.keyId`) ?? "" } : bad(`${q}.hsm`, "name the key by keyLabel or keyId (one of them)");
+            const pin = h.pinEnv !== undefined && h.pinFile === undefined ? { env: str(h.pinEnv, `${q}.hsm.pinEnv`) ?? "" } : h.pinFile !== undefined && h.pinEnv === undefined ? { file: path.resolve(baseDir, str(h.pinFile, `${q}.hsm.pinFile`) ?? "") } : bad(`${q}.hsm`, "give the PIN's source as pinEnv or pinFile (one of them)");
+            if (pin && "env" in pin && pin.env && !env[pin.env]) bad(`${q}.hsm.pinEnv`, `the environment variable ${pin.env} (the token's PIN) is not set`);
+            if (token && keySel && pin) key = { hsm: { module, token, key: keySel, pin } };
+          }
+        }
+        if (r.dryRun !== undefined && typeof r.dryRun !== "boolean") bad(`${q}.dryRun`, "expected true or false");
+        if (rules && key) responder = { rulesFile: path.resolve(baseDir, rules), key, dryRun: r.dryRun === true };
       }
     }
     const labels: Record<string, string> = {};

@@ -7,7 +7,7 @@
  */
 import fs from "fs";
 import path from "path";
-import { measure, readGasFile, BASELINE_FILE, HOT_PATH_KEYS, Row } from "../bench/gas";
+import { measure, readGasFile, runtimeSizes, BASELINE_FILE, HOT_PATH_KEYS, Row, SIZE_BASELINE_FILE, VAULT_SIZE_LIMIT } from "../bench/gas";
 
 const RESULTS_FILE = path.join(__dirname, "..", "bench", "results.json");
 const TARGET_OVERHEAD = 20_000n;
@@ -64,11 +64,26 @@ async function main(): Promise<void> {
   }
   for (const [what, ok, fig] of checks) console.log(`  ${ok ? "met   " : "MISSED"}  ${what}  (${fig})`);
 
+  const sizes = await runtimeSizes();
+  const sizeBaseline = readGasFile(SIZE_BASELINE_FILE);
+  console.log("\nRuntime code size (bytes; EIP-170 allows 24,576)\n");
+  console.table(
+    Object.entries(sizes).map(([name, size]) => ({
+      contract: name,
+      bytes: fmt(size),
+      baseline: sizeBaseline[name] === undefined ? "-" : fmt(sizeBaseline[name]),
+      "room under EIP-170": fmt(24_576n - size),
+    })),
+  );
+  const vaultSize = sizes.GuardedVault;
+  console.log(`  ${vaultSize <= BigInt(VAULT_SIZE_LIMIT) ? "met   " : "MISSED"}  GuardedVault runtime <= ${fmt(BigInt(VAULT_SIZE_LIMIT))} bytes  (${fmt(vaultSize)})`);
+
   const results = {
     generatedAt: new Date().toISOString(),
     rows: rows.map((r) => ({ key: r.key, label: r.label, gas: r.gas.toString() })),
     breakdown: breakdown.map((b) => ({ guard: b.guard, gas: b.gas.toString() })),
     floor: floor.toString(),
+    runtimeSizes: Object.fromEntries(Object.entries(sizes).map(([k, v]) => [k, v.toString()])),
   };
   fs.writeFileSync(RESULTS_FILE, JSON.stringify(results, null, 2) + "\n");
   console.log(`\nwrote ${path.relative(process.cwd(), RESULTS_FILE)}`);
@@ -89,6 +104,9 @@ async function main(): Promise<void> {
     const baseline = Object.fromEntries(HOT_PATH_KEYS.map((k) => [k, byKey[k].gas.toString()]));
     fs.writeFileSync(BASELINE_FILE, JSON.stringify(baseline, null, 2) + "\n");
     console.log(`wrote ${path.relative(process.cwd(), BASELINE_FILE)}`);
+    const sizeOut = Object.fromEntries(Object.entries(sizes).map(([k, v]) => [k, v.toString()]));
+    fs.writeFileSync(SIZE_BASELINE_FILE, JSON.stringify(sizeOut, null, 2) + "\n");
+    console.log(`wrote ${path.relative(process.cwd(), SIZE_BASELINE_FILE)}`);
   }
 }
 

@@ -133,6 +133,8 @@ export async function main(options: { log?: (line: string) => void } = {}): Prom
   const vaultAddress = deployed.vault;
   const fromBlock = deployed.record.blockNumber;
   const vault = await ethers.getContractAt("GuardedVault", vaultAddress);
+  // Limits, accounting and exposure are read through the stateless lens.
+  const lens = await ethers.deployContract("VaultLens");
   await usdt.mint(vaultAddress, 15_000_000n * 10n ** 6n);
   await usdc.mint(vaultAddress, 10_000_000n * 10n ** 6n);
   await deployer.sendTransaction({ to: vaultAddress, value: 2_500n * 10n ** 18n });
@@ -141,7 +143,7 @@ export async function main(options: { log?: (line: string) => void } = {}): Prom
   const usdOf = (p: PerToken) => p.USDT / 10n ** 6n + p.USDC / 10n ** 6n + (p.ETH * ETH_PRICE_USD) / 10n ** 18n;
   const balances = async (): Promise<PerToken> => {
     const out = zero();
-    for (const s of SYMBOLS) out[s] = (await vault.tokenState(token[s].address)).balance;
+    for (const s of SYMBOLS) out[s] = (await lens.tokenState(vault, token[s].address)).balance;
     return out;
   };
   const treasury = await balances();
@@ -153,7 +155,7 @@ export async function main(options: { log?: (line: string) => void } = {}): Prom
   // The bound, promised before anything happens: read from the vault's own view.
   const report = await readExposure({ provider: ethers.provider, vault: vaultAddress, horizons: [24n * 3600n, 48n * 3600n] });
   const promised = zero();
-  for (const s of SYMBOLS) promised[s] = (await vault.operatorExposure(bot1.address, token[s].address, 24 * HOUR)).total;
+  for (const s of SYMBOLS) promised[s] = (await lens.operatorExposure(vault, bot1.address, token[s].address, 24 * HOUR)).total;
   log("");
   log("The bound, read from the vault before the day starts: the most each key could move if nobody intervened");
   log(
@@ -261,7 +263,7 @@ export async function main(options: { log?: (line: string) => void } = {}): Prom
     let sent = 0;
     for (const s of SYMBOLS) {
       for (;;) {
-        const available = await vault.availableNow(bot1.address, token[s].address);
+        const available = await lens.availableNow(vault, bot1.address, token[s].address);
         if (available === 0n) break;
         await (await stolen.withdrawInstant(token[s].address, binance.address, available)).wait();
         sent++;
@@ -283,7 +285,7 @@ export async function main(options: { log?: (line: string) => void } = {}): Prom
     }
     return [...refusals].map(([why, n]) => `${n} × ${why}`).join(", ");
   });
-  await attempt("drain to its own address (all the USDT)", async () => `refused: ${await refusal(async () => stolen.withdrawInstant(token.USDT.address, attacker.address, (await vault.tokenState(token.USDT.address)).balance))}`);
+  await attempt("drain to its own address (all the USDT)", async () => `refused: ${await refusal(async () => stolen.withdrawInstant(token.USDT.address, attacker.address, (await lens.tokenState(vault, token.USDT.address)).balance))}`);
 
   // --- 3. The response: the guardians' Safe cancels the queued withdrawal and pauses ---------------
   await time.increase(20 * 60);

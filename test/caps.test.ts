@@ -140,11 +140,11 @@ describe("GuardedVault window caps", () => {
         const start = await balanceOf(f, t, f.exchange.address);
         await spend(f, f.bot1, t, t.cap);
         expect((await balanceOf(f, t, f.exchange.address)) - start).to.equal(t.cap);
-        const s = await f.vault.operatorState(f.bot1.address, t.addr);
+        const s = await f.lens.operatorState(f.vault, f.bot1.address, t.addr);
         expect(s.cap).to.equal(t.cap);
         expect(s.used).to.equal(t.cap);
         expect(s.available).to.equal(0n);
-        expect(await f.vault.availableNow(f.bot1.address, t.addr)).to.equal(0n);
+        expect(await f.lens.availableNow(f.vault, f.bot1.address, t.addr)).to.equal(0n);
 
         const exchangeBefore = await balanceOf(f, t, f.exchange.address);
         const vaultBefore = await balanceOf(f, t, f.vaultAddr);
@@ -158,7 +158,7 @@ describe("GuardedVault window caps", () => {
         expect(await balanceOf(f, t, f.exchange.address)).to.equal(exchangeBefore);
         expect(await balanceOf(f, t, f.vaultAddr)).to.equal(vaultBefore);
         expect(await f.vault.isSuspended(f.bot1.address)).to.equal(true);
-        expect((await f.vault.operatorState(f.bot1.address, t.addr)).used).to.equal(t.cap);
+        expect((await f.lens.operatorState(f.vault, f.bot1.address, t.addr)).used).to.equal(t.cap);
         await expect(f.vault.connect(f.bot1).withdrawInstant(t.addr, f.exchange.address, t.unit))
           .to.be.revertedWithCustomError(f.vault, "OperatorIsSuspended")
           .withArgs(f.bot1.address);
@@ -201,7 +201,7 @@ describe("GuardedVault window caps", () => {
       const start = await Promise.all([u, d, e].map((t) => balanceOf(f, t, f.exchange.address)));
       await spend(f, f.bot1, u, u.cap);
       for (const t of [d, e]) {
-        const s = await f.vault.operatorState(f.bot1.address, t.addr);
+        const s = await f.lens.operatorState(f.vault, f.bot1.address, t.addr);
         expect(s.used).to.equal(0n);
         expect(s.available).to.equal(t.cap);
       }
@@ -209,7 +209,7 @@ describe("GuardedVault window caps", () => {
       await spend(f, f.bot1, e, e.cap);
       expect(await f.vault.isSuspended(f.bot1.address)).to.equal(false);
       for (const [i, t] of [u, d, e].entries()) {
-        expect((await f.vault.operatorState(f.bot1.address, t.addr)).used).to.equal(t.cap);
+        expect((await f.lens.operatorState(f.vault, f.bot1.address, t.addr)).used).to.equal(t.cap);
         expect((await balanceOf(f, t, f.exchange.address)) - start[i]).to.equal(t.cap);
       }
       expect(await f.vault.connect(f.bot1).withdrawInstant.staticCall(u.addr, f.exchange.address, u.unit)).to.equal(false);
@@ -221,18 +221,18 @@ describe("GuardedVault window caps", () => {
       // Raise the vault-wide cap so that it cannot be what limits bot2.
       await applyChanges(f, [[ChangeKind.SetVaultCap, encodeChange.setVaultCap(t.addr, 2n * t.cap)]]);
       await spend(f, f.bot1, t, t.cap);
-      const s2 = await f.vault.operatorState(f.bot2.address, t.addr);
+      const s2 = await f.lens.operatorState(f.vault, f.bot2.address, t.addr);
       expect(s2.used).to.equal(0n);
       expect(s2.available).to.equal(t.cap);
-      expect(await f.vault.availableNow(f.bot2.address, t.addr)).to.equal(t.instant);
+      expect(await f.lens.availableNow(f.vault, f.bot2.address, t.addr)).to.equal(t.instant);
       await expect(f.vault.connect(f.bot1).withdrawInstant(t.addr, f.exchange.address, t.unit))
         .to.emit(f.vault, "TripwireFired")
         .withArgs(f.bot1.address, t.addr, TripReason.CapExceeded, f.exchange.address, t.unit);
 
       await spend(f, f.bot2, t, t.cap, undefined);
       expect(await f.vault.isSuspended(f.bot2.address)).to.equal(false);
-      expect((await f.vault.operatorState(f.bot2.address, t.addr)).used).to.equal(t.cap);
-      expect((await f.vault.tokenState(t.addr)).used).to.equal(2n * t.cap);
+      expect((await f.lens.operatorState(f.vault, f.bot2.address, t.addr)).used).to.equal(t.cap);
+      expect((await f.lens.tokenState(f.vault, t.addr)).used).to.equal(2n * t.cap);
       expect(await balanceOf(f, t, f.exchange.address)).to.equal(2n * t.cap);
       await expect(f.vault.connect(f.bot2).withdrawInstant(t.addr, f.exchange.address, t.unit))
         .to.emit(f.vault, "TripwireFired")
@@ -253,7 +253,7 @@ describe("GuardedVault window caps", () => {
       // Everything sits in the bucket that ends at B; it leaves the ring when the fourth bucket after it starts.
       const release = bucketStart(c, bucketOf(c, B - 1n) + 4n);
       expect(release).to.equal(B + c.W);
-      const s = await f.vault.operatorState(f.bot1.address, t.addr);
+      const s = await f.lens.operatorState(f.vault, f.bot1.address, t.addr);
       expect(s.used).to.equal(t.cap);
       expect(s.nextRelease).to.equal(release);
 
@@ -265,7 +265,7 @@ describe("GuardedVault window caps", () => {
           .to.be.revertedWithCustomError(f.vault, "CapExceeded")
           .withArgs(f.bot1.address, t.addr, t.unit, 0n);
         expect(await latest()).to.equal(probe);
-        const p = await f.vault.operatorState(f.bot1.address, t.addr);
+        const p = await f.lens.operatorState(f.vault, f.bot1.address, t.addr);
         expect(p.available).to.equal(0n);
         expect(p.used).to.equal(t.cap);
       }
@@ -288,7 +288,7 @@ describe("GuardedVault window caps", () => {
         const first = bucketStart(c, bucketOf(c, await latest()) + 1n) + offset;
         const times = await spend(f, f.bot1, t, t.cap, first);
         const last = times[times.length - 1];
-        const s = await f.vault.operatorState(f.bot1.address, t.addr);
+        const s = await f.lens.operatorState(f.vault, f.bot1.address, t.addr);
         expect(s.used).to.equal(t.cap);
         const release = s.nextRelease;
         // Never early: the last chunk is still inside an exact sliding window until last + W.
@@ -297,10 +297,10 @@ describe("GuardedVault window caps", () => {
         expect(release <= first + c.W + c.L, `offset ${offset}: release ${release - first}s after the first chunk`).to.equal(true);
 
         await time.increaseTo(release - 1n);
-        expect((await f.vault.operatorState(f.bot1.address, t.addr)).available).to.equal(0n);
+        expect((await f.lens.operatorState(f.vault, f.bot1.address, t.addr)).available).to.equal(0n);
         expect(await f.vault.connect(f.bot1).withdrawInstant.staticCall(t.addr, f.exchange.address, t.unit)).to.equal(false);
         await spend(f, f.bot1, t, t.cap, release);
-        expect((await f.vault.operatorState(f.bot1.address, t.addr)).used).to.equal(t.cap);
+        expect((await f.lens.operatorState(f.vault, f.bot1.address, t.addr)).used).to.equal(t.cap);
         expect(await f.vault.isSuspended(f.bot1.address)).to.equal(false);
       }
     });
@@ -350,7 +350,10 @@ describe("GuardedVault window caps", () => {
 
   describe("randomized sequence against a sliding-window checker and a 4-bucket model", () => {
     const SEED = 0x5eed_ca95;
-    it(`mulberry32 seed 0x${SEED.toString(16)}: no window ever exceeds a cap, and the vault matches the model`, async () => {
+    it(`mulberry32 seed 0x${SEED.toString(16)}: no window ever exceeds a cap, and the vault matches the model`, async function () {
+      // Hundreds of transactions and reads: under coverage instrumentation on a busy machine this needs
+      // more than the default two minutes.
+      this.timeout(600_000);
       const f = await loadFixture(deployVaultFixture);
       const t = tokenOf(f, "usdt");
       const c = await clockOf(f);
@@ -433,14 +436,14 @@ describe("GuardedVault window caps", () => {
         // The vault's views at the latest block agree with the model.
         const view = await latest();
         for (let i = 0; i < ops.length; i++) {
-          const s = await f.vault.operatorState(ops[i].address, t.addr);
+          const s = await f.lens.operatorState(f.vault, ops[i].address, t.addr);
           expect(s.used, `step ${step} op ${i} used`).to.equal(usedU(view, i) * t.unit);
           expect(s.available, `step ${step} op ${i} available`).to.equal(availU(view, i) * t.unit);
           expect(s.nextRelease, `step ${step} op ${i} nextRelease`).to.equal(nextRelease(view, i));
-          expect(await f.vault.availableNow(ops[i].address, t.addr), `step ${step} op ${i} availableNow`)
+          expect(await f.lens.availableNow(f.vault, ops[i].address, t.addr), `step ${step} op ${i} availableNow`)
             .to.equal(min(availU(view, i) * t.unit, t.instant, availU(view) * t.unit));
         }
-        const ts2 = await f.vault.tokenState(t.addr);
+        const ts2 = await f.lens.tokenState(f.vault, t.addr);
         expect(ts2.used, `step ${step} vault used`).to.equal(usedU(view) * t.unit);
         expect(ts2.available, `step ${step} vault available`).to.equal(availU(view) * t.unit);
         expect(ts2.nextRelease, `step ${step} vault nextRelease`).to.equal(nextRelease(view));
@@ -505,11 +508,11 @@ describe("GuardedVault window caps", () => {
       )
         .to.emit(f.vault, "OperatorLimitsSet")
         .withArgs(f.bot1.address, t.addr, lowered, instant, t.queueCap);
-      const s = await f.vault.operatorState(f.bot1.address, t.addr);
+      const s = await f.lens.operatorState(f.vault, f.bot1.address, t.addr);
       expect(s.cap).to.equal(lowered);
       expect(s.used).to.equal(usedAmount);
       expect(s.available).to.equal(0n);
-      expect(await f.vault.availableNow(f.bot1.address, t.addr)).to.equal(0n);
+      expect(await f.lens.availableNow(f.vault, f.bot1.address, t.addr)).to.equal(0n);
       await expect(f.vault.connect(f.bot1).withdrawInstant(t.addr, f.exchange.address, t.unit))
         .to.emit(f.vault, "TripwireFired")
         .withArgs(f.bot1.address, t.addr, TripReason.CapExceeded, f.exchange.address, t.unit)
@@ -517,7 +520,7 @@ describe("GuardedVault window caps", () => {
       expect(await balanceOf(f, t, f.exchange.address)).to.equal(usedAmount);
       // Once the usage has left the ring, the lowered cap is what is available.
       await time.increaseTo(s.nextRelease);
-      const later = await f.vault.operatorState(f.bot1.address, t.addr);
+      const later = await f.lens.operatorState(f.vault, f.bot1.address, t.addr);
       expect(later.used).to.equal(0n);
       expect(later.available).to.equal(lowered);
     });
@@ -532,7 +535,7 @@ describe("GuardedVault window caps", () => {
       await f.vault.connect(f.guardian).lowerOperatorLimits({
         operator: f.bot1.address, token: t.addr, cap: lowered, instantLimit: min(t.instant, lowered), queueCap: t.queueCap,
       });
-      expect((await f.vault.operatorState(f.bot1.address, t.addr)).available).to.equal(0n);
+      expect((await f.lens.operatorState(f.vault, f.bot1.address, t.addr)).available).to.equal(0n);
       await expect(f.vault.connect(f.bot1).withdrawInstant(t.addr, f.exchange.address, 1n))
         .to.be.revertedWithCustomError(f.vault, "CapExceeded")
         .withArgs(f.bot1.address, t.addr, 1n, 0n);
@@ -544,15 +547,15 @@ describe("GuardedVault window caps", () => {
       expect(t.unit).to.equal(10n ** 4n);
       await withdrawOk(f, f.bot1, t, 1n);
       expect(await balanceOf(f, t, f.exchange.address)).to.equal(1n);
-      let s = await f.vault.operatorState(f.bot1.address, t.addr);
+      let s = await f.lens.operatorState(f.vault, f.bot1.address, t.addr);
       expect(s.used).to.equal(t.unit);
       expect(s.available).to.equal(t.cap - t.unit);
-      expect((await f.vault.tokenState(t.addr)).used).to.equal(t.unit);
+      expect((await f.lens.tokenState(f.vault, t.addr)).used).to.equal(t.unit);
       // unit + 1 base units count as two units; an exact unit counts as one.
       await withdrawOk(f, f.bot1, t, t.unit + 1n);
-      expect((await f.vault.operatorState(f.bot1.address, t.addr)).used).to.equal(3n * t.unit);
+      expect((await f.lens.operatorState(f.vault, f.bot1.address, t.addr)).used).to.equal(3n * t.unit);
       await withdrawOk(f, f.bot1, t, t.unit);
-      s = await f.vault.operatorState(f.bot1.address, t.addr);
+      s = await f.lens.operatorState(f.vault, f.bot1.address, t.addr);
       expect(s.used).to.equal(4n * t.unit);
 
       // Over-counting can only block early: fill the rest, then a single base unit trips although fewer
@@ -561,15 +564,15 @@ describe("GuardedVault window caps", () => {
       const moved = await balanceOf(f, t, f.exchange.address);
       expect(moved).to.equal(t.cap - 4n * t.unit + 1n + t.unit + 1n + t.unit);
       expect(moved < t.cap).to.equal(true);
-      expect((await f.vault.operatorState(f.bot1.address, t.addr)).available).to.equal(0n);
+      expect((await f.lens.operatorState(f.vault, f.bot1.address, t.addr)).available).to.equal(0n);
       await expect(f.vault.connect(f.bot1).withdrawInstant(t.addr, f.exchange.address, 1n))
         .to.emit(f.vault, "TripwireFired")
         .withArgs(f.bot1.address, t.addr, TripReason.CapExceeded, f.exchange.address, 1n);
 
       const d = tokenOf(f, "dai");
       await withdrawOk(f, f.bot2, d, 1n);
-      expect((await f.vault.operatorState(f.bot2.address, d.addr)).used).to.equal(d.unit);
-      expect((await f.vault.tokenState(d.addr)).used).to.equal(d.unit);
+      expect((await f.lens.operatorState(f.vault, f.bot2.address, d.addr)).used).to.equal(d.unit);
+      expect((await f.lens.tokenState(f.vault, d.addr)).used).to.equal(d.unit);
     });
   });
 
@@ -579,12 +582,12 @@ describe("GuardedVault window caps", () => {
       const t = tokenOf(f, "usdt");
       expect(t.vaultCap < 2n * t.cap).to.equal(true); // the policy makes the vault cap the binding one
       await spend(f, f.bot1, t, t.cap);
-      let ts = await f.vault.tokenState(t.addr);
+      let ts = await f.lens.tokenState(f.vault, t.addr);
       expect(ts.used).to.equal(t.cap);
       expect(ts.available).to.equal(t.vaultCap - t.cap);
-      const s2 = await f.vault.operatorState(f.bot2.address, t.addr);
+      const s2 = await f.lens.operatorState(f.vault, f.bot2.address, t.addr);
       expect(s2.available).to.equal(t.cap); // bot2's own cap is untouched ...
-      expect(await f.vault.availableNow(f.bot2.address, t.addr)).to.equal(min(t.instant, t.vaultCap - t.cap));
+      expect(await f.lens.availableNow(f.vault, f.bot2.address, t.addr)).to.equal(min(t.instant, t.vaultCap - t.cap));
 
       const left = t.instant / 2n;
       await spend(f, f.bot2, t, t.vaultCap - t.cap - left);
@@ -595,7 +598,7 @@ describe("GuardedVault window caps", () => {
         .to.be.revertedWithCustomError(f.vault, "VaultCapExceeded")
         .withArgs(t.addr, left + 1n, left);
       await withdrawOk(f, f.bot2, t, left);
-      ts = await f.vault.tokenState(t.addr);
+      ts = await f.lens.tokenState(f.vault, t.addr);
       expect(ts.used).to.equal(t.vaultCap);
       expect(ts.available).to.equal(0n);
       await expect(f.vault.connect(f.bot2).withdrawInstant(t.addr, f.exchange.address, 1n))
@@ -603,7 +606,7 @@ describe("GuardedVault window caps", () => {
         .withArgs(t.addr, 1n, 0n);
       expect(await f.vault.isSuspended(f.bot1.address)).to.equal(false);
       expect(await f.vault.isSuspended(f.bot2.address)).to.equal(false);
-      expect((await f.vault.operatorState(f.bot2.address, t.addr)).available).to.equal(t.cap - (t.vaultCap - t.cap));
+      expect((await f.lens.operatorState(f.vault, f.bot2.address, t.addr)).available).to.equal(t.cap - (t.vaultCap - t.cap));
       expect(await balanceOf(f, t, f.exchange.address)).to.equal(t.vaultCap);
     });
 
@@ -617,7 +620,7 @@ describe("GuardedVault window caps", () => {
       const times = await spend(f, f.bot1, t, t.cap, B - n);
       await spend(f, f.bot2, t, bot2Share, times[times.length - 1] + 1n);
       const release = B + c.W;
-      expect((await f.vault.tokenState(t.addr)).nextRelease).to.equal(release);
+      expect((await f.lens.tokenState(f.vault, t.addr)).nextRelease).to.equal(release);
       for (const probe of [B, B + c.L, release - 1n]) {
         await time.setNextBlockTimestamp(probe);
         await expect(f.vault.connect(f.bot2).withdrawInstant(t.addr, f.exchange.address, t.unit))
@@ -635,11 +638,11 @@ describe("GuardedVault window caps", () => {
       const t = tokenOf(f, "eth");
       await spend(f, f.bot1, t, t.cap / 2n);
       await f.vault.connect(f.guardian).lowerVaultCap(t.addr, t.cap / 4n);
-      const ts = await f.vault.tokenState(t.addr);
+      const ts = await f.lens.tokenState(f.vault, t.addr);
       expect(ts.vaultCap).to.equal(t.cap / 4n);
       expect(ts.available).to.equal(0n);
-      expect((await f.vault.operatorState(f.bot2.address, t.addr)).available).to.equal(t.cap);
-      expect(await f.vault.availableNow(f.bot2.address, t.addr)).to.equal(0n);
+      expect((await f.lens.operatorState(f.vault, f.bot2.address, t.addr)).available).to.equal(t.cap);
+      expect(await f.lens.availableNow(f.vault, f.bot2.address, t.addr)).to.equal(0n);
       await expect(f.vault.connect(f.bot2).withdrawInstant(t.addr, f.exchange.address, t.unit))
         .to.be.revertedWithCustomError(f.vault, "VaultCapExceeded")
         .withArgs(t.addr, t.unit, 0n);

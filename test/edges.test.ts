@@ -153,16 +153,17 @@ describe("edges and limits", () => {
     });
   });
 
-  describe("exposure over an empty horizon", () => {
-    it("is zero for an operator and for the vault", async () => {
+  describe("exposure over a horizon of 0 s: the closed interval [now, now], this block", () => {
+    it("is one window of the cap plus everything pending, for an operator and for the vault", async () => {
       const f = await loadFixture(deployVaultFixture);
       await f.vault.connect(f.bot1).queueWithdrawal(f.usdtAddr, f.exchange.address, POLICY.usdt.queueCap);
-      const op = await f.vault.operatorExposure(f.bot1.address, f.usdtAddr, 0n);
-      expect([op.instant, op.queued, op.total]).to.deep.equal([0n, 0n, 0n]);
-      const all = await f.vault.vaultExposure(f.usdtAddr, 0n);
-      expect([all.instant, all.queued, all.total]).to.deep.equal([0n, 0n, 0n]);
-      // The same queue counts in full over any non-empty horizon.
-      expect((await f.vault.operatorExposure(f.bot1.address, f.usdtAddr, DAY)).queued).to.equal(POLICY.usdt.queueCap);
+      const op = await f.lens.operatorExposure(f.vault, f.bot1.address, f.usdtAddr, 0n);
+      // A contract acting in this block could still withdraw a whole cap, and execute whatever is ripe.
+      expect([op.instant, op.queued, op.total]).to.deep.equal([POLICY.usdt.cap, POLICY.usdt.queueCap, POLICY.usdt.cap + POLICY.usdt.queueCap]);
+      const all = await f.lens.vaultExposure(f.vault, f.usdtAddr, 0n);
+      expect([all.instant, all.queued, all.total]).to.deep.equal([POLICY.usdt.vaultCap, POLICY.usdt.queueCap, POLICY.usdt.vaultCap + POLICY.usdt.queueCap]);
+      // One delay later, a queue cap queued now could execute too.
+      expect((await f.lens.operatorExposure(f.vault, f.bot1.address, f.usdtAddr, DAY)).queued).to.equal(2n * POLICY.usdt.queueCap);
     });
   });
 });

@@ -113,7 +113,7 @@ describe("evacuation", () => {
     const addr = await token.getAddress();
     await expect(f.vault.connect(f.guardian).evacuate(addr, ethers.MaxUint256)).to.be.revertedWithCustomError(f.vault, "ZeroAmount");
     await token.mint(f.vaultAddr, POLICY.funding.dai);
-    expect((await f.vault.tokenState(addr)).listed).to.equal(false);
+    expect((await f.lens.tokenState(f.vault, addr)).listed).to.equal(false);
     await expect(f.vault.connect(f.guardian).evacuate(addr, ethers.MaxUint256))
       .to.emit(f.vault, "Evacuated")
       .withArgs(addr, f.recovery.address, POLICY.funding.dai, f.guardian.address);
@@ -125,11 +125,11 @@ describe("evacuation", () => {
     const amount = POLICY.usdt.vaultCap * 2n;
     expect(amount).to.be.lessThanOrEqual(POLICY.funding.usdt);
     await f.vault.connect(f.guardian).evacuate(f.usdtAddr, amount);
-    const tok = await f.vault.tokenState(f.usdtAddr);
+    const tok = await f.lens.tokenState(f.vault, f.usdtAddr);
     expect(tok.used).to.equal(0n);
     expect(tok.available).to.equal(POLICY.usdt.vaultCap);
     expect(tok.balance).to.equal(POLICY.funding.usdt - amount);
-    expect((await f.vault.operatorState(f.bot1.address, f.usdtAddr)).used).to.equal(0n);
+    expect((await f.lens.operatorState(f.vault, f.bot1.address, f.usdtAddr)).used).to.equal(0n);
   });
 
   describe("recovery address", () => {

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
-import { NATIVE, POLICY } from "./helpers/fixture";
+import { NATIVE, POLICY, vaultLens } from "./helpers/fixture";
 
 async function factoryFixture() {
   const [admin, guardian, bot, exchange, recovery, deployer] = await ethers.getSigners();
@@ -42,7 +42,7 @@ describe("VaultFactory", () => {
     await expect(factory.connect(deployer).deploy(salt, initCode))
       .to.emit(factory, "VaultDeployed").withArgs(expected, salt, ethers.keccak256(args), deployer.address);
     const vault = await ethers.getContractAt("GuardedVault", expected);
-    expect((await vault.operatorState(bot.address, NATIVE)).cap).to.equal(POLICY.eth.cap);
+    expect((await (await vaultLens()).operatorState(vault, bot.address, NATIVE)).cap).to.equal(POLICY.eth.cap);
     expect(await vault.isApproved(bot.address, exchange.address)).to.equal(true);
     expect(await vault.window()).to.equal(POLICY.window);
   });

@@ -104,7 +104,7 @@ describe("hostile tokens on every transfer path", () => {
         expect(vaultBefore - (await token.balanceOf(f.vaultAddr))).to.equal(amount);
         expect((await token.balanceOf(f.exchange.address)) - exchangeBefore).to.equal(kind.received(amount));
         const unit = 10n ** BigInt(kind.unitDecimals);
-        expect((await f.vault.operatorState(f.bot1.address, addr)).used).to.equal(((amount + unit - 1n) / unit) * unit);
+        expect((await f.lens.operatorState(f.vault, f.bot1.address, addr)).used).to.equal(((amount + unit - 1n) / unit) * unit);
         expect(await held(f, kind, token)).to.equal(minted);
       });
 
@@ -168,7 +168,7 @@ describe("hostile tokens on every transfer path", () => {
       const amount = 1_000n * one;
       await expect(f.vault.connect(f.bot2).withdrawInstant(addr, f.exchange2.address, amount))
         .to.be.revertedWithCustomError(f.vault, "TokenTransferFailed").withArgs(addr, f.exchange2.address, amount);
-      expect((await f.vault.operatorState(f.bot2.address, addr)).used).to.equal(0n);
+      expect((await f.lens.operatorState(f.vault, f.bot2.address, addr)).used).to.equal(0n);
       expect(await f.vault.isSuspended(f.bot2.address)).to.equal(false);
       await f.vault.connect(f.bot2).withdrawInstant(addr, f.exchange.address, amount);
       await f.vault.connect(f.bot1).withdrawInstant(addr, f.exchange.address, amount);
@@ -187,7 +187,7 @@ describe("hostile tokens on every transfer path", () => {
       expect((await f.vault.getWithdrawal(blockedId)).status).to.equal(1n);
       await f.vault.connect(f.bot2).executeWithdrawal(okId);
       await f.vault.connect(f.guardian).cancelWithdrawal(blockedId);
-      expect((await f.vault.operatorState(f.bot2.address, addr)).pendingQueued).to.equal(0n);
+      expect((await f.lens.operatorState(f.vault, f.bot2.address, addr)).pendingQueued).to.equal(0n);
       expect(await token.balanceOf(f.exchange.address)).to.equal(amount);
     });
 

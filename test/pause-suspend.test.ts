@@ -104,7 +104,7 @@ describe("pause and suspension", () => {
           );
           await expect(f.vault.connect(bot).executeWithdrawal(ids[i])).to.be.revertedWithCustomError(f.vault, "VaultIsPaused");
           expect((await f.vault.getWithdrawal(ids[i])).status).to.equal(Status.Pending);
-          expect(await f.vault.availableNow(bot.address, token)).to.equal(0n);
+          expect(await f.lens.availableNow(f.vault, bot.address, token)).to.equal(0n);
         }
       }
       // Even a policy-breaking call is stopped by the pause before the tripwire looks at it.
@@ -296,9 +296,9 @@ describe("pause and suspension", () => {
         expect(await f.vault.isSuspended(f.bot1.address)).to.equal(true);
         expect(await f.vault.isSuspended(f.bot2.address)).to.equal(false);
         for (const k of KEYS) {
-          expect((await f.vault.operatorState(f.bot1.address, tokenOf(f, k))).suspended).to.equal(true);
-          expect(await f.vault.availableNow(f.bot1.address, tokenOf(f, k))).to.equal(0n);
-          expect(await f.vault.availableNow(f.bot2.address, tokenOf(f, k))).to.be.greaterThan(0n);
+          expect((await f.lens.operatorState(f.vault, f.bot1.address, tokenOf(f, k))).suspended).to.equal(true);
+          expect(await f.lens.availableNow(f.vault, f.bot1.address, tokenOf(f, k))).to.equal(0n);
+          expect(await f.lens.availableNow(f.vault, f.bot2.address, tokenOf(f, k))).to.be.greaterThan(0n);
         }
         await expect(f.vault.connect(f.bot2).withdrawInstant(f.usdtAddr, f.exchange.address, small("usdt"))).to.emit(f.vault, "Withdrawn");
       });
@@ -417,7 +417,7 @@ describe("pause and suspension", () => {
 
       await grantDaiLikeLimits(f, f.bot1, addr);
       await grantDaiLikeLimits(f, f.bot2, addr);
-      expect((await f.vault.operatorState(f.bot1.address, addr)).suspended).to.equal(true);
+      expect((await f.lens.operatorState(f.vault, f.bot1.address, addr)).suspended).to.equal(true);
       await expect(f.vault.connect(f.bot1).withdrawInstant(addr, f.exchange.address, amount))
         .to.be.revertedWithCustomError(f.vault, "OperatorIsSuspended")
         .withArgs(f.bot1.address);

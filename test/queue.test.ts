@@ -36,7 +36,7 @@ async function queue(
 }
 
 const pending = async (f: VaultFixture, bot: HardhatEthersSigner, token: string): Promise<bigint> =>
-  (await f.vault.operatorState(bot.address, token)).pendingQueued;
+  (await f.lens.operatorState(f.vault, bot.address, token)).pendingQueued;
 
 describe("withdrawal queue", () => {
   for (const k of KEYS) {
@@ -229,7 +229,7 @@ describe("withdrawal queue", () => {
       const a = await queue(f, f.bot1, f.usdtAddr, f.exchange.address, first);
       const b = await queue(f, f.bot1, f.usdtAddr, f.exchange.address, second);
       expect(await pending(f, f.bot1, f.usdtAddr)).to.equal(cap);
-      expect((await f.vault.operatorState(f.bot1.address, f.usdtAddr)).queueCap).to.equal(cap);
+      expect((await f.lens.operatorState(f.vault, f.bot1.address, f.usdtAddr)).queueCap).to.equal(cap);
 
       await time.increaseTo(a.eta);
       await f.vault.connect(f.bot1).executeWithdrawal(a.id);
@@ -335,13 +335,13 @@ describe("withdrawal queue", () => {
     await time.increaseTo(eta);
     await f.vault.connect(f.bot1).executeWithdrawal(id);
 
-    const op = await f.vault.operatorState(f.bot1.address, f.usdtAddr);
+    const op = await f.lens.operatorState(f.vault, f.bot1.address, f.usdtAddr);
     expect(op.used).to.equal(0n);
     expect(op.available).to.equal(POLICY.usdt.cap);
-    const tok = await f.vault.tokenState(f.usdtAddr);
+    const tok = await f.lens.tokenState(f.vault, f.usdtAddr);
     expect(tok.used).to.equal(0n);
     expect(tok.available).to.equal(POLICY.usdt.vaultCap);
-    expect(await f.vault.availableNow(f.bot1.address, f.usdtAddr)).to.equal(POLICY.usdt.instant);
+    expect(await f.lens.availableNow(f.vault, f.bot1.address, f.usdtAddr)).to.equal(POLICY.usdt.instant);
     await expect(f.vault.connect(f.bot1).withdrawInstant(f.usdtAddr, f.exchange.address, POLICY.usdt.instant))
       .to.emit(f.vault, "Withdrawn")
       .withArgs(f.bot1.address, f.usdtAddr, f.exchange.address, POLICY.usdt.instant);

@@ -129,11 +129,11 @@ describe("reentrancy", () => {
           expect(await countEvents(f.vault, tx, "Evacuated")).to.equal(outer === "evacuate" ? 1 : 0);
 
           const counted = outer === "withdraw" ? X : 0n;
-          expect((await f.vault.operatorState(f.bot1.address, f.hookAddr)).used).to.equal(counted);
-          expect((await f.vault.operatorState(f.hookAddr, f.hookAddr)).used).to.equal(0n);
-          expect((await f.vault.tokenState(f.hookAddr)).used).to.equal(counted);
+          expect((await f.lens.operatorState(f.vault, f.bot1.address, f.hookAddr)).used).to.equal(counted);
+          expect((await f.lens.operatorState(f.vault, f.hookAddr, f.hookAddr)).used).to.equal(0n);
+          expect((await f.lens.tokenState(f.vault, f.hookAddr)).used).to.equal(counted);
           const pending = outer === "executeWithdrawal" ? Q : 2n * Q;
-          expect((await f.vault.operatorState(f.bot1.address, f.hookAddr)).pendingQueued).to.equal(pending);
+          expect((await f.lens.operatorState(f.vault, f.bot1.address, f.hookAddr)).pendingQueued).to.equal(pending);
           expect((await f.vault.getWithdrawal(f.innerId)).status).to.equal(BigInt(Status.Pending));
           expect((await f.vault.getWithdrawal(f.outerId)).status).to.equal(
             BigInt(outer === "executeWithdrawal" ? Status.Executed : Status.Pending),
@@ -184,9 +184,9 @@ describe("reentrancy", () => {
     const balance = (a: string) => ethers.provider.getBalance(a);
 
     async function expectNothingCounted(f: EthFixture, operator: string): Promise<void> {
-      const s = await f.vault.operatorState(operator, NATIVE);
+      const s = await f.lens.operatorState(f.vault, operator, NATIVE);
       expect([s.used, s.available]).to.deep.equal([0n, POLICY.eth.cap]);
-      expect((await f.vault.tokenState(NATIVE)).used).to.equal(0n);
+      expect((await f.lens.tokenState(f.vault, NATIVE)).used).to.equal(0n);
       expect(await f.vault.isSuspended(operator)).to.equal(false);
     }
 
@@ -209,7 +209,7 @@ describe("reentrancy", () => {
         .withArgs(f.opAddr, NATIVE, f.opAddr, ethX);
       expect(await f.op.lastCallOk()).to.equal(true);
       expect(await balance(f.opAddr)).to.equal(ethX);
-      expect((await f.vault.operatorState(f.opAddr, NATIVE)).used).to.equal(ethX);
+      expect((await f.lens.operatorState(f.vault, f.opAddr, NATIVE)).used).to.equal(ethX);
     });
 
     it("a re-entrant withdraw during executeWithdrawal reverts it; the withdrawal stays pending", async () => {
@@ -225,7 +225,7 @@ describe("reentrancy", () => {
         .withArgs(f.opAddr, queued);
       expect(await balance(f.vaultAddr)).to.equal(vaultBefore);
       expect((await f.vault.getWithdrawal(id)).status).to.equal(BigInt(Status.Pending));
-      expect((await f.vault.operatorState(f.opAddr, NATIVE)).pendingQueued).to.equal(queued);
+      expect((await f.lens.operatorState(f.vault, f.opAddr, NATIVE)).pendingQueued).to.equal(queued);
       await expectNothingCounted(f, f.opAddr);
 
       // Disarmed, the very same withdrawal executes.
@@ -268,7 +268,7 @@ describe("reentrancy", () => {
         await f.vault.connect(f.bot2).withdrawInstant(NATIVE, f.exchange2.address, ethX);
         await f.vault.connect(f.bot1).withdrawInstant(f.daiAddr, f.exchange.address, POLICY.dai.instant);
         expect(await balance(f.exchange.address)).to.equal(exchangeBefore + ethX);
-        expect((await f.vault.tokenState(NATIVE)).used).to.equal(2n * ethX);
+        expect((await f.lens.tokenState(f.vault, NATIVE)).used).to.equal(2n * ethX);
         expect(await f.daiToken.balanceOf(f.exchange.address)).to.equal(POLICY.dai.instant);
       });
 
@@ -292,7 +292,7 @@ describe("reentrancy", () => {
         await expect(f.vault.connect(f.guardian).cancelWithdrawal(blocked))
           .to.emit(f.vault, "WithdrawalCancelled")
           .withArgs(blocked, f.guardian.address);
-        expect((await f.vault.operatorState(f.bot1.address, NATIVE)).pendingQueued).to.equal(0n);
+        expect((await f.lens.operatorState(f.vault, f.bot1.address, NATIVE)).pendingQueued).to.equal(0n);
       });
     }
   });

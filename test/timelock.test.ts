@@ -96,14 +96,14 @@ const CASES: KindCase[] = [
         queueCap: raisedUsdt.queueCap,
       }),
     assertBefore: async (f) => {
-      const s = await f.vault.operatorState(f.bot1.address, f.usdtAddr);
+      const s = await f.lens.operatorState(f.vault, f.bot1.address, f.usdtAddr);
       expect([s.cap, s.instantLimit, s.queueCap]).to.deep.equal([POLICY.usdt.cap, POLICY.usdt.instant, POLICY.usdt.queueCap]);
     },
     assertAfter: async (f) => {
-      const s = await f.vault.operatorState(f.bot1.address, f.usdtAddr);
+      const s = await f.lens.operatorState(f.vault, f.bot1.address, f.usdtAddr);
       expect([s.cap, s.instantLimit, s.queueCap]).to.deep.equal([raisedUsdt.cap, raisedUsdt.instant, raisedUsdt.queueCap]);
       // bot2 is untouched.
-      expect((await f.vault.operatorState(f.bot2.address, f.usdtAddr)).cap).to.equal(POLICY.usdt.cap);
+      expect((await f.lens.operatorState(f.vault, f.bot2.address, f.usdtAddr)).cap).to.equal(POLICY.usdt.cap);
     },
     expectEvent: (f, tx) =>
       expect(tx)
@@ -128,14 +128,14 @@ const CASES: KindCase[] = [
     kind: ChangeKind.ListToken,
     params: (f) => encodeChange.listToken(f.extraAddr, extraListing.unitDecimals, extraListing.vaultCap),
     assertBefore: async (f) => {
-      expect((await f.vault.tokenState(f.extraAddr)).listed).to.equal(false);
+      expect((await f.lens.tokenState(f.vault, f.extraAddr)).listed).to.equal(false);
       expect(await f.vault.tokens()).to.not.include(f.extraAddr);
       await expect(f.vault.connect(f.stranger).deposit(f.extraAddr, 1n))
         .to.be.revertedWithCustomError(f.vault, "UnknownToken")
         .withArgs(f.extraAddr);
     },
     assertAfter: async (f) => {
-      const s = await f.vault.tokenState(f.extraAddr);
+      const s = await f.lens.tokenState(f.vault, f.extraAddr);
       expect(s.listed).to.equal(true);
       expect(s.unitDecimals).to.equal(BigInt(extraListing.unitDecimals));
       expect(s.vaultCap).to.equal(extraListing.vaultCap);
@@ -148,10 +148,10 @@ const CASES: KindCase[] = [
     kind: ChangeKind.SetVaultCap,
     params: (f) => encodeChange.setVaultCap(f.daiAddr, POLICY.dai.vaultCap * 2n),
     assertBefore: async (f) => {
-      expect((await f.vault.tokenState(f.daiAddr)).vaultCap).to.equal(POLICY.dai.vaultCap);
+      expect((await f.lens.tokenState(f.vault, f.daiAddr)).vaultCap).to.equal(POLICY.dai.vaultCap);
     },
     assertAfter: async (f) => {
-      expect((await f.vault.tokenState(f.daiAddr)).vaultCap).to.equal(POLICY.dai.vaultCap * 2n);
+      expect((await f.lens.tokenState(f.vault, f.daiAddr)).vaultCap).to.equal(POLICY.dai.vaultCap * 2n);
     },
     expectEvent: (f, tx) => expect(tx).to.emit(f.vault, "VaultCapSet").withArgs(f.daiAddr, POLICY.dai.vaultCap * 2n),
   },
@@ -621,7 +621,7 @@ describe("timelock", () => {
         .to.be.revertedWithCustomError(f.vault, "TokenAlreadyListed")
         .withArgs(f.extraAddr);
       expect((await f.vault.getChange(b.id)).status).to.equal(BigInt(Status.Pending));
-      expect((await f.vault.tokenState(f.extraAddr)).unitDecimals).to.equal(18n);
+      expect((await f.lens.tokenState(f.vault, f.extraAddr)).unitDecimals).to.equal(18n);
     });
 
     it("AddGuardian of an account that became guardian meanwhile reverts GuardianStateUnchanged", async () => {
@@ -692,9 +692,9 @@ describe("timelock", () => {
           .to.be.revertedWithCustomError(f.vault, "NotALowering")
           .withArgs(POLICY.usdt.vaultCap, POLICY.usdt.vaultCap + unit);
       }
-      const s = await f.vault.operatorState(f.bot1.address, f.usdtAddr);
+      const s = await f.lens.operatorState(f.vault, f.bot1.address, f.usdtAddr);
       expect([s.cap, s.instantLimit, s.queueCap]).to.deep.equal([POLICY.usdt.cap, POLICY.usdt.instant, POLICY.usdt.queueCap]);
-      expect((await f.vault.tokenState(f.usdtAddr)).vaultCap).to.equal(POLICY.usdt.vaultCap);
+      expect((await f.lens.tokenState(f.vault, f.usdtAddr)).vaultCap).to.equal(POLICY.usdt.vaultCap);
     });
 
     it("lets neither operators nor strangers lower limits", async () => {
@@ -715,10 +715,10 @@ describe("timelock", () => {
       await expect(f.vault.connect(f.guardian).lowerOperatorLimits({ ...current(f), cap: newCap }))
         .to.emit(f.vault, "OperatorLimitsSet")
         .withArgs(f.bot1.address, f.usdtAddr, newCap, POLICY.usdt.instant, POLICY.usdt.queueCap);
-      expect((await f.vault.operatorState(f.bot1.address, f.usdtAddr)).cap).to.equal(newCap);
+      expect((await f.lens.operatorState(f.vault, f.bot1.address, f.usdtAddr)).cap).to.equal(newCap);
       await f.vault.connect(f.bot1).withdrawInstant(f.usdtAddr, f.exchange.address, POLICY.usdt.instant);
       const left = newCap - POLICY.usdt.instant;
-      expect(await f.vault.availableNow(f.bot1.address, f.usdtAddr)).to.equal(left);
+      expect(await f.lens.availableNow(f.vault, f.bot1.address, f.usdtAddr)).to.equal(left);
       const before = await f.usdtToken.balanceOf(f.vaultAddr);
       // Within the old cap and the instant limit, but above what the lowered cap leaves: the tripwire fires.
       await expect(f.vault.connect(f.bot1).withdrawInstant(f.usdtAddr, f.exchange.address, left + unit))
@@ -747,7 +747,7 @@ describe("timelock", () => {
       await expect(f.vault.connect(f.bot1).queueWithdrawal(f.usdtAddr, f.exchange.address, 1n))
         .to.emit(f.vault, "TripwireFired")
         .withArgs(f.bot1.address, f.usdtAddr, TripReason.QueueCapExceeded, f.exchange.address, 1n);
-      expect((await f.vault.operatorState(f.bot1.address, f.usdtAddr)).pendingQueued).to.equal(newQueueCap);
+      expect((await f.lens.operatorState(f.vault, f.bot1.address, f.usdtAddr)).pendingQueued).to.equal(newQueueCap);
     });
 
     it("a lowered vault cap binds every operator at once", async () => {
@@ -758,22 +758,22 @@ describe("timelock", () => {
         .withArgs(f.usdtAddr, newVaultCap);
       await f.vault.connect(f.bot1).withdrawInstant(f.usdtAddr, f.exchange.address, POLICY.usdt.instant);
       const left = newVaultCap - POLICY.usdt.instant;
-      expect(await f.vault.availableNow(f.bot2.address, f.usdtAddr)).to.equal(left);
+      expect(await f.lens.availableNow(f.vault, f.bot2.address, f.usdtAddr)).to.equal(left);
       await expect(f.vault.connect(f.bot2).withdrawInstant(f.usdtAddr, f.exchange.address, left + unit))
         .to.be.revertedWithCustomError(f.vault, "VaultCapExceeded")
         .withArgs(f.usdtAddr, left + unit, left);
       await f.vault.connect(f.bot2).withdrawInstant(f.usdtAddr, f.exchange.address, left);
-      expect((await f.vault.tokenState(f.usdtAddr)).available).to.equal(0n);
+      expect((await f.lens.tokenState(f.vault, f.usdtAddr)).available).to.equal(0n);
     });
 
     it("raising back needs a change that waits the delay", async () => {
       const f = await loadFixture(timelockFixture);
       await f.vault.connect(f.guardian).lowerOperatorLimits({ ...current(f), cap: POLICY.usdt.instant, queueCap: 0n });
       const { id, eta } = await propose(f, ChangeKind.SetOperatorLimits, encodeChange.setOperatorLimits(current(f)));
-      expect((await f.vault.operatorState(f.bot1.address, f.usdtAddr)).cap).to.equal(POLICY.usdt.instant);
+      expect((await f.lens.operatorState(f.vault, f.bot1.address, f.usdtAddr)).cap).to.equal(POLICY.usdt.instant);
       await time.increaseTo(eta);
       await f.vault.connect(f.admin).executeChange(id);
-      const s = await f.vault.operatorState(f.bot1.address, f.usdtAddr);
+      const s = await f.lens.operatorState(f.vault, f.bot1.address, f.usdtAddr);
       expect([s.cap, s.queueCap]).to.deep.equal([POLICY.usdt.cap, POLICY.usdt.queueCap]);
     });
   });

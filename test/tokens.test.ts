@@ -177,7 +177,7 @@ describe("tokens", () => {
 
       expect(await held(t, accts)).to.equal(supply);
       expect(await t.totalSupply()).to.equal(supply);
-      expect((await f.vault.tokenState(f.usdtAddr)).balance).to.equal(await t.balanceOf(f.vaultAddr));
+      expect((await f.lens.tokenState(f.vault, f.usdtAddr)).balance).to.equal(await t.balanceOf(f.vaultAddr));
     });
 
     it("a transfer the token refuses (more than the vault holds) reverts InsufficientBalance", async () => {
@@ -187,7 +187,7 @@ describe("tokens", () => {
       await expect(f.vault.connect(f.bot1).withdrawInstant(f.usdtAddr, f.exchange.address, rest + 1n))
         .to.be.revertedWithCustomError(f.vault, "InsufficientBalance")
         .withArgs(f.usdtAddr, rest + 1n, rest);
-      expect((await f.vault.operatorState(f.bot1.address, f.usdtAddr)).used).to.equal(0n);
+      expect((await f.lens.operatorState(f.vault, f.bot1.address, f.usdtAddr)).used).to.equal(0n);
       expect(await f.usdtToken.balanceOf(f.vaultAddr)).to.equal(rest);
     });
   });
@@ -226,7 +226,7 @@ describe("tokens", () => {
     it("the listed tokens report their decimals and unit decimals", async () => {
       const f = await loadFixture(decimalsFixture);
       for (const c of CASES) {
-        const s = await f.vault.tokenState(c.token(f));
+        const s = await f.lens.tokenState(f.vault, c.token(f));
         expect(s.listed, c.name).to.equal(true);
         expect(s.unitDecimals, c.name).to.equal(BigInt(c.unitDecimals));
       }
@@ -245,8 +245,8 @@ describe("tokens", () => {
         await f.vault.connect(f.bot1).withdrawInstant(token, f.exchange.address, 1n);
         await expectDeltas(erc20, before, { [f.vaultAddr]: -1n, [f.exchange.address]: 1n });
         const unit = 10n ** BigInt(c.unitDecimals);
-        expect((await f.vault.operatorState(f.bot1.address, token)).used).to.equal(unit);
-        expect((await f.vault.tokenState(token)).used).to.equal(unit);
+        expect((await f.lens.operatorState(f.vault, f.bot1.address, token)).used).to.equal(unit);
+        expect((await f.lens.tokenState(f.vault, token)).used).to.equal(unit);
         expect(await held(erc20, accts)).to.equal(total);
       });
 
@@ -328,8 +328,8 @@ describe("tokens", () => {
         [DEAD]: feeOf(amount),
       });
       expect(feeOf(amount)).to.be.greaterThan(0n);
-      expect((await f.vault.operatorState(f.bot1.address, f.feeAddr)).used).to.equal(amount);
-      expect((await f.vault.tokenState(f.feeAddr)).used).to.equal(amount);
+      expect((await f.lens.operatorState(f.vault, f.bot1.address, f.feeAddr)).used).to.equal(amount);
+      expect((await f.lens.tokenState(f.vault, f.feeAddr)).used).to.equal(amount);
       expect(await held(f.fee, accts)).to.equal(supply);
     });
 
@@ -350,7 +350,7 @@ describe("tokens", () => {
         [f.exchange.address]: amount - feeOf(amount),
         [DEAD]: feeOf(amount),
       });
-      expect((await f.vault.operatorState(f.bot1.address, f.feeAddr)).pendingQueued).to.equal(0n);
+      expect((await f.lens.operatorState(f.vault, f.bot1.address, f.feeAddr)).pendingQueued).to.equal(0n);
       expect(await held(f.fee, accts)).to.equal(supply);
     });
 
@@ -369,7 +369,7 @@ describe("tokens", () => {
         [f.vaultAddr]: amount - feeOf(amount),
         [DEAD]: feeOf(amount),
       });
-      expect((await f.vault.tokenState(f.feeAddr)).balance).to.equal(HOSTILE.funding + amount - feeOf(amount));
+      expect((await f.lens.tokenState(f.vault, f.feeAddr)).balance).to.equal(HOSTILE.funding + amount - feeOf(amount));
       expect(await held(f.fee, accts)).to.equal(supply);
     });
 
@@ -431,15 +431,15 @@ describe("tokens", () => {
       // Balances doubled, the amounts counted did not.
       expect(await f.reb.balanceOf(f.exchange.address)).to.equal(instant * 2n);
       expect(await f.reb.balanceOf(f.vaultAddr)).to.equal((REBASING.funding - instant) * 2n);
-      let s = await f.vault.operatorState(f.bot1.address, f.rebAddr);
+      let s = await f.lens.operatorState(f.vault, f.bot1.address, f.rebAddr);
       expect([s.used, s.available]).to.deep.equal([instant, cap - instant]);
-      expect((await f.vault.tokenState(f.rebAddr)).used).to.equal(instant);
+      expect((await f.lens.tokenState(f.vault, f.rebAddr)).used).to.equal(instant);
 
       await f.vault.connect(f.bot1).withdrawInstant(f.rebAddr, f.exchange.address, cap - instant);
       expect(await f.reb.balanceOf(f.exchange.address)).to.equal(instant * 2n + cap - instant);
-      s = await f.vault.operatorState(f.bot1.address, f.rebAddr);
+      s = await f.lens.operatorState(f.vault, f.bot1.address, f.rebAddr);
       expect([s.used, s.available]).to.deep.equal([cap, 0n]);
-      expect(await f.vault.availableNow(f.bot1.address, f.rebAddr)).to.equal(0n);
+      expect(await f.lens.availableNow(f.vault, f.bot1.address, f.rebAddr)).to.equal(0n);
       // The vault holds far more than the cap, yet the cap binds.
       const vaultBalance = await f.reb.balanceOf(f.vaultAddr);
       expect(vaultBalance).to.be.greaterThan(cap);
@@ -468,7 +468,7 @@ describe("tokens", () => {
         .withArgs(f.rebAddr, amount, shrunk);
       const w = await f.vault.getWithdrawal(id);
       expect(w.status).to.equal(BigInt(Status.Pending));
-      expect((await f.vault.operatorState(f.bot1.address, f.rebAddr)).pendingQueued).to.equal(amount);
+      expect((await f.lens.operatorState(f.vault, f.bot1.address, f.rebAddr)).pendingQueued).to.equal(amount);
       expect(await f.reb.balanceOf(f.exchange.address)).to.equal(0n);
       expect(await totalShares(f)).to.equal(shares);
 
@@ -530,7 +530,7 @@ describe("tokens", () => {
       await expectDeltas(f.zero, before, {});
       expect(await f.vault.isSuspended(f.bot1.address)).to.equal(false);
       expect(await f.vault.withdrawalCount()).to.equal(0n);
-      expect((await f.vault.operatorState(f.bot1.address, f.zeroAddr)).used).to.equal(0n);
+      expect((await f.lens.operatorState(f.vault, f.bot1.address, f.zeroAddr)).used).to.equal(0n);
     });
 
     it("sweeping an empty balance reverts ZeroAmount instead of transferring zero", async () => {
@@ -578,24 +578,24 @@ describe("tokens", () => {
       const f = await loadFixture(falseFixture);
       const accts = holders(f);
       const before = await snapshot(f.fls, accts);
-      const availableBefore = await f.vault.availableNow(f.bot1.address, f.flsAddr);
+      const availableBefore = await f.lens.availableNow(f.vault, f.bot1.address, f.flsAddr);
       await f.fls.setFail(true);
       const amount = HOSTILE.instant;
       await expect(f.vault.connect(f.bot1).withdrawInstant(f.flsAddr, f.exchange.address, amount))
         .to.be.revertedWithCustomError(f.vault, "TokenTransferFailed")
         .withArgs(f.flsAddr, f.exchange.address, amount);
       await expectDeltas(f.fls, before, {});
-      const s = await f.vault.operatorState(f.bot1.address, f.flsAddr);
+      const s = await f.lens.operatorState(f.vault, f.bot1.address, f.flsAddr);
       expect([s.used, s.available]).to.deep.equal([0n, HOSTILE.cap]);
-      expect((await f.vault.tokenState(f.flsAddr)).used).to.equal(0n);
-      expect(await f.vault.availableNow(f.bot1.address, f.flsAddr)).to.equal(availableBefore);
+      expect((await f.lens.tokenState(f.vault, f.flsAddr)).used).to.equal(0n);
+      expect(await f.lens.availableNow(f.vault, f.bot1.address, f.flsAddr)).to.equal(availableBefore);
       expect(await f.vault.isSuspended(f.bot1.address)).to.equal(false);
 
       // Once the token works again, the same withdrawal goes through and counts once.
       await f.fls.setFail(false);
       await f.vault.connect(f.bot1).withdrawInstant(f.flsAddr, f.exchange.address, amount);
       await expectDeltas(f.fls, before, { [f.vaultAddr]: -amount, [f.exchange.address]: amount });
-      expect((await f.vault.operatorState(f.bot1.address, f.flsAddr)).used).to.equal(amount);
+      expect((await f.lens.operatorState(f.vault, f.bot1.address, f.flsAddr)).used).to.equal(amount);
     });
 
     it("a false return on a queued withdrawal reverts and leaves it pending", async () => {
@@ -609,12 +609,12 @@ describe("tokens", () => {
         .to.be.revertedWithCustomError(f.vault, "TokenTransferFailed")
         .withArgs(f.flsAddr, f.exchange.address, amount);
       expect((await f.vault.getWithdrawal(id)).status).to.equal(BigInt(Status.Pending));
-      expect((await f.vault.operatorState(f.bot1.address, f.flsAddr)).pendingQueued).to.equal(amount);
+      expect((await f.lens.operatorState(f.vault, f.bot1.address, f.flsAddr)).pendingQueued).to.equal(amount);
       expect(await f.fls.balanceOf(f.vaultAddr)).to.equal(HOSTILE.funding);
       await f.fls.setFail(false);
       await f.vault.connect(f.bot1).executeWithdrawal(id);
       expect(await f.fls.balanceOf(f.exchange.address)).to.equal(amount);
-      expect((await f.vault.operatorState(f.bot1.address, f.flsAddr)).pendingQueued).to.equal(0n);
+      expect((await f.lens.operatorState(f.vault, f.bot1.address, f.flsAddr)).pendingQueued).to.equal(0n);
     });
 
     it("a false return on evacuation reverts TokenTransferFailed", async () => {
@@ -672,16 +672,16 @@ describe("tokens", () => {
         .to.emit(f.vault, "Deposited")
         .withArgs(NATIVE, f.stranger.address, amount);
       expect(await ethers.provider.getBalance(f.vaultAddr)).to.equal(before + amount);
-      expect((await f.vault.tokenState(NATIVE)).balance).to.equal(POLICY.funding.eth + amount);
+      expect((await f.lens.tokenState(f.vault, NATIVE)).balance).to.equal(POLICY.funding.eth + amount);
     });
 
     it("tokens sent directly are held like deposits and can be withdrawn", async () => {
       const f = await loadFixture(deployVaultFixture);
       await f.vault.connect(f.guardian).evacuate(f.daiAddr, ethers.MaxUint256);
-      expect((await f.vault.tokenState(f.daiAddr)).balance).to.equal(0n);
+      expect((await f.lens.tokenState(f.vault, f.daiAddr)).balance).to.equal(0n);
       await f.daiToken.mint(f.stranger.address, POLICY.dai.instant);
       await f.daiToken.connect(f.stranger).transfer(f.vaultAddr, POLICY.dai.instant);
-      expect((await f.vault.tokenState(f.daiAddr)).balance).to.equal(POLICY.dai.instant);
+      expect((await f.lens.tokenState(f.vault, f.daiAddr)).balance).to.equal(POLICY.dai.instant);
       await f.vault.connect(f.bot1).withdrawInstant(f.daiAddr, f.exchange.address, POLICY.dai.instant);
       expect(await f.daiToken.balanceOf(f.exchange.address)).to.equal(POLICY.dai.instant);
     });

@@ -101,7 +101,7 @@ const CASES: TripCase[] = [
     reason: TripReason.TokenNotAllowed,
     prepare: async (f) => {
       const token = await listNewToken(f);
-      expect((await f.vault.operatorState(f.bot1.address, token)).cap).to.equal(0n);
+      expect((await f.lens.operatorState(f.vault, f.bot1.address, token)).cap).to.equal(0n);
       return {
         method: "withdraw",
         token,
@@ -134,7 +134,7 @@ const CASES: TripCase[] = [
       const full = cap / instant - 1n;
       for (let i = 0n; i < full; i++) await f.vault.connect(f.bot1).withdrawInstant(f.usdtAddr, f.exchange.address, instant);
       await f.vault.connect(f.bot1).withdrawInstant(f.usdtAddr, f.exchange.address, instant / 2n);
-      const available = (await f.vault.operatorState(f.bot1.address, f.usdtAddr)).available;
+      const available = (await f.lens.operatorState(f.vault, f.bot1.address, f.usdtAddr)).available;
       expect(available).to.be.greaterThan(0n);
       expect(available).to.be.lessThan(instant);
       return {
@@ -200,7 +200,7 @@ describe("tripwire", () => {
         const tokens = [f.usdtAddr, f.daiAddr, NATIVE, ...(o.token === f.usdtAddr ? [] : [o.token])];
         const who = [f.vaultAddr, o.to, f.exchange.address];
         const before = await balances(tokens, who);
-        const stateBefore = await f.vault.operatorState(f.bot1.address, o.token);
+        const stateBefore = await f.lens.operatorState(f.vault, f.bot1.address, o.token);
         const countBefore = await f.vault.withdrawalCount();
 
         expect(await offendStatic(f, o)).to.equal(o.method === "withdraw" ? false : 0n);
@@ -212,7 +212,7 @@ describe("tripwire", () => {
         await expect(tx).not.to.emit(f.vault, "WithdrawalQueued");
 
         expect(await balances(tokens, who)).to.deep.equal(before);
-        const stateAfter = await f.vault.operatorState(f.bot1.address, o.token);
+        const stateAfter = await f.lens.operatorState(f.vault, f.bot1.address, o.token);
         expect(stateAfter.used).to.equal(stateBefore.used);
         expect(stateAfter.pendingQueued).to.equal(stateBefore.pendingQueued);
         expect(stateAfter.suspended).to.equal(true);
@@ -332,15 +332,15 @@ describe("tripwire", () => {
       const f = await loadFixture(deployVaultFixture);
       const t0 = await nextPeriodStart(f);
       await withdrawMany(f, f.bot1, t0, maxCount - 1);
-      expect(await f.vault.availableNow(f.bot1.address, f.usdtAddr)).to.equal(POLICY.usdt.instant);
+      expect(await f.lens.availableNow(f.vault, f.bot1.address, f.usdtAddr)).to.equal(POLICY.usdt.instant);
       await withdrawMany(f, f.bot1, t0 + BigInt(maxCount - 1), 1);
-      expect(await f.vault.availableNow(f.bot1.address, f.usdtAddr)).to.equal(0n);
+      expect(await f.lens.availableNow(f.vault, f.bot1.address, f.usdtAddr)).to.equal(0n);
       // Other tokens and other operators are counted on their own.
-      expect(await f.vault.availableNow(f.bot1.address, f.daiAddr)).to.equal(POLICY.dai.instant);
-      expect(await f.vault.availableNow(f.bot2.address, f.usdtAddr)).to.equal(POLICY.usdt.instant);
+      expect(await f.lens.availableNow(f.vault, f.bot1.address, f.daiAddr)).to.equal(POLICY.dai.instant);
+      expect(await f.lens.availableNow(f.vault, f.bot2.address, f.usdtAddr)).to.equal(POLICY.usdt.instant);
       await time.setNextBlockTimestamp(t0 + POLICY.tripwirePeriod);
       await ethers.provider.send("evm_mine", []);
-      expect(await f.vault.availableNow(f.bot1.address, f.usdtAddr)).to.equal(POLICY.usdt.instant);
+      expect(await f.lens.availableNow(f.vault, f.bot1.address, f.usdtAddr)).to.equal(POLICY.usdt.instant);
     });
 
     it("counts reset at the next aligned period, not a sliding period later", async () => {
@@ -522,6 +522,13 @@ describe("tripwire", () => {
         expect(await f.vault.isSuspended(f.bot1.address)).to.equal(true);
       });
     }
+
+    it("optIntoTripwire of an operator already under it changes nothing; of the zero address reverts ZeroAddress", async () => {
+      const f = await loadFixture(deployVaultFixture);
+      await expect(f.vault.connect(f.guardian).optIntoTripwire(f.bot2.address)).to.not.emit(f.vault, "TripwireOptOutSet");
+      expect(await f.vault.isTripwireOptedOut(f.bot2.address)).to.equal(false);
+      await expect(f.vault.connect(f.guardian).optIntoTripwire(ethers.ZeroAddress)).to.be.revertedWithCustomError(f.vault, "ZeroAddress");
+    });
 
     it("operators and strangers cannot opt anyone into or out of the tripwire", async () => {
       const f = await loadFixture(deployVaultFixture);

@@ -74,8 +74,8 @@ describe("destination whitelist", () => {
 
     expect(await balances(f, who)).to.deep.equal(before);
     expect(await f.vault.isSuspended(f.bot1.address)).to.equal(true);
-    expect((await f.vault.operatorState(f.bot1.address, f.usdtAddr)).used).to.equal(0n);
-    expect((await f.vault.tokenState(f.usdtAddr)).used).to.equal(0n);
+    expect((await f.lens.operatorState(f.vault, f.bot1.address, f.usdtAddr)).used).to.equal(0n);
+    expect((await f.lens.tokenState(f.vault, f.usdtAddr)).used).to.equal(0n);
     // Only the offending operator is suspended; bot2 still reaches the same destination.
     expect(await f.vault.isSuspended(f.bot2.address)).to.equal(false);
     await expect(f.vault.connect(f.bot2).withdrawInstant(f.usdtAddr, f.exchange2.address, amount))
@@ -119,7 +119,7 @@ describe("destination whitelist", () => {
     await expect(tx).not.to.emit(f.vault, "WithdrawalQueued");
 
     expect(await f.vault.withdrawalCount()).to.equal(0n);
-    expect((await f.vault.operatorState(f.bot1.address, f.daiAddr)).pendingQueued).to.equal(0n);
+    expect((await f.lens.operatorState(f.vault, f.bot1.address, f.daiAddr)).pendingQueued).to.equal(0n);
     expect(await f.vault.isSuspended(f.bot1.address)).to.equal(true);
     expect(await balances(f, [f.vaultAddr, f.attacker.address])).to.deep.equal(before);
   });
@@ -198,7 +198,7 @@ describe("destination whitelist", () => {
         .withArgs(f.bot2.address, f.exchange2.address);
       expect(await balances(f, [f.vaultAddr, f.exchange2.address])).to.deep.equal(before);
       expect((await f.vault.getWithdrawal(id)).status).to.equal(Status.Pending);
-      expect((await f.vault.operatorState(f.bot2.address, f.usdtAddr)).pendingQueued).to.equal(amount);
+      expect((await f.lens.operatorState(f.vault, f.bot2.address, f.usdtAddr)).pendingQueued).to.equal(amount);
       // A failed execution is a revert, not a tripwire.
       expect(await f.vault.isSuspended(f.bot2.address)).to.equal(false);
 

@@ -154,6 +154,11 @@ function draw() {
     ${changes.map((c) => `<tr data-id="${esc(c.id)}" class="change"><td>${esc(c.id)}</td><td><strong>${esc(c.kind)}</strong><br><span class="muted mono">${Object.entries(c.change).filter(([k]) => k !== "kind").map(([k, v]) => `${esc(k)}=${esc(k === "token" ? tokenMeta(v).symbol : typeof v === "string" && v.startsWith("0x") ? plainLabel(v) : v)}`).join(", ")}</span></td>
       <td>${iso(c.eta)}</td><td><span class="countdown" data-eta="${esc(c.eta)}"></span></td><td><button class="danger" data-add="cancelChange:${esc(c.id)}">Cancel</button></td></tr>`).join("")}</table>`);
 
+  render("actions", d.actions, (actions) => actions.length === 0 ? "" : `<p><strong>Responder actions</strong></p><table id="actions-table"><tr><th>time</th><th>action</th><th>status</th><th>transaction</th></tr>
+    ${actions.map((a) => `<tr class="responder-action" data-kind="${esc(a.kind)}"><td class="muted nowrap">${new Date(a.createdAt).toISOString().slice(5, 19).replace("T", " ")}</td>
+      <td>${esc(a.kind)} <span class="muted">${esc((a.details.rules || []).join(", "))}</span></td><td><span class="badge ${a.status === "confirmed" ? "ok" : a.status === "failed" ? "bad" : "info"}">${esc(a.status)}</span></td>
+      <td class="mono">${esc(a.txHash || (a.details.error && a.details.error.message) || a.details.note || "")}</td></tr>`).join("")}</table>`);
+
   render("timeline", d.timeline, (items) => `<div class="timeline"><table id="timeline-table"><tr><th>time</th><th>block</th><th>event</th><th>alerts</th></tr>
     ${items.map((it) => `<tr class="timeline-item" data-event="${esc(it.event ? it.event.name : "")}">
       <td class="muted nowrap">${new Date(it.at).toISOString().slice(5, 19).replace("T", " ")}</td><td>${it.event ? it.event.blockNumber : ""}</td>

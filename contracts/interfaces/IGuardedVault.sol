@@ -544,17 +544,6 @@ interface IGuardedVault is IAccessControl {
     /// @notice Every account that has ever had operator limits.
     function operators() external view returns (address[] memory);
 
-    /// @notice Current limits and accounting of `operator` for `token`.
-    function operatorState(address operator, address token) external view returns (OperatorState memory);
-
-    /// @notice Current vault-wide limits and accounting of `token`.
-    function tokenState(address token) external view returns (TokenState memory);
-
-    /// @notice What `operator` can withdraw of `token` instantly right now, all limits considered: its
-    /// window cap, instant limit, the vault-wide cap, the balance, pause, suspension, and the tripwire's
-    /// rate rule (0 while one more withdrawal in the current period would trip it).
-    function availableNow(address operator, address token) external view returns (uint256);
-
     /// @notice A queued withdrawal.
     function getWithdrawal(uint256 id) external view returns (QueuedWithdrawal memory);
 
@@ -567,18 +556,10 @@ interface IGuardedVault is IAccessControl {
     /// @notice Number of changes ever proposed (ids run from 1 to this).
     function changeCount() external view returns (uint256);
 
-    /// @notice Most a stolen key of `operator` could move of `token` within the next `horizon` seconds,
-    /// if nobody intervenes and the policy stays as it is.
-    /// @dev instant = min(cap, vaultCap) * ceil(horizon / window); queued = pending + queueCap *
-    /// ceil((horizon - withdrawalDelay) / withdrawalDelay) when horizon > withdrawalDelay. Zero while the
-    /// vault is paused or the operator suspended. Total is capped by the vault's balance.
-    function operatorExposure(address operator, address token, uint256 horizon)
-        external
-        view
-        returns (Exposure memory);
-
-    /// @notice Most all operator keys together could move of `token` within the next `horizon` seconds.
-    /// @dev instant = min(vaultCap * ceil(horizon / window), sum of operators' instant bounds); queued is
-    /// the sum of the operators' queued bounds; total is capped by the vault's balance.
-    function vaultExposure(address token, uint256 horizon) external view returns (Exposure memory);
+    /// @notice Raw storage words of the vault, for lenses and off-chain mirrors that decode them
+    /// (`VaultLens`, the SDK): the limits, accounting and exposure views live there, not here.
+    /// @dev The layout is the one `VaultStorage` documents and a test checks against the compiler's.
+    /// @param slots Storage slots to read.
+    /// @return values The word stored at each slot, in order.
+    function extsload(bytes32[] calldata slots) external view returns (bytes32[] memory values);
 }

@@ -13,6 +13,7 @@ import { asReceipt, connectVault, read, send, vaultInterface, type SendOverrides
 import { requireAddress, requireUint } from "../errors/validate";
 import { vaultError } from "../errors/revert";
 import { fetchVaultEvents } from "../monitor/watcher";
+import { readOperatorState, readTokenState } from "./state";
 
 /** One typed helper per change kind, named after it (`setOperatorLimits`, `approveDestination`, ...). */
 export type ProposeHelpers<R> = {
@@ -249,7 +250,7 @@ export class AdminClient {
     const tokenRows = await read(() =>
       Promise.all(
         tokens.map(async (token) => {
-          const s = await vault.tokenState(token, { blockTag });
+          const s = await readTokenState(vault, token, { blockTag });
           return { token, unitDecimals: Number(s.unitDecimals), vaultCap: s.vaultCap, used: s.used, available: s.available, nextRelease: s.nextRelease, balance: s.balance };
         }),
       ),
@@ -262,7 +263,7 @@ export class AdminClient {
             vault.isTripwireOptedOut(operator, { blockTag }),
             Promise.all(
               tokens.map(async (token) => {
-                const s = await vault.operatorState(operator, token, { blockTag });
+                const s = await readOperatorState(vault, operator, token, { blockTag });
                 return { token, cap: s.cap, instantLimit: s.instantLimit, queueCap: s.queueCap, used: s.used, available: s.available, nextRelease: s.nextRelease, pendingQueued: s.pendingQueued };
               }),
             ),

@@ -3,7 +3,7 @@
  * as of a known block, so that a decision needs no network call.
  *
  * What it holds and where each part comes from:
- * - the packed words `policyWords(operator, token)` and the queue accounts (`operatorState`) of every
+ * - the packed words of the operator and the token and the operator's queue account (`extsload`) of every
  *   listed token: read at load, and re-read (at the refreshed block) for each token that an event in the
  *   new blocks touched — any `Withdrawn` of the token (the vault-wide cap is shared), this operator's
  *   `OperatorLimitsSet`, `VaultCapSet`, `TokenListed`, queue events, and for all tokens `VaultPaused`,
@@ -41,6 +41,7 @@ import {
   type Clock,
   type QueuedWithdrawalData,
 } from "../rules/policy";
+import { readOperatorWords } from "./state";
 import { connectVault, read } from "./transport";
 import { NotAVaultError, NotAnOperatorError, RpcError } from "../errors/base";
 import { toSdkError } from "../errors/revert";
@@ -397,11 +398,8 @@ export class OperatorPolicyCache {
     const rows = await read(() =>
       Promise.all(
         tokens.map(async (token) => {
-          const [[opWord, tokenWord], s] = await Promise.all([
-            vault.policyWords(this.operator, token, { blockTag }),
-            vault.operatorState(this.operator, token, { blockTag }),
-          ]);
-          return [token, { opWord, tokenWord, queueCap: s.queueCap, pendingQueued: s.pendingQueued }] as const;
+          const w = await readOperatorWords(vault, this.operator, token, { blockTag });
+          return [token, { opWord: w.opWord, tokenWord: w.tokenWord, queueCap: w.queueCap, pendingQueued: w.pendingQueued }] as const;
         }),
       ),
     );

@@ -21,3 +21,16 @@ export { AdminClient, AdminTransactions } from "./admin";
 export type { AdminClientOptions, ChangeInfo, ProposeHelpers, ProposedChange, VaultPolicy } from "./admin";
 export { vaultInterface } from "./transport";
 export type { SendOverrides, SentTransaction, UnsignedTransaction } from "./transport";
+export {
+  STORAGE_SLOTS,
+  mappingSlot,
+  nestedSlot,
+  readAvailableNow,
+  readOperatorState,
+  readOperatorWords,
+  readTokenExposure,
+  readTokenState,
+  readTokenWord,
+  readVaultBalance,
+} from "./state";
+export type { OperatorState, OperatorWords, TokenState } from "./state";

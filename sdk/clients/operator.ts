@@ -6,8 +6,8 @@
  * (`queueIfLarge: true`).
  *
  * How fresh the decision is. The cache reflects one block (`syncedTo`); `refresh()` moves it to the
- * latest block (one `eth_getBlockByNumber`, one `eth_getLogs` for the new blocks, and a `policyWords` +
- * `operatorState` call per touched token), and `start()` does that every `pollIntervalMs` in the
+ * latest block (one `eth_getBlockByNumber`, one `eth_getLogs` for the new blocks, and one `extsload`
+ * call per touched token), and `start()` does that every `pollIntervalMs` in the
  * background, so on a chain with blocks slower than the interval the cache is at most one block plus one
  * interval behind. Own withdrawals sent through this client are applied optimistically the moment they are
  * sent. Decisions are evaluated at the cached block's timestamp, which is never later than the block the

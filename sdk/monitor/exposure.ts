@@ -1,7 +1,7 @@
 /**
  * Exposure: for every operator and token, the most a stolen key could move within each horizon if nobody
- * intervenes, and the same for all keys together, read from the vault's own `operatorExposure` and
- * `vaultExposure` views; as data and as a printable table.
+ * intervenes, and the same for all keys together, over the closed interval [now, now + horizon]: computed
+ * from the vault's storage like `VaultLens.operatorExposure` / `vaultExposure`; as data and as a printable table.
  */
 import { formatUnits, type Provider } from "ethers";
 import { connectErc20 } from "../abi";
@@ -9,6 +9,7 @@ import { NATIVE } from "../rules/constants";
 import { InvalidInputError } from "../errors/base";
 import { connectVault, read } from "../clients/transport";
 import { requireAddress } from "../errors/validate";
+import { readTokenExposure } from "../clients/state";
 
 /** The default horizons: 1 h, 24 h and 48 h. */
 export const DEFAULT_HORIZONS: readonly bigint[] = [3600n, 86_400n, 172_800n];
@@ -51,8 +52,8 @@ export interface ExposureOptions {
 }
 
 /**
- * Reads the chain: `tokens()`, `operators()`, and `operatorExposure` / `vaultExposure` for every
- * operator, token and horizon, all at one block; token symbols and decimals unless given.
+ * Reads the chain: `tokens()`, `operators()`, and the storage words of every operator and token
+ * (`extsload`), computing the bounds for every horizon, all at one block; token symbols and decimals unless given.
  */
 export async function readExposure(options: ExposureOptions): Promise<ExposureReport> {
   const vaultAddress = requireAddress(options.vault, "vault");
@@ -63,7 +64,7 @@ export async function readExposure(options: ExposureOptions): Promise<ExposureRe
   const info = new Map(Object.entries(options.tokenInfo ?? {}).map(([k, v]) => [requireAddress(k, "tokenInfo"), v]));
   const vault = connectVault(vaultAddress, options.provider);
   const blockTag = options.blockTag ?? (await read(() => options.provider.getBlockNumber()));
-  const [tokens, operators] = await read(() => Promise.all([vault.tokens({ blockTag }), vault.operators({ blockTag })]));
+  const tokens = await read(() => vault.tokens({ blockTag }));
   const bound = (horizon: bigint, e: { instant: bigint; queued: bigint; total: bigint }): ExposureBound => ({
     horizon,
     instant: e.instant,
@@ -73,18 +74,14 @@ export async function readExposure(options: ExposureOptions): Promise<ExposureRe
   const rows = await Promise.all(
     tokens.map(async (token): Promise<TokenExposure> => {
       const meta = info.get(token) ?? (await tokenMeta(options.provider, token));
-      const [perOperator, total] = await read(() =>
-        Promise.all([
-          Promise.all(
-            operators.map(async (operator) => ({
-              operator,
-              bounds: await Promise.all(horizons.map(async (h) => bound(h, await vault.operatorExposure(operator, token, h, { blockTag })))),
-            })),
-          ),
-          Promise.all(horizons.map(async (h) => bound(h, await vault.vaultExposure(token, h, { blockTag })))),
-        ]),
-      );
-      return { token, symbol: meta.symbol, decimals: meta.decimals, operators: perOperator, vault: total };
+      const e = await read(() => readTokenExposure(vault, token, horizons, { blockTag }));
+      return {
+        token,
+        symbol: meta.symbol,
+        decimals: meta.decimals,
+        operators: e.operators.map((o) => ({ operator: o.operator, bounds: o.bounds.map((b, i) => bound(horizons[i], b)) })),
+        vault: e.vault.map((b, i) => bound(horizons[i], b)),
+      };
     }),
   );
   return { vault: vaultAddress, blockNumber: blockTag, horizons, tokens: rows };

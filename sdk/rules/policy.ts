@@ -581,3 +581,76 @@ export function nextBoundaries(clock: Clock, timestamp: bigint, tokenWord: bigin
 }
 
 const min = (a: bigint, b: bigint): bigint => (a < b ? a : b);
+
+// -------------------------------------------------------------------------------------------------
+// Exposure (contracts/libraries/ExposureLib.sol): bounds over the closed interval [now, now + horizon]
+// -------------------------------------------------------------------------------------------------
+
+const saturate = (x: bigint): bigint => (x > U256 ? U256 : x);
+
+/** Bound on instant outflow: perWindow * (floor(horizon / window) + 1), saturating at 2**256 - 1. */
+export const instantBound = (perWindow: bigint, horizon: bigint, window: bigint): bigint =>
+  saturate(perWindow * (horizon / window + 1n));
+
+/** Bound on queued outflow: pending + queueCap * floor(horizon / delay), saturating at 2**256 - 1. */
+export const queuedBound = (pending: bigint, queueCap: bigint, horizon: bigint, delay: bigint): bigint =>
+  saturate(pending + queueCap * (horizon / delay));
+
+/** Worst case over a horizon, in base units (`IGuardedVault.Exposure`). */
+export interface Exposure {
+  readonly instant: bigint;
+  readonly queued: bigint;
+  /** min(instant + queued, balance). */
+  readonly total: bigint;
+}
+
+/** One operator's words and queue account for a token, as `VaultLens` reads them. */
+export interface OperatorExposureInput {
+  readonly opWord: bigint;
+  readonly queueCap: bigint;
+  readonly pendingQueued: bigint;
+  readonly suspended: boolean;
+}
+
+/** `VaultLens.operatorExposure`: what one key could move at timestamps in [now, now + horizon]. */
+export function operatorExposure(e: {
+  tokenWord: bigint;
+  operator: OperatorExposureInput;
+  paused: boolean;
+  horizon: bigint;
+  window: bigint;
+  withdrawalDelay: bigint;
+  balance: bigint;
+}): Exposure {
+  const b = e.paused ? { instant: 0n, queued: 0n } : operatorBound(e.tokenWord, e.operator, e.horizon, e.window, e.withdrawalDelay);
+  return { ...b, total: min(saturate(b.instant + b.queued), e.balance) };
+}
+
+/** `VaultLens.vaultExposure`: what all keys together could move of a token at timestamps in [now, now + horizon]. */
+export function vaultExposure(e: {
+  tokenWord: bigint;
+  operators: readonly OperatorExposureInput[];
+  paused: boolean;
+  horizon: bigint;
+  window: bigint;
+  withdrawalDelay: bigint;
+  balance: bigint;
+}): Exposure {
+  let instant = 0n;
+  let queued = 0n;
+  if (!e.paused) {
+    for (const o of e.operators) {
+      const b = operatorBound(e.tokenWord, o, e.horizon, e.window, e.withdrawalDelay);
+      instant = saturate(instant + b.instant);
+      queued = saturate(queued + b.queued);
+    }
+    instant = min(instant, instantBound(capOf(e.tokenWord) * unitOf(e.tokenWord), e.horizon, e.window));
+  }
+  return { instant, queued, total: min(saturate(instant + queued), e.balance) };
+}
+
+function operatorBound(tokenWord: bigint, o: OperatorExposureInput, horizon: bigint, window: bigint, delay: bigint) {
+  if (o.suspended) return { instant: 0n, queued: 0n };
+  const perWindow = min(capOf(o.opWord), capOf(tokenWord)) * unitOf(tokenWord);
+  return { instant: instantBound(perWindow, horizon, window), queued: queuedBound(o.pendingQueued, o.queueCap, horizon, delay) };
+}

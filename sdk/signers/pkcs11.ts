@@ -31,6 +31,7 @@ import {
   Pkcs11TokenNotFoundError,
   UnsupportedKeyError,
 } from "./errors";
+import { InvalidInputError } from "../errors/base";
 import { readPin, type PinSource } from "./pin";
 import { ckrOf, loadLib, loadPkcs11Module, type Handle, type Lib, type Module, type Template } from "./pkcs11-module";
 
@@ -101,7 +102,7 @@ const describeKey = (key: Pkcs11KeySelector): string => ("label" in key ? `label
 
 function normalizeId(id: string): string {
   const hex = id.startsWith("0x") ? id : `0x${id}`;
-  if (!isHexString(hex) || hex.length <= 2 || hex.length % 2) throw new UnsupportedKeyError(`the key id must be non-empty hex, got "${id}"`);
+  if (!isHexString(hex) || hex.length <= 2 || hex.length % 2) throw new InvalidInputError("key.id", `expected non-empty hex, got "${id}"`);
   return hex.toLowerCase();
 }
 

@@ -21,7 +21,7 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
 /** Clicks in one step in the page (a section re-rendered between finding and clicking would detach the node). */
 async function click(page: Page, selector: string): Promise<void> {
-  await page.waitForSelector(selector, { timeout: 5000 });
+  await page.waitForSelector(selector, { timeout: 8000 });
   const clicked = await page.evaluate((sel) => {
     const el = (globalThis as unknown as { document: { querySelector(s: string): { click(): void } | null } }).document.querySelector(sel);
     el?.click();
@@ -108,7 +108,7 @@ describe("console end to end (headless Chromium, the monitor on the in-process n
     let t0 = Date.now();
     const queued = await (await f.vault.connect(f.bot1).queueWithdrawal(f.usdtAddr, f.exchange.address, usdt(400_000))).wait();
     const queuedAt = { wall: Date.now(), chain: (await ethers.provider.getBlock(queued!.blockNumber))!.timestamp };
-    await page.waitForSelector(`#queue tr[data-id="1"] .countdown[data-remaining]`, { timeout: 5000 });
+    await page.waitForSelector(`#queue tr[data-id="1"] .countdown[data-remaining]`, { timeout: 8000 });
     const queueShownMs = Date.now() - t0;
     const [eta] = await Promise.all([f.vault.getWithdrawal(1n).then((w) => w.eta)]);
     expect(eta).to.equal(BigInt(queuedAt.chain) + DAY);
@@ -123,7 +123,7 @@ describe("console end to end (headless Chromium, the monitor on the in-process n
     const proposal = new AdminTransactions(f.vaultAddr).propose.approveDestination({ operator: f.bot1.address, destination: f.attacker.address });
     const proposed = await (await f.admin.sendTransaction(proposal)).wait();
     const proposedAt = { wall: Date.now(), chain: (await ethers.provider.getBlock(proposed!.blockNumber))!.timestamp };
-    await page.waitForSelector(`#changes tr[data-id="1"] .countdown[data-remaining]`, { timeout: 5000 });
+    await page.waitForSelector(`#changes tr[data-id="1"] .countdown[data-remaining]`, { timeout: 8000 });
     const changeShownMs = Date.now() - t0;
     const change = await page.$eval(`#changes tr[data-id="1"]`, (el) => ({ text: el.textContent ?? "", countdown: el.querySelector(".countdown")!.textContent ?? "" }));
     expect(change.text).to.contain("ApproveDestination").and.contain("attacker");
@@ -133,11 +133,11 @@ describe("console end to end (headless Chromium, the monitor on the in-process n
     // A tripwire: bot2 tries to pay the attacker.
     t0 = Date.now();
     await f.vault.connect(f.bot2).withdrawInstant(f.usdtAddr, f.attacker.address, usdt(5_000));
-    await page.waitForSelector(`#timeline tr[data-event="TripwireFired"] .alert-line[data-kind="TripwireFired"] .badge.critical`, { timeout: 5000 });
-    await page.waitForSelector(`.operator[data-operator="${f.bot2.address}"] .operator-suspended`, { timeout: 5000 });
+    await page.waitForSelector(`#timeline tr[data-event="TripwireFired"] .alert-line[data-kind="TripwireFired"] .badge.critical`, { timeout: 8000 });
+    await page.waitForSelector(`.operator[data-operator="${f.bot2.address}"] .operator-suspended`, { timeout: 8000 });
     const tripShownMs = Date.now() - t0;
     // The alerts went out (Slack for warning and up, PagerDuty for critical) and the page says so.
-    await page.waitForSelector(`#timeline tr[data-event="TripwireFired"] .delivered[data-sink="pager"]`, { timeout: 5000 });
+    await page.waitForSelector(`#timeline tr[data-event="TripwireFired"] .delivered[data-sink="pager"]`, { timeout: 8000 });
     expect(receiver.violations).to.deep.equal([]);
     console.log(`      shown after: queued ${queueShownMs} ms, change ${changeShownMs} ms, tripwire ${tripShownMs} ms`);
     // The exposure table and the chart are on the page too.

@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { takeSnapshot } from "@nomicfoundation/hardhat-network-helpers";
 import { KRONOS_LOSS_USD, main } from "../../scripts/demo";
+import { vaultLens } from "../helpers/fixture";
 
 describe("deploy: npm run demo", () => {
   it("replays the Kronos attack: the stolen key stays within the promised bound, is suspended, and the queue is cancelled", async () => {
@@ -35,7 +36,7 @@ describe("deploy: npm run demo", () => {
       const usdt = await ethers.getContractAt("MockUSDT", usdtAddress);
       const binance = (await ethers.getSigners())[7];
       expect(await usdt.balanceOf(binance.address)).to.equal(250_000n * 10n ** 6n + outcome.attackerGot.USDT);
-      expect((await vault.operatorExposure(outcome.stolenKey, usdtAddress, 86_400n)).total).to.equal(0n); // suspended: nothing more can leave
+      expect((await (await vaultLens()).operatorExposure(vault, outcome.stolenKey, usdtAddress, 86_400n)).total).to.equal(0n); // suspended: nothing more can leave
 
       expect(output).to.include("1. A normal day");
       expect(output).to.include("2. The Kronos replay");

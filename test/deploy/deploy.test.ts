@@ -29,6 +29,7 @@ import type { DeployOutcome } from "../../tasks/deploy";
 import { rpcNetworkFromEnv } from "../../tasks/network";
 import { main as deployScript } from "../../scripts/deploy";
 import { capture, deployedFixture, runTask, taskError, tempDir, writeJson } from "./helpers";
+import { vaultLens } from "../helpers/fixture";
 
 const usd = (n: bigint) => n * 10n ** 6n;
 
@@ -56,10 +57,10 @@ describe("deploy: vault:deploy", () => {
     const vault = await ethers.getContractAt("GuardedVault", f.vault);
     expect(await vault.admin()).to.equal(f.a.admin.address);
     expect(await vault.hasRole(await vault.GUARDIAN_ROLE(), f.a.guardian2.address)).to.equal(true);
-    expect((await vault.operatorState(f.a.bot1.address, await f.usdt.getAddress())).instantLimit).to.equal(usd(250_000n));
-    expect((await vault.operatorState(f.a.bot2.address, await f.usdc.getAddress())).cap).to.equal(usd(600_000n));
+    expect((await (await vaultLens()).operatorState(vault, f.a.bot1.address, await f.usdt.getAddress())).instantLimit).to.equal(usd(250_000n));
+    expect((await (await vaultLens()).operatorState(vault, f.a.bot2.address, await f.usdc.getAddress())).cap).to.equal(usd(600_000n));
     expect(await vault.isApproved(f.a.bot2.address, f.a.exchange2.address)).to.equal(true);
-    expect((await vault.tokenState(NATIVE)).vaultCap).to.equal(300n * 10n ** 18n);
+    expect((await (await vaultLens()).tokenState(vault, NATIVE)).vaultCap).to.equal(300n * 10n ** 18n);
   });
 
   it("prints the deployment and the verified policy, with progress on stderr", async () => {
@@ -192,13 +193,13 @@ describe("deploy: vault:deploy", () => {
     const refused = await taskError("vault:deploy", { configFile: file, deployments: f.dir, propose: true });
     expect(refused.error).to.be.instanceOf(MissingRoleError);
     expect(refused.message).to.include("may not send 4 of the planned steps (nothing was sent)");
-    expect((await vault.operatorState(f.a.bot1.address, usdt)).cap).to.equal(usd(1_000_000n));
+    expect((await (await vaultLens()).operatorState(vault, f.a.bot1.address, usdt)).cap).to.equal(usd(1_000_000n));
 
     const { result, stdout } = await runTask<DeployOutcome>("vault:deploy", { configFile: file, deployments: f.dir, propose: true, from: f.a.admin.address });
     expect(result.status).to.equal("applied");
     expect(stdout).to.match(/proposed #1: SetVaultCap\(token=USDC, vaultCap=2,000,000 USDC\)/);
     expect(stdout).to.match(/proposed #2: SetOperatorLimits\(operator=bot1, token=USDT, cap=800,000 USDT, instantLimit=300,000 USDT/);
-    const state = await vault.operatorState(f.a.bot1.address, usdt);
+    const state = await (await vaultLens()).operatorState(vault, f.a.bot1.address, usdt);
     expect(state.cap).to.equal(usd(800_000n)); // lowered at once
     expect(state.instantLimit).to.equal(usd(250_000n)); // the raise waits for the proposal
     expect(await vault.isApproved(f.a.bot2.address, f.a.exchange2.address)).to.equal(false);

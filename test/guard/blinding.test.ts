@@ -187,7 +187,7 @@ describe("attacks on the responder and the bot cache", () => {
     for (let i = 0n; i < 5n; i++) statuses.push(await status(f, first + i));
     expect(statuses).to.deep.equal(["Pending", "Cancelled", "Cancelled", "Cancelled", "Cancelled"]);
     // What the stolen key keeps in the queue is the rule's total, not the queue cap.
-    expect((await f.vault.operatorState(f.bot1.address, f.usdtAddr)).pendingQueued).to.equal(usdt(1_000_000));
+    expect((await f.lens.operatorState(f.vault, f.bot1.address, f.usdtAddr)).pendingQueued).to.equal(usdt(1_000_000));
     expect(POLICY.usdt.queueCap).to.equal(usdt(5_000_000));
     await expectCacheCorrect(f, bot);
   });

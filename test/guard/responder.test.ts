@@ -163,7 +163,7 @@ describe("automatic responder", () => {
       await expect(f.vault.connect(f.admin).executeChange(drain)).to.be.revertedWithCustomError(f.vault, "ChangeNotPending");
       await expect(f.vault.connect(f.admin).executeChange(recovery)).to.be.revertedWithCustomError(f.vault, "ChangeNotPending");
       await f.vault.connect(f.admin).executeChange(expectedId);
-      expect((await f.vault.operatorState(f.bot2.address, f.usdtAddr)).cap).to.equal(POLICY.usdt.cap * 2n);
+      expect((await f.lens.operatorState(f.vault, f.bot2.address, f.usdtAddr)).cap).to.equal(POLICY.usdt.cap * 2n);
       expect(await f.vault.recovery()).to.equal(f.recovery.address);
       expect(await changeStatus(f, expectedId)).to.equal("Executed");
     });

@@ -1,7 +1,8 @@
-import { ethers } from "hardhat";
+import { artifacts, ethers } from "hardhat";
 import { setBalance, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
-import type { GuardedVault, MockERC20, MockUSDT } from "../../typechain-types";
+import type { GuardedVault, MockERC20, MockUSDT, VaultLens } from "../../typechain-types";
+import { VaultLens__factory } from "../../typechain-types";
 import type { IGuardedVault } from "../../typechain-types/contracts/GuardedVault";
 
 export const NATIVE = "0xEeeeeEeeeEeEeeEeEeEeeEEEeeeeEeeeeeeeEEeE";
@@ -73,6 +74,8 @@ export const encodeChange = {
 
 export interface VaultFixture {
   vault: GuardedVault;
+  /** The read-only lens (limits, accounting, exposure) at a fixed address. */
+  lens: VaultLens;
   usdtToken: MockUSDT;
   daiToken: MockERC20;
   admin: HardhatEthersSigner;
@@ -151,10 +154,26 @@ export async function deployVaultFixture(): Promise<VaultFixture> {
   await usdtToken.mint(vaultAddr, POLICY.funding.usdt);
   await daiToken.mint(vaultAddr, POLICY.funding.dai);
   await admin.sendTransaction({ to: vaultAddr, value: POLICY.funding.eth });
+  const lens = await vaultLens();
   return {
-    vault, usdtToken, daiToken, admin, guardian, guardian2, bot1, bot2, exchange, exchange2, attacker,
+    vault, lens, usdtToken, daiToken, admin, guardian, guardian2, bot1, bot2, exchange, exchange2, attacker,
     recovery, stranger, usdtAddr, daiAddr, vaultAddr,
   };
+}
+
+/** Where tests keep the lens: it has no state and no constructor, so its runtime code is placed there. */
+export const LENS_ADDRESS = "0x00000000000000000000000000000000000e1e45";
+
+/**
+ * The VaultLens, placed at LENS_ADDRESS if it is not there yet (a snapshot revert may have removed it),
+ * connected to the default provider.
+ */
+export async function vaultLens(): Promise<VaultLens> {
+  if ((await ethers.provider.getCode(LENS_ADDRESS)) === "0x") {
+    const { deployedBytecode } = await artifacts.readArtifact("VaultLens");
+    await ethers.provider.send("hardhat_setCode", [LENS_ADDRESS, deployedBytecode]);
+  }
+  return VaultLens__factory.connect(LENS_ADDRESS, ethers.provider);
 }
 
 /** Proposes a change as admin, waits out the delay and executes it; returns the change id. */

@@ -30,7 +30,7 @@ export function monitorConfig(
         retry: o.retry ?? { attempts: 3, initialDelayMs: 50, maxDelayMs: 1000, timeoutMs: 2000 },
       },
     },
-    { env: { TEST_PD_KEY: PD_KEY } },
+    { env: { ...process.env, TEST_PD_KEY: PD_KEY } },
   );
 }
 

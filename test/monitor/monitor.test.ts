@@ -7,11 +7,13 @@ import path from "path";
 import { MonitorConfigError, loadMonitorConfig, parseMonitorConfig, type AlertKind } from "../../monitor/config";
 import { routeFinding } from "../../monitor/alerts";
 import { eventsToCsv, eventsToJson } from "../../monitor/export";
-import type { VaultEventReader } from "../../monitor/reader";
-import { sdkEventReader } from "../../monitor/reader";
+import { logReaderSource, type VaultEventSource } from "../../monitor/reader";
 import { Monitor } from "../../monitor/monitor";
 import { MonitorStore } from "../../monitor/store";
-import { deployVaultFixture, usdt, type VaultFixture } from "../helpers/fixture";
+import { setBalance } from "@nomicfoundation/hardhat-network-helpers";
+import { generatePkcs11Key } from "../../sdk/signers";
+import { ChangeKind, deployVaultFixture, encodeChange, proposeAndExecute, usdt, type VaultFixture } from "../helpers/fixture";
+import { MODULE, createToken } from "../signers/softhsm";
 import { inProcessMonitor, monitorConfig } from "./helpers";
 
 describe("monitor: store, history and conditions", function () {
@@ -74,17 +76,23 @@ describe("monitor: store, history and conditions", function () {
 
   it("raises ReadFailed after failed rounds, keeps the blocks it could not read, and resolves once it reads again", async function () {
     let failing = 3;
-    const inner = sdkEventReader(ethers.provider);
-    const reader: VaultEventReader = {
-      headBlock: () => inner.headBlock(),
-      blockTimestamp: (b) => inner.blockTimestamp(b),
-      readVaultEvents: async (q) => {
-        if (failing-- > 0) throw new Error("provider refused the range: see https://rpc.example/v1/SECRETKEY for limits");
-        return inner.readVaultEvents(q);
-      },
-    };
     const config = monitorConfig(f, { fromBlock, chain: { readFailures: 2 } });
-    const m = new Monitor({ config, providers: new Map([["local", ethers.provider]]), readers: new Map([["local", reader]]) });
+    const sources = (o: Parameters<typeof logReaderSource>[0]): VaultEventSource => {
+      const inner = logReaderSource(o);
+      return {
+        get nextBlock() {
+          return inner.nextBlock;
+        },
+        get confirmationDepth() {
+          return inner.confirmationDepth;
+        },
+        poll: async (consumer, q) => {
+          if (failing-- > 0) throw new Error("provider refused the range: see https://rpc.example/v1/SECRETKEY for limits");
+          return inner.poll(consumer, q);
+        },
+      };
+    };
+    const m = new Monitor({ config, providers: new Map([["local", ethers.provider]]), sources });
     await f.vault.connect(f.guardian).pause();
     for (let i = 0; i < 3; i++) await m.pollChain("local").catch(() => undefined);
     const [failed] = m.store.findings({ kinds: ["ReadFailed"] });
@@ -99,6 +107,25 @@ describe("monitor: store, history and conditions", function () {
     expect(m.store.findings({ kinds: ["VaultPaused"] })).to.have.length(1);
   });
 
+  it("follows a reorg: the replaced blocks' events are removed and the new chain's recorded", async function () {
+    const m = inProcessMonitor(monitorConfig(f, { fromBlock }));
+    await m.pollChain("local");
+    const fork = await ethers.provider.send("evm_snapshot", []);
+    await f.vault.connect(f.bot1).withdrawInstant(f.usdtAddr, f.exchange.address, usdt(111));
+    await f.vault.connect(f.bot1).withdrawInstant(f.usdtAddr, f.exchange.address, usdt(222));
+    await m.pollChain("local");
+    expect(m.store.events({ names: ["Withdrawn"] }).map((e) => e.args.amount)).to.deep.equal([usdt(111).toString(), usdt(222).toString()]);
+    // The other branch: same heights, other blocks, one more of them so that it is the longer chain.
+    await ethers.provider.send("evm_revert", [fork]);
+    await f.vault.connect(f.bot2).withdrawInstant(f.usdtAddr, f.exchange.address, usdt(333));
+    await ethers.provider.send("hardhat_mine", ["0x2"]);
+    await m.pollChain("local");
+    const withdrawn = m.store.events({ names: ["Withdrawn"] });
+    expect(withdrawn.map((e) => [e.operator, e.args.amount])).to.deep.equal([[f.bot2.address, usdt(333).toString()]]);
+    const logs = await ethers.provider.getLogs({ address: f.vaultAddr, fromBlock, toBlock: "latest" });
+    expect(m.store.events().map((e) => e.blockHash)).to.deep.equal(logs.map((l) => l.blockHash));
+  });
+
   it("never records an event or raises an alert twice, even when a round is read again", async function () {
     const file = path.join(dir, "m.sqlite");
     const config = monitorConfig(f, { fromBlock, database: file });
@@ -107,9 +134,12 @@ describe("monitor: store, history and conditions", function () {
     await f.vault.connect(f.bot1).withdrawInstant(f.usdtAddr, f.attacker.address, usdt(1));
     await m.pollChain("local");
     const before = { events: store.events().length, findings: store.findings().length };
-    // Rewind the cursor, as a crash between reading and recording would leave it.
+    // Rewind the cursor, as a crash between reading and recording would leave it, and start again.
     store.db.prepare(`UPDATE vaults SET next_block = ?`).run(fromBlock);
-    await m.pollChain("local");
+    const again = inProcessMonitor(config, { store });
+    const rounds = await again.pollChain("local");
+    expect(rounds[0].fromBlock).to.equal(fromBlock);
+    expect(rounds[0].events).to.equal(before.events);
     expect({ events: store.events().length, findings: store.findings().length }).to.deep.equal(before);
     store.close();
     const reopened = new MonitorStore(file);
@@ -130,11 +160,58 @@ describe("monitor: store, history and conditions", function () {
     await expect(hre.run("vault:monitor", { configFile: file, rounds: 1, hreChain: "mainnet" })).to.be.rejectedWith("--hre-chain: no chain named mainnet");
   });
 
+  it("runs the vault's responder with its own key and keeps its actions", async function () {
+    // Hardhat's account #1 (the fixture's first guardian): its well-known development key.
+    const key = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
+    expect(new ethers.Wallet(key).address).to.equal(f.guardian.address);
+    const rules = path.join(dir, "rules.json");
+    writeFileSync(rules, JSON.stringify({ tripwire: { pause: true, cancelPending: true }, withdrawals: { expected: [], onUnexpected: "log" }, changes: { expected: [], onUnexpected: "log" } }));
+    process.env.MONITOR_TEST_GUARD_KEY = key;
+    try {
+      const config = monitorConfig(f, { fromBlock, vault: { responder: { rules, keyEnv: "MONITOR_TEST_GUARD_KEY" } } });
+      const m = inProcessMonitor(config);
+      await m.pollChain("local");
+      await f.vault.connect(f.bot1).queueWithdrawal(f.usdtAddr, f.exchange.address, usdt(300_000));
+      await f.vault.connect(f.bot1).withdrawInstant(f.usdtAddr, f.attacker.address, usdt(1));
+      await m.pollChain("local");
+      expect(await f.vault.paused()).to.equal(true);
+      expect((await f.vault.getWithdrawal(1n)).status).to.equal(3n); // Cancelled
+      const actions = m.store.actions({ vault: f.vaultAddr });
+      // The tripwire already suspended the key: the responder says so and sends the rest.
+      expect(actions.map((a) => [a.kind, a.status]).sort()).to.deep.equal([["cancelWithdrawal", "confirmed"], ["pause", "confirmed"], ["suspendOperator", "skipped"]]);
+      expect(actions.filter((a) => a.status === "confirmed").every((a) => /^0x[0-9a-f]{64}$/.test(a.txHash ?? ""))).to.equal(true);
+      // The next round records what the responder did, as any other event.
+      await m.pollChain("local");
+      expect(m.store.findings({ kinds: ["VaultPaused"] })).to.have.length(1);
+    } finally {
+      delete process.env.MONITOR_TEST_GUARD_KEY;
+    }
+  });
+
+  it("runs the responder on a guardian key kept in an HSM (SoftHSM2)", async function () {
+    const token = await createToken("monitor");
+    const key = await generatePkcs11Key({ module: MODULE, token: token.label, pin: { env: token.pinEnv }, label: "responder" });
+    await proposeAndExecute(f.vault, f.admin, ChangeKind.AddGuardian, encodeChange.address(key.address));
+    await setBalance(key.address, 10n ** 18n);
+    const rules = path.join(dir, "rules.json");
+    writeFileSync(rules, JSON.stringify({ tripwire: { pause: true, cancelPending: false }, withdrawals: { expected: [], onUnexpected: "log" }, changes: { expected: [], onUnexpected: "log" } }));
+    const hsm = { module: MODULE, token: token.label, keyLabel: "responder", pinEnv: token.pinEnv };
+    const m = inProcessMonitor(monitorConfig(f, { fromBlock, vault: { responder: { rules, hsm } } }));
+    await m.pollChain("local");
+    await f.vault.connect(f.bot1).withdrawInstant(f.usdtAddr, f.attacker.address, usdt(1));
+    await m.pollChain("local");
+    const [pause] = m.store.actions({ vault: f.vaultAddr }).filter((a) => a.kind === "pause");
+    expect(pause.status).to.equal("confirmed");
+    expect((await ethers.provider.getTransaction(pause.txHash!))!.from).to.equal(key.address);
+    expect(await f.vault.paused()).to.equal(true);
+  });
+
   it("reads the example config and routes each kind as it says", function () {
-    const env = { MAINNET_RPC_URL: "https://rpc.example/key", ARBITRUM_RPC_URL: "https://arb.example/key", GUARD_KEY: "0x01", SLACK_WEBHOOK_URL: "https://hooks.slack.com/services/T/B/X", PAGERDUTY_ROUTING_KEY: "k".repeat(32), SIEM_TOKEN: "Bearer t" };
+    const env = { MAINNET_RPC_URL: "https://rpc.example/key", ARBITRUM_RPC_URL: "https://arb.example/key", HSM_PIN: "1234", SLACK_WEBHOOK_URL: "https://hooks.slack.com/services/T/B/X", PAGERDUTY_ROUTING_KEY: "k".repeat(32), SIEM_TOKEN: "Bearer t" };
     const config = loadMonitorConfig(path.join(__dirname, "../../config/example.monitor.json"), env);
     expect(config.chains.map((c) => [c.name, c.confirmations])).to.deep.equal([["mainnet", 2], ["arbitrum", 20]]);
     expect(config.vaults[0].responder!.rulesFile).to.equal(path.resolve(__dirname, "../../config/guard-rules.json"));
+    expect(config.vaults[0].responder!.key).to.deep.equal({ hsm: { module: undefined, token: "vault-ops", key: { label: "responder" }, pin: { env: "HSM_PIN" } } });
     const route = (kind: AlertKind) => routeFinding(config.alerts, { kind, severity: config.alerts.severities[kind] }).sort();
     expect(route("TripwireFired")).to.deep.equal(["oncall", "ops-slack", "siem"]);
     expect(route("ChangeProposed")).to.deep.equal(["oncall", "ops-slack", "siem"]);

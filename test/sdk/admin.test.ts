@@ -8,6 +8,7 @@ import {
   POLICY,
   deployVaultFixture,
   encodeChange as fixtureEncode,
+  vaultLens,
 } from "../helpers/fixture";
 import { AdminClient, AdminTransactions, GuardianClient, vaultInterface } from "../../sdk/clients";
 import {
@@ -127,12 +128,12 @@ describe("SDK AdminClient", () => {
     expect((await admin.readChange(4n)).status).to.equal("Executed");
 
     const v = f.vault;
-    const s3 = await v.operatorState(bot3.address, f.usdtAddr);
+    const s3 = await (await vaultLens()).operatorState(v, bot3.address, f.usdtAddr);
     expect([s3.cap, s3.instantLimit, s3.queueCap]).to.deep.equal([POLICY.usdt.cap, POLICY.usdt.instant, 123n]);
     expect(await v.isApproved(bot3.address, dest3.address)).to.equal(true);
     expect(await v.tokens()).to.include(newToken);
-    expect((await v.tokenState(newToken)).unitDecimals).to.equal(6n);
-    expect((await v.tokenState(f.daiAddr)).vaultCap).to.equal(POLICY.dai.vaultCap * 2n);
+    expect((await (await vaultLens()).tokenState(v, newToken)).unitDecimals).to.equal(6n);
+    expect((await (await vaultLens()).tokenState(v, f.daiAddr)).vaultCap).to.equal(POLICY.dai.vaultCap * 2n);
     expect(await v.paused()).to.equal(false);
     expect(await v.isSuspended(f.bot1.address)).to.equal(false);
     expect(await v.recovery()).to.equal(newRecovery.address);

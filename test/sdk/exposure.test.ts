@@ -22,18 +22,19 @@ describe("SDK exposure", () => {
       expect(t.operators.map((o) => o.operator)).to.deep.equal([f.bot1.address, f.bot2.address]);
       for (const o of t.operators) {
         for (const b of o.bounds) {
-          const onChain = await f.vault.operatorExposure(o.operator, t.token, b.horizon);
+          const onChain = await f.lens.operatorExposure(f.vault, o.operator, t.token, b.horizon);
           expect([b.instant, b.queued, b.total]).to.deep.equal([onChain.instant, onChain.queued, onChain.total]);
         }
       }
       for (const b of t.vault) {
-        const onChain = await f.vault.vaultExposure(t.token, b.horizon);
+        const onChain = await f.lens.vaultExposure(f.vault, t.token, b.horizon);
         expect([b.instant, b.queued, b.total]).to.deep.equal([onChain.instant, onChain.queued, onChain.total]);
       }
     }
-    // The README's formula for bot1's USDT over 24 h: its cap plus what it already had queued.
+    // The README's formula for bot1's USDT over [now, now + 24 h]: two windows of its cap, what it already
+    // had queued, and one queue cap (queued now, executed at the last second).
     const usdt = report.tokens[0];
-    expect(usdt.operators[0].bounds[1].total).to.equal(POLICY.usdt.cap + 300_000n * 10n ** 6n);
+    expect(usdt.operators[0].bounds[1].total).to.equal(2n * POLICY.usdt.cap + 300_000n * 10n ** 6n + POLICY.usdt.queueCap);
   });
 
   it("prints a table of the totals in whole tokens", async () => {
@@ -45,11 +46,12 @@ describe("SDK exposure", () => {
     expect(lines[1].split(/\s+/)).to.deep.equal(["token", "operator", "1h", "24h", "48h"]);
     const row = (symbol: string, who: string) => lines.find((l) => l.startsWith(symbol) && l.includes(who))!.split(/\s{2,}/);
     const short = (a: string) => `${a.slice(0, 6)}…${a.slice(-4)}`;
-    // 1 h and 24 h: one window of the cap; 48 h: two windows plus one queue cap (a queued amount waits 24 h).
-    expect(row("USDT", short(f.bot1.address))).to.deep.equal(["USDT", short(f.bot1.address), "1,000,000", "1,000,000", "7,000,000"]);
-    // All keys: the vault-wide cap per window, plus both queue caps over 48 h.
-    expect(row("USDT", "all keys")).to.deep.equal(["USDT", "all keys", "1,500,000", "1,500,000", "13,000,000"]);
-    expect(row("ETH", "all keys")).to.deep.equal(["ETH", "all keys", "300", "300", "2,600"]);
+    // [now, now + h]: 1 h, one window of the cap; 24 h, two windows plus one queue cap (queued now, executed
+    // at the last second); 48 h, three windows plus two queue caps.
+    expect(row("USDT", short(f.bot1.address))).to.deep.equal(["USDT", short(f.bot1.address), "1,000,000", "7,000,000", "13,000,000"]);
+    // All keys: the vault-wide cap per window plus both queue caps per delay, capped by the balance (20M).
+    expect(row("USDT", "all keys")).to.deep.equal(["USDT", "all keys", "1,500,000", "13,000,000", "20,000,000"]);
+    expect(row("ETH", "all keys")).to.deep.equal(["ETH", "all keys", "300", "2,600", "3,000"]);
     expect(lines.length).to.equal(3 + 3 * 3);
   });
 

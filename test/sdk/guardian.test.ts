@@ -96,7 +96,7 @@ const ACTIONS: Action[] = [
     build: (t, f) => t.lowerOperatorLimits({ operator: f.bot1.address, token: f.usdtAddr, ...lowered }),
     fn: "lowerOperatorLimits",
     check: async (f) => {
-      const s = await f.vault.operatorState(f.bot1.address, f.usdtAddr);
+      const s = await f.lens.operatorState(f.vault, f.bot1.address, f.usdtAddr);
       expect([s.cap, s.instantLimit, s.queueCap]).to.deep.equal([lowered.cap, lowered.instantLimit, lowered.queueCap]);
     },
   },
@@ -105,7 +105,7 @@ const ACTIONS: Action[] = [
     send: (g, f) => g.lowerVaultCap({ token: f.daiAddr, vaultCap: POLICY.dai.cap }),
     build: (t, f) => t.lowerVaultCap({ token: f.daiAddr, vaultCap: POLICY.dai.cap }),
     fn: "lowerVaultCap",
-    check: async (f) => expect((await f.vault.tokenState(f.daiAddr)).vaultCap).to.equal(POLICY.dai.cap),
+    check: async (f) => expect((await f.lens.tokenState(f.vault, f.daiAddr)).vaultCap).to.equal(POLICY.dai.cap),
   },
   {
     name: "tightenTripwire",

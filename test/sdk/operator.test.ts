@@ -75,7 +75,7 @@ describe("SDK OperatorClient", () => {
     const before = bot.available(f.usdtAddr);
     expect(before.amount).to.equal(INSTANT);
     expect(before.limitedBy).to.equal("instant-limit");
-    expect(before.amount).to.equal(await f.vault.availableNow(f.bot1.address, f.usdtAddr));
+    expect(before.amount).to.equal(await f.lens.availableNow(f.vault, f.bot1.address, f.usdtAddr));
 
     // 1 base unit counts as one whole unit (rounded up).
     const tiny = bot.preflight({ token: f.usdtAddr, to: f.exchange.address, amount: 1n });
@@ -94,7 +94,7 @@ describe("SDK OperatorClient", () => {
     const after = bot.available(f.usdtAddr);
     expect(after.operatorAvailable).to.equal(CAP - INSTANT);
     expect(after.vaultAvailable).to.equal(POLICY.usdt.vaultCap - INSTANT);
-    expect((await f.vault.operatorState(f.bot1.address, f.usdtAddr)).available).to.equal(after.operatorAvailable);
+    expect((await f.lens.operatorState(f.vault, f.bot1.address, f.usdtAddr)).available).to.equal(after.operatorAvailable);
     expect(await bot.refresh()).to.equal(false);
   });
 
@@ -176,7 +176,7 @@ describe("SDK OperatorClient", () => {
     const f = await loadFixture(deployVaultFixture);
     await spendCap(f);
     const bot = await operatorClient(f);
-    const release = (await f.vault.operatorState(f.bot1.address, f.usdtAddr)).nextRelease;
+    const release = (await f.lens.operatorState(f.vault, f.bot1.address, f.usdtAddr)).nextRelease;
 
     const d = bot.preflight({ token: f.usdtAddr, to: f.exchange.address, amount: UNIT });
     if (d.action !== "reject") throw new Error("expected a rejection");

@@ -123,7 +123,7 @@ async function readModel(f: VaultFixture, ops: HardhatEthersSigner[], tokens: st
       const [opWord, tokenWord] = await f.vault.policyWords(o.address, t);
       m.opWords.set(key(o.address, t), opWord);
       m.tokenWords.set(t, tokenWord);
-      const s = await f.vault.operatorState(o.address, t);
+      const s = await f.lens.operatorState(f.vault, o.address, t);
       m.queue.set(key(o.address, t), { queueCap: s.queueCap, pending: s.pendingQueued });
     }
   }
@@ -180,7 +180,7 @@ describe("SDK policy module vs the contract (fast-check)", function () {
         const tokens = [f.usdtAddr, f.daiAddr, NATIVE];
         const dests = [f.exchange.address, f.exchange2.address, f.attacker.address];
         const m = await readModel(f, ops, tokens, dests);
-        const balanceOf = async (t: string) => (await f.vault.tokenState(t)).balance;
+        const balanceOf = async (t: string) => (await f.lens.tokenState(f.vault, t)).balance;
 
         const tripPeriod = () => policy.tripwireOf(m.tokenWords.get(tokens[0])!).period;
         const suspend = (op: string) => {
@@ -370,18 +370,18 @@ describe("SDK policy module vs the contract (fast-check)", function () {
           for (const token of touched) {
             const tw = m.tokenWords.get(token)!;
             const tv = policy.tokenView({ clock: m.clock, timestamp: m.now, tokenWord: tw });
-            const ts = await f.vault.tokenState(token);
+            const ts = await f.lens.tokenState(f.vault, token);
             expect([ts.vaultCap, ts.used, ts.available, ts.nextRelease]).to.deep.equal([tv.vaultCap, tv.used, tv.available, tv.nextRelease]);
             const balance = await balanceOf(token);
             for (const op of ops) {
               const ow = m.opWords.get(key(op.address, token))!;
               const ov = policy.operatorView({ clock: m.clock, timestamp: m.now, opWord: ow, tokenWord: tw });
-              const s = await f.vault.operatorState(op.address, token);
+              const s = await f.lens.operatorState(f.vault, op.address, token);
               expect([s.cap, s.instantLimit, s.used, s.available, s.nextRelease, s.suspended, s.pendingQueued, s.queueCap]).to.deep.equal([
                 ov.cap, ov.instantLimit, ov.used, ov.available, ov.nextRelease, m.suspended.get(op.address), m.queue.get(key(op.address, token))!.pending, m.queue.get(key(op.address, token))!.queueCap,
               ]);
               const pure = policy.availableNow({ clock: m.clock, timestamp: m.now, opWord: ow, tokenWord: tw, paused: m.paused, suspended: m.suspended.get(op.address)!, balance });
-              expect(await f.vault.availableNow(op.address, token)).to.equal(pure);
+              expect(await f.lens.availableNow(f.vault, op.address, token)).to.equal(pure);
             }
           }
         }

@@ -16,7 +16,7 @@ describe("SDK policy module: packed words and edge cases", () => {
     const unit = 10n ** BigInt(POLICY.usdt.unitDecimals);
     const [opWord, tokenWord] = await f.vault.policyWords(f.bot1.address, f.usdtAddr);
     const o = policy.decodeOperatorWord(opWord);
-    const s = await f.vault.operatorState(f.bot1.address, f.usdtAddr);
+    const s = await f.lens.operatorState(f.vault, f.bot1.address, f.usdtAddr);
     expect(o.cap * unit).to.equal(s.cap);
     expect(o.instantLimit * unit).to.equal(s.instantLimit);
     expect(o.ring.reduce((a, b) => a + b, 0n) * unit).to.equal(s.used);

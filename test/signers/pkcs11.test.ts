@@ -7,7 +7,7 @@ import CompatibilityFallbackHandlerArtifact from "@safe-global/safe-smart-accoun
 import { ChangeKind, POLICY, deployVaultFixture, encodeChange, proposeAndExecute, usdt } from "../helpers/fixture";
 import { safeGuardedFixture } from "../guard/helpers";
 import { operatorClient } from "../sdk/helpers";
-import { GuardianTransactions } from "../../sdk/index";
+import { GuardianTransactions, InvalidInputError } from "../../sdk/index";
 import { execSafeTransaction, packSignatures, signSafeTransaction, toSafeTransaction } from "../../sdk/safe";
 import {
   PinUnavailableError,
@@ -17,6 +17,7 @@ import {
   Pkcs11PinIncorrectError,
   Pkcs11Signer,
   Pkcs11TokenNotFoundError,
+  UnsupportedKeyError,
   generatePkcs11Key,
 } from "../../sdk/signers";
 import { loadPkcs11Module } from "../../sdk/signers/pkcs11-module";
@@ -168,10 +169,18 @@ describe("PKCS#11 signer on SoftHSM2", () => {
     expect(signer.sessionsOpened).to.equal(3);
   });
 
-  it("reports a wrong PIN, a missing PIN, token, key or module with typed errors that never show the PIN", async () => {
+  it("reports a wrong PIN, a missing PIN, token, key or module, a key on another curve with typed errors that never show the PIN", async () => {
     const wrongEnv = "TEST_HSM_WRONG_PIN";
     process.env[wrongEnv] = "wrong-pin-123456";
     const fresh = await tokenWithKey("operator"); // no session of this process is logged in to it yet
+    // A P-256 key next to it, made straight through PKCS#11: a key the signer must not use.
+    const { m, session } = await rawSession(token);
+    m.C_GenerateKeyPair(
+      session,
+      { mechanism: pkcs11js.CKM_EC_KEY_PAIR_GEN },
+      [{ type: pkcs11js.CKA_TOKEN, value: false }, { type: pkcs11js.CKA_EC_PARAMS, value: Buffer.from("06082a8648ce3d030107", "hex") }, { type: pkcs11js.CKA_LABEL, value: "p256" }],
+      [{ type: pkcs11js.CKA_TOKEN, value: false }, { type: pkcs11js.CKA_SIGN, value: true }, { type: pkcs11js.CKA_PRIVATE, value: true }, { type: pkcs11js.CKA_LABEL, value: "p256" }],
+    );
     const cases: { name: string; open: () => Promise<unknown>; error: new (...a: never[]) => Error; message: RegExp }[] = [
       { name: "wrong PIN (the token refuses it)", open: () => Pkcs11Signer.open({ module: MODULE, token: fresh.label, key: { label: "operator" }, pin: { env: wrongEnv } }), error: Pkcs11PinIncorrectError, message: /CKR_PIN_INCORRECT/ },
       { name: "wrong PIN while another signer of this process is logged in", open: () => Pkcs11Signer.open({ module: MODULE, token: token.label, key: { label: "operator" }, pin: { env: wrongEnv } }), error: Pkcs11PinIncorrectError, message: /refused/ },
@@ -179,6 +188,8 @@ describe("PKCS#11 signer on SoftHSM2", () => {
       { name: "PIN file missing", open: () => Pkcs11Signer.open({ module: MODULE, token: token.label, key: { label: "operator" }, pin: { file: "/nonexistent/pin" } }), error: PinUnavailableError, message: /ENOENT/ },
       { name: "no such token", open: () => Pkcs11Signer.open({ module: MODULE, token: "no-such-token", key: { label: "operator" }, pin: { env: token.pinEnv } }), error: Pkcs11TokenNotFoundError, message: new RegExp(token.label) },
       { name: "no such key", open: () => Pkcs11Signer.open({ module: MODULE, token: token.label, key: { label: "nobody" }, pin: { env: token.pinEnv } }), error: Pkcs11KeyNotFoundError, message: /no private key with label "nobody"/ },
+      { name: "a key on another curve", open: () => Pkcs11Signer.open({ module: MODULE, token: token.label, key: { label: "p256" }, pin: { env: token.pinEnv } }), error: UnsupportedKeyError, message: /not on secp256k1/ },
+      { name: "a key id that is not hex", open: () => Pkcs11Signer.open({ module: MODULE, token: token.label, key: { id: "zz" }, pin: { env: token.pinEnv } }), error: InvalidInputError, message: /key\.id/ },
       { name: "no such module", open: () => Pkcs11Signer.open({ module: "/nonexistent/libpkcs11.so", token: token.label, key: { label: "operator" }, pin: { env: token.pinEnv } }), error: Pkcs11ModuleNotFoundError, message: /nonexistent\/libpkcs11\.so/ },
     ];
     for (const c of cases) {
@@ -190,6 +201,7 @@ describe("PKCS#11 signer on SoftHSM2", () => {
       expect((e as Error).message, c.name).to.match(c.message);
       for (const pin of [process.env[wrongEnv]!, process.env[token.pinEnv]!, process.env[fresh.pinEnv]!]) expect((e as Error).message, c.name).not.to.contain(pin);
     }
+    m.C_CloseSession(session);
     // The right PIN still works after the refused ones.
     expect((await open(token)).address).to.equal(token.key.address);
     expect((await open(fresh)).address).to.equal(fresh.key.address);

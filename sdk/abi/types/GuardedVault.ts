@@ -150,77 +150,6 @@ export declare namespace IGuardedVault {
     to: string;
     amount: bigint;
   };
-
-  export type ExposureStruct = {
-    instant: BigNumberish;
-    queued: BigNumberish;
-    total: BigNumberish;
-  };
-
-  export type ExposureStructOutput = [
-    instant: bigint,
-    queued: bigint,
-    total: bigint
-  ] & { instant: bigint; queued: bigint; total: bigint };
-
-  export type OperatorStateStruct = {
-    cap: BigNumberish;
-    instantLimit: BigNumberish;
-    queueCap: BigNumberish;
-    used: BigNumberish;
-    available: BigNumberish;
-    nextRelease: BigNumberish;
-    pendingQueued: BigNumberish;
-    suspended: boolean;
-  };
-
-  export type OperatorStateStructOutput = [
-    cap: bigint,
-    instantLimit: bigint,
-    queueCap: bigint,
-    used: bigint,
-    available: bigint,
-    nextRelease: bigint,
-    pendingQueued: bigint,
-    suspended: boolean
-  ] & {
-    cap: bigint;
-    instantLimit: bigint;
-    queueCap: bigint;
-    used: bigint;
-    available: bigint;
-    nextRelease: bigint;
-    pendingQueued: bigint;
-    suspended: boolean;
-  };
-
-  export type TokenStateStruct = {
-    listed: boolean;
-    unitDecimals: BigNumberish;
-    vaultCap: BigNumberish;
-    used: BigNumberish;
-    available: BigNumberish;
-    nextRelease: BigNumberish;
-    balance: BigNumberish;
-  };
-
-  export type TokenStateStructOutput = [
-    listed: boolean,
-    unitDecimals: bigint,
-    vaultCap: bigint,
-    used: bigint,
-    available: bigint,
-    nextRelease: bigint,
-    balance: bigint
-  ] & {
-    listed: boolean;
-    unitDecimals: bigint;
-    vaultCap: bigint;
-    used: bigint;
-    available: bigint;
-    nextRelease: bigint;
-    balance: bigint;
-  };
 }
 
 export interface GuardedVaultInterface extends Interface {
@@ -241,7 +170,6 @@ export interface GuardedVaultInterface extends Interface {
       | "NATIVE"
       | "acceptAdmin"
       | "admin"
-      | "availableNow"
       | "cancelChange"
       | "cancelWithdrawal"
       | "changeCount"
@@ -251,6 +179,7 @@ export interface GuardedVaultInterface extends Interface {
       | "evacuate"
       | "executeChange"
       | "executeWithdrawal"
+      | "extsload"
       | "getChange"
       | "getRoleAdmin"
       | "getWithdrawal"
@@ -262,8 +191,6 @@ export interface GuardedVaultInterface extends Interface {
       | "lengthenDelays"
       | "lowerOperatorLimits"
       | "lowerVaultCap"
-      | "operatorExposure"
-      | "operatorState"
       | "operators"
       | "optIntoTripwire"
       | "pause"
@@ -279,10 +206,8 @@ export interface GuardedVaultInterface extends Interface {
       | "supportsInterface"
       | "suspendOperator"
       | "tightenTripwire"
-      | "tokenState"
       | "tokens"
       | "tripwire"
-      | "vaultExposure"
       | "window"
       | "withdrawInstant"
       | "withdrawalCount"
@@ -370,10 +295,6 @@ export interface GuardedVaultInterface extends Interface {
   ): string;
   encodeFunctionData(functionFragment: "admin", values?: undefined): string;
   encodeFunctionData(
-    functionFragment: "availableNow",
-    values: [AddressLike, AddressLike]
-  ): string;
-  encodeFunctionData(
     functionFragment: "cancelChange",
     values: [BigNumberish]
   ): string;
@@ -408,6 +329,10 @@ export interface GuardedVaultInterface extends Interface {
   encodeFunctionData(
     functionFragment: "executeWithdrawal",
     values: [BigNumberish]
+  ): string;
+  encodeFunctionData(
+    functionFragment: "extsload",
+    values: [BytesLike[]]
   ): string;
   encodeFunctionData(
     functionFragment: "getChange",
@@ -452,14 +377,6 @@ export interface GuardedVaultInterface extends Interface {
   encodeFunctionData(
     functionFragment: "lowerVaultCap",
     values: [AddressLike, BigNumberish]
-  ): string;
-  encodeFunctionData(
-    functionFragment: "operatorExposure",
-    values: [AddressLike, AddressLike, BigNumberish]
-  ): string;
-  encodeFunctionData(
-    functionFragment: "operatorState",
-    values: [AddressLike, AddressLike]
   ): string;
   encodeFunctionData(functionFragment: "operators", values?: undefined): string;
   encodeFunctionData(
@@ -509,16 +426,8 @@ export interface GuardedVaultInterface extends Interface {
     functionFragment: "tightenTripwire",
     values: [BigNumberish, BigNumberish]
   ): string;
-  encodeFunctionData(
-    functionFragment: "tokenState",
-    values: [AddressLike]
-  ): string;
   encodeFunctionData(functionFragment: "tokens", values?: undefined): string;
   encodeFunctionData(functionFragment: "tripwire", values?: undefined): string;
-  encodeFunctionData(
-    functionFragment: "vaultExposure",
-    values: [AddressLike, BigNumberish]
-  ): string;
   encodeFunctionData(functionFragment: "window", values?: undefined): string;
   encodeFunctionData(
     functionFragment: "withdrawInstant",
@@ -573,10 +482,6 @@ export interface GuardedVaultInterface extends Interface {
   ): Result;
   decodeFunctionResult(functionFragment: "admin", data: BytesLike): Result;
   decodeFunctionResult(
-    functionFragment: "availableNow",
-    data: BytesLike
-  ): Result;
-  decodeFunctionResult(
     functionFragment: "cancelChange",
     data: BytesLike
   ): Result;
@@ -603,6 +508,7 @@ export interface GuardedVaultInterface extends Interface {
     functionFragment: "executeWithdrawal",
     data: BytesLike
   ): Result;
+  decodeFunctionResult(functionFragment: "extsload", data: BytesLike): Result;
   decodeFunctionResult(functionFragment: "getChange", data: BytesLike): Result;
   decodeFunctionResult(
     functionFragment: "getRoleAdmin",
@@ -633,14 +539,6 @@ export interface GuardedVaultInterface extends Interface {
   ): Result;
   decodeFunctionResult(
     functionFragment: "lowerVaultCap",
-    data: BytesLike
-  ): Result;
-  decodeFunctionResult(
-    functionFragment: "operatorExposure",
-    data: BytesLike
-  ): Result;
-  decodeFunctionResult(
-    functionFragment: "operatorState",
     data: BytesLike
   ): Result;
   decodeFunctionResult(functionFragment: "operators", data: BytesLike): Result;
@@ -688,13 +586,8 @@ export interface GuardedVaultInterface extends Interface {
     functionFragment: "tightenTripwire",
     data: BytesLike
   ): Result;
-  decodeFunctionResult(functionFragment: "tokenState", data: BytesLike): Result;
   decodeFunctionResult(functionFragment: "tokens", data: BytesLike): Result;
   decodeFunctionResult(functionFragment: "tripwire", data: BytesLike): Result;
-  decodeFunctionResult(
-    functionFragment: "vaultExposure",
-    data: BytesLike
-  ): Result;
   decodeFunctionResult(functionFragment: "window", data: BytesLike): Result;
   decodeFunctionResult(
     functionFragment: "withdrawInstant",
@@ -1275,12 +1168,6 @@ export interface GuardedVault extends BaseContract {
 
   admin: TypedContractMethod<[], [string], "view">;
 
-  availableNow: TypedContractMethod<
-    [operator: AddressLike, token: AddressLike],
-    [bigint],
-    "view"
-  >;
-
   cancelChange: TypedContractMethod<[id: BigNumberish], [void], "nonpayable">;
 
   cancelWithdrawal: TypedContractMethod<
@@ -1314,6 +1201,8 @@ export interface GuardedVault extends BaseContract {
     [void],
     "nonpayable"
   >;
+
+  extsload: TypedContractMethod<[slots: BytesLike[]], [string[]], "view">;
 
   getChange: TypedContractMethod<
     [id: BigNumberish],
@@ -1371,18 +1260,6 @@ export interface GuardedVault extends BaseContract {
     [token: AddressLike, vaultCap: BigNumberish],
     [void],
     "nonpayable"
-  >;
-
-  operatorExposure: TypedContractMethod<
-    [operator: AddressLike, token: AddressLike, horizon: BigNumberish],
-    [IGuardedVault.ExposureStructOutput],
-    "view"
-  >;
-
-  operatorState: TypedContractMethod<
-    [operator: AddressLike, token: AddressLike],
-    [IGuardedVault.OperatorStateStructOutput],
-    "view"
   >;
 
   operators: TypedContractMethod<[], [string[]], "view">;
@@ -1455,23 +1332,11 @@ export interface GuardedVault extends BaseContract {
     "nonpayable"
   >;
 
-  tokenState: TypedContractMethod<
-    [token: AddressLike],
-    [IGuardedVault.TokenStateStructOutput],
-    "view"
-  >;
-
   tokens: TypedContractMethod<[], [string[]], "view">;
 
   tripwire: TypedContractMethod<
     [],
     [[bigint, bigint] & { maxCount: bigint; period: bigint }],
-    "view"
-  >;
-
-  vaultExposure: TypedContractMethod<
-    [token: AddressLike, horizon: BigNumberish],
-    [IGuardedVault.ExposureStructOutput],
     "view"
   >;
 
@@ -1537,13 +1402,6 @@ export interface GuardedVault extends BaseContract {
     nameOrSignature: "admin"
   ): TypedContractMethod<[], [string], "view">;
   getFunction(
-    nameOrSignature: "availableNow"
-  ): TypedContractMethod<
-    [operator: AddressLike, token: AddressLike],
-    [bigint],
-    "view"
-  >;
-  getFunction(
     nameOrSignature: "cancelChange"
   ): TypedContractMethod<[id: BigNumberish], [void], "nonpayable">;
   getFunction(
@@ -1578,6 +1436,9 @@ export interface GuardedVault extends BaseContract {
   getFunction(
     nameOrSignature: "executeWithdrawal"
   ): TypedContractMethod<[id: BigNumberish], [void], "nonpayable">;
+  getFunction(
+    nameOrSignature: "extsload"
+  ): TypedContractMethod<[slots: BytesLike[]], [string[]], "view">;
   getFunction(
     nameOrSignature: "getChange"
   ): TypedContractMethod<
@@ -1638,20 +1499,6 @@ export interface GuardedVault extends BaseContract {
     [token: AddressLike, vaultCap: BigNumberish],
     [void],
     "nonpayable"
-  >;
-  getFunction(
-    nameOrSignature: "operatorExposure"
-  ): TypedContractMethod<
-    [operator: AddressLike, token: AddressLike, horizon: BigNumberish],
-    [IGuardedVault.ExposureStructOutput],
-    "view"
-  >;
-  getFunction(
-    nameOrSignature: "operatorState"
-  ): TypedContractMethod<
-    [operator: AddressLike, token: AddressLike],
-    [IGuardedVault.OperatorStateStructOutput],
-    "view"
   >;
   getFunction(
     nameOrSignature: "operators"
@@ -1723,13 +1570,6 @@ export interface GuardedVault extends BaseContract {
     "nonpayable"
   >;
   getFunction(
-    nameOrSignature: "tokenState"
-  ): TypedContractMethod<
-    [token: AddressLike],
-    [IGuardedVault.TokenStateStructOutput],
-    "view"
-  >;
-  getFunction(
     nameOrSignature: "tokens"
   ): TypedContractMethod<[], [string[]], "view">;
   getFunction(
@@ -1737,13 +1577,6 @@ export interface GuardedVault extends BaseContract {
   ): TypedContractMethod<
     [],
     [[bigint, bigint] & { maxCount: bigint; period: bigint }],
-    "view"
-  >;
-  getFunction(
-    nameOrSignature: "vaultExposure"
-  ): TypedContractMethod<
-    [token: AddressLike, horizon: BigNumberish],
-    [IGuardedVault.ExposureStructOutput],
     "view"
   >;
   getFunction(

@@ -159,7 +159,7 @@ contract GuardedVaultInvariantTest is InvariantBase {
         assertEq(tripMax, m.tripMax, "policy: tripwire max count");
         assertEq(tripPeriod, m.tripPeriod, "policy: tripwire period");
         for (uint256 t; t < 3; ++t) {
-            assertEq(vault.tokenState(tokens[t]).vaultCap, m.vaultCap[t], "policy: vault cap");
+            assertEq(handler.lens().tokenState(vault, tokens[t]).vaultCap, m.vaultCap[t], "policy: vault cap");
         }
         for (uint256 o; o < 2; ++o) {
             address op = operators[o];
@@ -167,7 +167,7 @@ contract GuardedVaultInvariantTest is InvariantBase {
             assertEq(vault.isTripwireOptedOut(op), m.optedOut[o], "policy: tripwire opt-out");
             for (uint256 k; k < 3; ++k) {
                 assertEq(vault.isApproved(op, destinations[k]), m.approved[o][k], "policy: destination approval");
-                IGuardedVault.OperatorState memory s = vault.operatorState(op, tokens[k]);
+                IGuardedVault.OperatorState memory s = handler.lens().operatorState(vault, op, tokens[k]);
                 assertEq(s.cap, m.limits[o][k].cap, "policy: operator cap");
                 assertEq(s.instantLimit, m.limits[o][k].instant, "policy: instant limit");
                 assertEq(s.queueCap, m.limits[o][k].queueCap, "policy: queue cap");
@@ -177,7 +177,7 @@ contract GuardedVaultInvariantTest is InvariantBase {
         }
     }
 
-    /// Exposure: what operators moved in [t0, t0 + horizon) never exceeds operatorExposure / vaultExposure
+    /// Exposure: what operators moved in [t0, t0 + horizon] never exceeds operatorExposure / vaultExposure
     /// read at t0 (instant + queued; and total plus what was deposited since), unless a change that could
     /// raise that bound was executed within the horizon.
     function _checkExposure() private view {

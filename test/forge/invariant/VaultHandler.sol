@@ -3,6 +3,7 @@ pragma solidity 0.8.30;
 
 import {GuardedVault} from "../../../contracts/GuardedVault.sol";
 import {IGuardedVault} from "../../../contracts/interfaces/IGuardedVault.sol";
+import {VaultLens} from "../../../contracts/lens/VaultLens.sol";
 import {MockERC20} from "../../../contracts/test/MockERC20.sol";
 import {MockUSDT} from "../../../contracts/test/MockUSDT.sol";
 import {TestBase} from "../base/TestBase.sol";
@@ -62,7 +63,7 @@ contract VaultHandler is TestBase {
     }
 
     /// @notice operatorExposure and vaultExposure read at t0, and what operators moved afterwards in
-    /// [t0, t0 + horizon). A bound is stale once a change that could raise it was executed within the horizon.
+    /// [t0, t0 + horizon] (closed: the same block as the read, and the last second too). A bound is stale once a change that could raise it was executed within the horizon.
     struct ExposureSnapshot {
         address operator;
         address token;
@@ -111,6 +112,8 @@ contract VaultHandler is TestBase {
     }
 
     GuardedVault public immutable vault;
+    /// @notice Reads limits, accounting and exposure from the vault's storage.
+    VaultLens public immutable lens;
     MockUSDT public immutable usdt;
     MockERC20 public immutable dai;
     address public immutable admin;
@@ -213,6 +216,7 @@ contract VaultHandler is TestBase {
         optedOutOf[_operators[1]] = true;
 
         vault = new GuardedVault(config);
+        lens = new VaultLens();
         vm.label(address(vault), "vault");
         usdt.approve(address(vault), type(uint256).max);
         dai.approve(address(vault), type(uint256).max);
@@ -625,8 +629,8 @@ contract VaultHandler is TestBase {
         else if (mode == 1) horizon = withdrawalDelayModel + x % 3; // D, D + 1, D + 2: where the queued bound steps up
         else if (mode == 2) horizon = WINDOW * (1 + x % 3) + (x >> 8) % 2; // whole windows, +1 second
         else horizon = 1 + x % (4 days);
-        IGuardedVault.Exposure memory e = vault.operatorExposure(op, token, horizon);
-        IGuardedVault.Exposure memory v = vault.vaultExposure(token, horizon);
+        IGuardedVault.Exposure memory e = lens.operatorExposure(vault, op, token, horizon);
+        IGuardedVault.Exposure memory v = lens.vaultExposure(vault, token, horizon);
         ExposureSnapshot storage s = _snapshots.push();
         s.operator = op;
         s.token = token;
@@ -790,7 +794,7 @@ contract VaultHandler is TestBase {
     function _instantAmount(address op, address token, uint256 seed) private view returns (uint256) {
         Limits memory l = _limits[op][token];
         uint256 unit = unitOf[token];
-        uint256 available = vault.availableNow(op, token);
+        uint256 available = lens.availableNow(vault, op, token);
         uint256 mode = _mix(seed) % 32;
         uint256 x = seed >> 8;
         if (available == 0) available = 1 + x % unit;
@@ -841,7 +845,7 @@ contract VaultHandler is TestBase {
         if (f.kind != FlowKind.Evacuation) {
             for (uint256 i; i < _snapshots.length; ++i) {
                 ExposureSnapshot storage s = _snapshots[i];
-                if (s.token != f.token || f.time >= s.t0 + s.horizon) continue;
+                if (s.token != f.token || f.time > s.t0 + s.horizon) continue;
                 s.vaultOut += f.amount;
                 if (s.operator == f.operator) s.opOut += f.amount;
             }
@@ -1046,7 +1050,7 @@ contract VaultHandler is TestBase {
         }
         for (uint256 i; i < _snapshots.length; ++i) {
             ExposureSnapshot storage snap = _snapshots[i];
-            if (block.timestamp >= snap.t0 + snap.horizon) continue; // its horizon is over: final
+            if (block.timestamp > snap.t0 + snap.horizon) continue; // its horizon is over: final
             if (token != address(0) && token != snap.token) continue;
             if (vaultBound) snap.vaultStale = true;
             if (opBound && (op == address(0) || op == snap.operator)) snap.opStale = true;
