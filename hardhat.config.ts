@@ -3,7 +3,7 @@ import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task
 import "@nomicfoundation/hardhat-toolbox";
 import path from "path";
 import "./tasks";
-import { rpcNetworkFromEnv } from "./tasks/network";
+import { NetworkSetupError, localhostFromEnv, missingNetworkHint, requestedNetwork, rpcNetworkFromEnv } from "./tasks/network";
 
 // The compiler is the exact `solc` npm package pinned in package.json; Hardhat's own
 // compiler download is not used, so builds are reproducible and work offline.
@@ -27,6 +27,21 @@ subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, async (args: { solcVersion: string
   };
 });
 
+/** The networks: in-process, a local node, and any RPC from the environment (see tasks/network.ts). */
+function networks(): NonNullable<HardhatUserConfig["networks"]> {
+  try {
+    const defined = { ...localhostFromEnv(process.env), ...rpcNetworkFromEnv(process.env) };
+    const hint = missingNetworkHint(requestedNetwork(process.argv.slice(2), process.env), ["hardhat", "localhost", ...Object.keys(defined)], process.env);
+    if (hint) throw new NetworkSetupError(hint);
+    return defined;
+  } catch (e) {
+    if (!(e instanceof NetworkSetupError)) throw e;
+    // One line and the exit code of bad input (2), instead of Hardhat's stack trace for an error in the config.
+    process.stderr.write(`Error: ${e.message}\n`);
+    process.exit(2);
+  }
+}
+
 const config: HardhatUserConfig = {
   solidity: {
     version: SOLC_VERSION,
@@ -42,8 +57,8 @@ const config: HardhatUserConfig = {
     hardhat: {
       hardfork: "cancun",
     },
-    // Any RPC, only when VAULT_RPC_URL is set (see tasks/network.ts): --network vault
-    ...rpcNetworkFromEnv(process.env),
+    // localhost at VAULT_LOCALHOST_URL if set; any RPC, only when VAULT_RPC_URL is set: --network vault
+    ...networks(),
   },
   gasReporter: {
     enabled: process.env.REPORT_GAS !== "0",

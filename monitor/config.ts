@@ -47,8 +47,8 @@ export interface ChainConfig {
   readonly name: string;
   /** The RPC URL (from `rpc`, or from the environment variable `rpcEnv`); never printed. */
   readonly rpcUrl: string;
-  /** Blocks below the head left unread, to sit out shallow reorgs. */
-  readonly confirmations: number;
+  /** Blocks below the head left unread, to sit out shallow reorgs (default: the chain's, see the SDK's `chainDefaults`). */
+  readonly confirmations?: number;
   readonly pollMs: number;
   readonly maxBlockRange: number;
   /** Blocks read per vault and round at most (a long backlog is read over several rounds). */
@@ -215,7 +215,7 @@ export function parseMonitorConfig(input: unknown, options: { env?: NodeJS.Proce
     chains.push({
       name,
       rpcUrl: rpcUrl ?? "",
-      confirmations: int(c.confirmations, `${p}.confirmations`, 0),
+      confirmations: c.confirmations === undefined ? undefined : int(c.confirmations, `${p}.confirmations`, 0),
       pollMs: int(c.pollMs, `${p}.pollMs`, 4000, 50),
       maxBlockRange: int(c.maxBlockRange, `${p}.maxBlockRange`, 2000, 1),
       maxBlocksPerRound: int(c.maxBlocksPerRound, `${p}.maxBlocksPerRound`, 10_000, 1),

@@ -9,7 +9,7 @@ import { readFileSync } from "fs";
 import { AlertDispatcher, routeFinding } from "./alerts";
 import type { AlertKind, ChainConfig, MonitorConfig, Severity, VaultConfigEntry } from "./config";
 import { findingsOf, toNewEvent, type FindingContext, type TimedEvent } from "./findings";
-import { sdkEventReader, type VaultEventReader } from "./reader";
+import { chainReader, logReaderSource, type ChainReader, type VaultEventSource, type VaultEventSourceOptions } from "./reader";
 import { Responder, parseResponderRules, readVaultStatus, type ResponderAction, type TokenMeta } from "./sdk";
 import { readVaultSnapshot } from "./snapshot";
 import { MonitorStore, type NewFinding, type StoredFinding } from "./store";
@@ -22,8 +22,8 @@ export interface MonitorOptions {
   readonly store?: MonitorStore;
   /** Providers by chain name, instead of one `JsonRpcProvider` per configured RPC URL (tests). */
   readonly providers?: ReadonlyMap<string, Provider>;
-  /** Event readers by chain name (default: the SDK's reader over the chain's provider). */
-  readonly readers?: ReadonlyMap<string, VaultEventReader>;
+  /** Makes each vault's event source (default: the SDK's `LogReader`). */
+  readonly sources?: (o: VaultEventSourceOptions & { readonly chain: string }) => VaultEventSource;
   readonly log?: MonitorLog;
   /** How often the outbox is checked for due deliveries (default 250 ms). */
   readonly deliveryPollMs?: number;
@@ -41,7 +41,7 @@ export interface VaultRound {
 interface ChainState {
   readonly config: ChainConfig;
   readonly provider: Provider;
-  readonly reader: VaultEventReader;
+  readonly reader: ChainReader;
   chainId: bigint | null;
   failures: number;
   /** The newest head seen and when it was first seen (ms): a block's timestamp is the chain's time then. */
@@ -52,6 +52,8 @@ interface VaultState {
   readonly config: VaultConfigEntry;
   tokens: Map<string, TokenMeta>;
   snapshotAt: number;
+  /** The event source, created at the store's cursor on the first round. */
+  source: VaultEventSource | null;
   responder: Responder | null;
 }
 
@@ -76,6 +78,7 @@ export class Monitor {
   private readonly log: MonitorLog;
   private readonly ownsStore: boolean;
   private readonly deliveryPollMs: number;
+  private readonly makeSource: (o: VaultEventSourceOptions & { readonly chain: string }) => VaultEventSource;
 
   constructor(o: MonitorOptions) {
     this.config = o.config;
@@ -83,13 +86,14 @@ export class Monitor {
     this.store = o.store ?? new MonitorStore(o.config.database);
     this.log = o.log ?? (() => undefined);
     this.deliveryPollMs = o.deliveryPollMs ?? 250;
+    this.makeSource = o.sources ?? logReaderSource;
     for (const c of o.config.chains) {
       const provider = o.providers?.get(c.name) ?? new JsonRpcProvider(c.rpcUrl, undefined, { staticNetwork: true, polling: false });
-      const reader = o.readers?.get(c.name) ?? sdkEventReader(provider, { maxBlockRange: c.maxBlockRange });
+      const reader = chainReader(provider);
       this.chains.set(c.name, { config: c, provider, reader, chainId: null, failures: 0, head: null });
     }
     for (const v of o.config.vaults) {
-      this.vaults.set(this.key(v.chain, v.address), { config: v, tokens: new Map(), snapshotAt: 0, responder: null });
+      this.vaults.set(this.key(v.chain, v.address), { config: v, tokens: new Map(), snapshotAt: 0, source: null, responder: null });
       this.store.addVault({ chain: v.chain, address: v.address, name: v.name, safe: v.safe, fromBlock: v.fromBlock });
     }
     this.dispatcher = new AlertDispatcher(this.store, o.config.alerts, (l) => this.log(l));
@@ -107,10 +111,9 @@ export class Monitor {
       if (c.chainId === null) c.chainId = (await c.provider.getNetwork()).chainId;
       const latest = await c.reader.headBlock();
       if (c.head === null || latest > c.head.block) c.head = { block: latest, seenAt: Date.now() };
-      const head = latest - c.config.confirmations;
-      this.store.setChain(chain, c.chainId, head);
+      this.store.setChain(chain, c.chainId, latest);
       const rounds: VaultRound[] = [];
-      for (const v of this.vaults.values()) if (v.config.chain === chain) rounds.push(await this.pollVault(c, v, head));
+      for (const v of this.vaults.values()) if (v.config.chain === chain) rounds.push(await this.pollVault(c, v, latest));
       this.recovered(c);
       c.failures = 0;
       return rounds;
@@ -145,38 +148,54 @@ export class Monitor {
     }));
   }
 
-  private async pollVault(c: ChainState, v: VaultState, head: number): Promise<VaultRound> {
+  private async pollVault(c: ChainState, v: VaultState, latest: number): Promise<VaultRound> {
     const chain = c.config.name;
     const chainId = c.chainId as bigint;
     const row = this.store.vault(chain, v.config.address);
     const fromBlock = row?.nextBlock ?? v.config.fromBlock;
-    const toBlock = Math.min(head, fromBlock + c.config.maxBlocksPerRound - 1);
+    if (v.source === null) {
+      v.source = this.makeSource({ chain, provider: c.provider, vault: v.config.address, fromBlock, confirmations: c.config.confirmations, maxBlockRange: c.config.maxBlockRange });
+    }
+    const source = v.source;
+    const head = latest - (source.confirmationDepth ?? c.config.confirmations ?? 0);
     // The responder acts on what the monitor has not seen yet: from the cursor when it resumes, from the
     // next block when the vault is new (it still reviews what is pending, as `vault:guard` does).
     if (v.responder === null && v.config.responder) v.responder = await this.createResponder(c, v, fromBlock > v.config.fromBlock ? fromBlock : head + 1);
-    let findings: StoredFinding[] = [];
+    const ctx: FindingContext = {
+      chain,
+      chainId,
+      vault: v.config,
+      alerts: this.config.alerts,
+      tokens: v.tokens,
+      isOpen: (k) => this.store.isOpen(k),
+      openWithPrefix: (prefix) => this.openWithPrefix(prefix),
+      route: (kind: AlertKind, severity: Severity) => routeFinding(this.config.alerts, { kind, severity, vaultName: v.config.name }),
+    };
+    const findings: StoredFinding[] = [];
     let count = 0;
-    if (toBlock >= fromBlock) {
-      const events = await c.reader.readVaultEvents({ vault: v.config.address, fromBlock, toBlock });
-      const timed: TimedEvent[] = [];
-      for (const event of events) timed.push({ event, timestamp: await c.reader.blockTimestamp(event.blockNumber) });
-      if (v.tokens.size === 0 && events.length > 0) await this.refreshTokens(c, v);
-      const ctx: FindingContext = {
-        chain,
-        chainId,
-        vault: v.config,
-        alerts: this.config.alerts,
-        tokens: v.tokens,
-        isOpen: (k) => this.store.isOpen(k),
-        openWithPrefix: (prefix) => this.openWithPrefix(prefix),
-        route: (kind: AlertKind, severity: Severity) => routeFinding(this.config.alerts, { kind, severity, vaultName: v.config.name }),
-      };
-      findings = this.store.recordRound({ chain, vault: v.config.address, events: timed.map(toNewEvent), findings: findingsOf(timed.filter((t) => this.alertable(v.config, t.event.blockNumber)), ctx), nextBlock: toBlock + 1 });
-      count = events.length;
-      for (const f of findings) this.log({ type: "finding", chain, vault: v.config.name, kind: f.kind, severity: f.severity, action: f.action, summary: f.summary });
-    }
-    this.behind(c, v, head, Math.max(fromBlock, toBlock + 1));
-    if (count > 0 || Date.now() - v.snapshotAt >= v.config.snapshotSeconds * 1000) await this.snapshot(c, v);
+    // Each page is recorded (events, findings, cursor) in one transaction before the source moves on.
+    const round = await source.poll(
+      {
+        batch: async (page) => {
+          const timed: TimedEvent[] = [];
+          for (const event of page.events) timed.push({ event, timestamp: await c.reader.blockTimestamp(event.blockNumber) });
+          if (v.tokens.size === 0 && page.events.length > 0) await this.refreshTokens(c, v);
+          const added = this.store.recordRound({ chain, vault: v.config.address, events: timed.map(toNewEvent), findings: findingsOf(timed.filter((t) => this.alertable(v.config, t.event.blockNumber)), ctx), nextBlock: page.toBlock + 1 });
+          findings.push(...added);
+          count += page.events.length;
+          for (const f of added) this.log({ type: "finding", chain, vault: v.config.name, kind: f.kind, severity: f.severity, action: f.action, summary: f.summary });
+        },
+        reorg: (r) => {
+          const removed = this.store.rewind(chain, v.config.address, r.fromBlock);
+          this.log({ type: "reorg", chain, vault: v.config.name, fromBlock: r.fromBlock, removedEvents: removed });
+        },
+        alert: (a) => this.log({ type: "reader", chain, vault: v.config.name, ...a }),
+      },
+      { toBlock: fromBlock + c.config.maxBlocksPerRound - 1, head: { number: latest, hash: null } },
+    );
+    const toBlock = round.toBlock;
+    this.behind(c, v, latest - (source.confirmationDepth ?? 0), toBlock + 1);
+    if (count > 0 || round.reorg || Date.now() - v.snapshotAt >= v.config.snapshotSeconds * 1000) await this.snapshot(c, v);
     if (v.responder) await this.runResponder(chain, v);
     return { vault: v.config.address, fromBlock, toBlock, events: count, findings };
   }
@@ -246,7 +265,7 @@ export class Monitor {
       fromBlock: v.config.fromBlock,
       reactFrom,
       dryRun: r.dryRun,
-      confirmations: c.config.confirmations,
+      confirmations: v.source?.confirmationDepth ?? c.config.confirmations,
       maxBlockRange: c.config.maxBlockRange,
       log: (entry) => this.log({ ...entry, source: "responder", vault: v.config.name }),
     });

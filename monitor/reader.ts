@@ -1,27 +1,47 @@
 /**
- * How the monitor reads a vault's events: "the events of vault V from block A to B, in chain order". The
- * monitor depends only on this interface, so the chain reading underneath (today the SDK's
- * `fetchVaultEvents`, page by page over `eth_getLogs`) can be swapped for another reader without touching
- * the monitor.
+ * How the monitor reads the chain. A vault's events come from a `VaultEventSource`: by default the SDK's
+ * `LogReader` (topic-filtered `eth_getLogs`, atomic pages handed on before its cursor moves, retries with
+ * backoff, ranges split when a provider refuses them, never a block skipped, confirmations and reorg
+ * detection by block hash). The monitor depends only on these interfaces, so tests can put a failing or
+ * scripted source in its place.
  */
 import type { Provider } from "ethers";
-import { fetchVaultEvents, read, type VaultEvent } from "./sdk";
+import { LogReader, read, type KnownHead, type LogConsumer, type ReadRound } from "./sdk";
 
-export interface VaultEventReader {
-  /** The newest block number of the chain (the monitor subtracts its confirmations). */
+/** One vault's events, page by page, from a cursor the source keeps (see the SDK's `LogReader`). */
+export interface VaultEventSource {
+  /** The next block to read. */
+  readonly nextBlock: number;
+  /** Blocks kept below the head; null until the first round resolves the chain's default. */
+  readonly confirmationDepth: number | null;
+  /** Reads up to the head less the confirmations (or `toBlock`), handing each page to `consumer.batch` first. */
+  poll(consumer: LogConsumer, o?: { toBlock?: number; head?: KnownHead }): Promise<ReadRound>;
+}
+
+export interface VaultEventSourceOptions {
+  readonly provider: Provider;
+  readonly vault: string;
+  readonly fromBlock: number;
+  /** Blocks left unread below the head (default: the chain's, see the SDK's `chainDefaults`). */
+  readonly confirmations?: number;
+  readonly maxBlockRange?: number;
+}
+
+/** The default source: the SDK's `LogReader` over every event of the vault. */
+export function logReaderSource(o: VaultEventSourceOptions): VaultEventSource {
+  return new LogReader({ provider: o.provider, vault: o.vault, fromBlock: o.fromBlock, confirmations: o.confirmations, maxBlockRange: o.maxBlockRange });
+}
+
+/** The head and block timestamps (cached) of a chain. */
+export interface ChainReader {
   headBlock(): Promise<number>;
-  /** Every event of `vault` in blocks `[fromBlock, toBlock]`, in chain order; throws rather than skip a page. */
-  readVaultEvents(o: { vault: string; fromBlock: number; toBlock: number }): Promise<VaultEvent[]>;
-  /** The timestamp (seconds) of a block. */
   blockTimestamp(block: number): Promise<number>;
 }
 
-/** The reader over the SDK's `fetchVaultEvents` (ranges of at most `maxBlockRange` blocks). */
-export function sdkEventReader(provider: Provider, options: { maxBlockRange?: number } = {}): VaultEventReader {
+export function chainReader(provider: Provider): ChainReader {
   const timestamps = new Map<number, number>();
   return {
     headBlock: () => read(() => provider.getBlockNumber()),
-    readVaultEvents: ({ vault, fromBlock, toBlock }) => fetchVaultEvents({ provider, vault, fromBlock, toBlock, maxBlockRange: options.maxBlockRange }),
     async blockTimestamp(block) {
       const known = timestamps.get(block);
       if (known !== undefined) return known;

@@ -7,6 +7,7 @@ export { InvalidInputError, RpcError, VaultSdkError } from "../sdk/errors";
 export { GRACE_PERIOD, NATIVE, changeKindOf, decodeChange, policy, tripReasonOf } from "../sdk/rules";
 export {
   DEFAULT_HORIZONS,
+  LogReader,
   Responder,
   fetchVaultEvents,
   formatAmount,
@@ -19,6 +20,7 @@ export { readVaultStatus } from "../sdk/format";
 export { buildTxBuilderBatch, formatTxBuilderBatch, verifyTxBuilderBatch } from "../sdk/safe";
 export type { UnsignedTransaction } from "../sdk/clients";
 export type { ChangeParams } from "../sdk/rules";
+export type { KnownHead, LogConsumer, ReadRound, Reorg, LogReaderAlert } from "../sdk/monitor";
 export type { ChangePattern, ExposureReport, ResponderAction, ResponderLogEntry, ResponderRules, VaultEvent, WithdrawalPattern } from "../sdk/monitor";
 export type { TokenMeta, VaultStatus } from "../sdk/format";
 export type { TxBuilderBatchFile } from "../sdk/safe";

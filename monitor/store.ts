@@ -312,6 +312,20 @@ export class MonitorStore {
     })();
   }
 
+  /**
+   * A reorg replaced the blocks from `fromBlock` on: their events are removed (alerts already raised stay,
+   * unlinked) and the cursor goes back to `fromBlock`, atomically. Returns the number of events removed.
+   */
+  rewind(chain: string, vault: string, fromBlock: number): number {
+    return this.db.transaction(() => {
+      const ids = `SELECT id FROM events WHERE chain = ? AND vault = ? AND block_number >= ?`;
+      this.db.prepare(`UPDATE findings SET event_id = NULL WHERE event_id IN (${ids})`).run(chain, vault, fromBlock);
+      const removed = this.db.prepare(`DELETE FROM events WHERE chain = ? AND vault = ? AND block_number >= ?`).run(chain, vault, fromBlock).changes;
+      this.db.prepare(`UPDATE vaults SET next_block = MIN(next_block, ?) WHERE chain = ? AND address = ?`).run(fromBlock, chain, vault);
+      return removed;
+    })();
+  }
+
   /** Adds a finding outside a round (monitor conditions, undeliverable alerts); null if already stored. */
   addFinding(f: NewFinding): StoredFinding | null {
     return this.db.transaction(() => this.insertFinding(f, null))();

@@ -1,14 +1,15 @@
 /**
  * Guardian tasks, instant and safety-increasing: `vault:pause`, `vault:suspend`, `vault:cancel` (a queued
- * withdrawal or a proposed change). Each sends with the chosen account (a guardian, or the admin), or with
- * `--unsigned` prints the `{ to, data, value }` transaction for a guardian Safe to sign.
+ * withdrawal or a proposed change). Each runs its call first with `eth_call` from the chosen account (a
+ * guardian, or the admin) and sends it only if the vault would accept it ("would revert: ..." otherwise,
+ * exit code 3), or with `--unsigned` prints the `{ to, data, value }` transaction for a guardian Safe to sign.
  */
 import { task } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { TransactionReceipt } from "ethers";
 import { InvalidInputError } from "../sdk/errors/base";
 import type { SentTransaction, UnsignedTransaction } from "../sdk/clients";
-import { DEPLOYMENTS_PARAM, FROM_PARAM, JSON_PARAM, Output, VAULT_PARAM, action, parseId, resolveVault, signerFor, type SendArgs } from "./lib";
+import { DEPLOYMENTS_PARAM, FROM_PARAM, JSON_PARAM, Output, VAULT_PARAM, action, parseId, preflightCall, resolveVault, signerFor, type SendArgs } from "./lib";
 import { withKeyParams } from "./keys";
 
 export interface GuardianArgs extends SendArgs {
@@ -36,6 +37,7 @@ async function sendOrPrint(
     return { unsigned, transactionHash: null };
   }
   const signer = await signerFor(hre, args);
+  await preflightCall(hre, await signer.getAddress(), unsigned);
   const sent = await send(new sdk.GuardianClient({ vault: vault.address, signer }));
   const receipt = await out.waiting(`waiting for ${sent.hash}`, () => sent.wait());
   out.print(`${what}: done by ${await signer.getAddress()} (tx ${receipt.hash})`);
@@ -80,28 +82,28 @@ export async function runCancel(args: CancelArgs, hre: HardhatRuntimeEnvironment
 const UNSIGNED_PARAM = "Print the unsigned { to, data, value } transaction for a guardian Safe instead of sending";
 
 withKeyParams(task("vault:pause", "Pause the vault at once (a guardian or the admin): no operator outflow on any path until an Unpause change is executed"))
-  .addParam("vault", VAULT_PARAM)
+  .addOptionalParam("vault", VAULT_PARAM)
   .addFlag("unsigned", UNSIGNED_PARAM)
   .addOptionalParam("from", `${FROM_PARAM}; a guardian or the admin`)
   .addOptionalParam("deployments", DEPLOYMENTS_PARAM)
   .addFlag("json", JSON_PARAM)
-  .setAction(action(runPause));
+  .setAction(action("vault:pause", runPause, { required: ["vault"] }));
 
 withKeyParams(task("vault:suspend", "Suspend an operator at once (a guardian or the admin): nothing it sends moves funds until an UnsuspendOperator change is executed"))
-  .addParam("vault", VAULT_PARAM)
-  .addParam("operator", "Address of the operator to suspend")
+  .addOptionalParam("vault", VAULT_PARAM)
+  .addOptionalParam("operator", "Address of the operator to suspend (required)")
   .addFlag("unsigned", UNSIGNED_PARAM)
   .addOptionalParam("from", `${FROM_PARAM}; a guardian or the admin`)
   .addOptionalParam("deployments", DEPLOYMENTS_PARAM)
   .addFlag("json", JSON_PARAM)
-  .setAction(action(runSuspend));
+  .setAction(action("vault:suspend", runSuspend, { required: ["vault", "operator"] }));
 
 withKeyParams(task("vault:cancel", "Cancel a pending queued withdrawal (a guardian, the admin or its operator) or a pending proposed change (a guardian or the admin)"))
-  .addParam("vault", VAULT_PARAM)
+  .addOptionalParam("vault", VAULT_PARAM)
   .addOptionalParam("withdrawal", "Id of the queued withdrawal to cancel")
   .addOptionalParam("change", "Id of the proposed change to cancel")
   .addFlag("unsigned", UNSIGNED_PARAM)
   .addOptionalParam("from", FROM_PARAM)
   .addOptionalParam("deployments", DEPLOYMENTS_PARAM)
   .addFlag("json", JSON_PARAM)
-  .setAction(action(runCancel));
+  .setAction(action("vault:cancel", runCancel, { required: ["vault"] }));

@@ -53,8 +53,8 @@ export async function runHsmAddress(args: HsmKeyArgs, _hre: HardhatRuntimeEnviro
 withHsmParams(task("vault:hsm-keygen", "Generate a secp256k1 key pair in an HSM token (non-extractable) and print its address; PIN from $HSM_PIN"))
   .addOptionalParam("hsmId", "CKA_ID of the new key, hex (default: 8 random bytes)")
   .addFlag("json", JSON_PARAM)
-  .setAction(action(runHsmKeygen));
+  .setAction(action("vault:hsm-keygen", runHsmKeygen));
 
 withHsmParams(task("vault:hsm-address", "Print the address of a key in an HSM token; PIN from $HSM_PIN"))
   .addFlag("json", JSON_PARAM)
-  .setAction(action(runHsmAddress));
+  .setAction(action("vault:hsm-address", runHsmAddress));

@@ -11,3 +11,5 @@ import "./watch";
 import "./guard";
 import "./hsm";
 import "./monitor";
+import "./deposit";
+import "./dev";

@@ -3,42 +3,20 @@
  * account, and finding the vault. The SDK is imported lazily (inside actions): it needs the TypeChain
  * bindings, which do not exist before the first compile, and this file is loaded by hardhat.config.ts.
  */
-import { existsSync, readFileSync } from "fs";
+import { existsSync, readFileSync, readdirSync } from "fs";
 import path from "path";
 import type { Signer } from "ethers";
-import { HardhatPluginError } from "hardhat/plugins";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import { InvalidInputError, VaultSdkError } from "../sdk/errors/base";
+import { InvalidInputError } from "../sdk/errors/base";
 import { requireAddress } from "../sdk/errors/validate";
+import { GUARDIAN_ROLE } from "../sdk/rules/constants";
+import { TaskRefusal, toJson } from "./cli";
 import { keySigner, namesKey, type KeyArgs } from "./keys";
 
-export const PLUGIN_NAME = "guarded-treasury-vault";
+export { EXIT, PLUGIN_NAME, TaskRefusal, action, missing, toJson, toJsonLine } from "./cli";
 
 /** Networks whose state may be rewritten (`hardhat_setCode`) and whose records are disposable. */
 export const isDevNetwork = (hre: HardhatRuntimeEnvironment): boolean => hre.network.name === "hardhat" || hre.network.name === "localhost";
-
-/**
- * A task action whose SDK errors (typed, with clear messages) become `HardhatPluginError`s: the CLI prints
- * their message without a stack trace, and `parent` keeps the typed error for callers of `hre.run`.
- */
-export function action<A>(fn: (args: A, hre: HardhatRuntimeEnvironment) => Promise<unknown>) {
-  return async (args: A, hre: HardhatRuntimeEnvironment): Promise<unknown> => {
-    try {
-      return await fn(args, hre);
-    } catch (e) {
-      if (e instanceof VaultSdkError) throw new HardhatPluginError(PLUGIN_NAME, `${e.name}: ${e.message}`, e);
-      throw e;
-    }
-  };
-}
-
-const jsonValue = (_key: string, v: unknown): unknown => (typeof v === "bigint" ? v.toString() : v instanceof Map ? Object.fromEntries(v) : v);
-
-/** JSON with bigints as decimal strings. */
-export const toJson = (value: unknown): string => JSON.stringify(value, jsonValue, 2);
-
-/** The same on one line (for streams of JSON objects). */
-export const toJsonLine = (value: unknown): string => JSON.stringify(value, jsonValue);
 
 /**
  * Where a task writes: results to stdout (text, or one JSON document with `--json`), progress and warnings
@@ -47,6 +25,7 @@ export const toJsonLine = (value: unknown): string => JSON.stringify(value, json
  */
 export class Output {
   private ticker: ReturnType<typeof setInterval> | null = null;
+  private lastStep: string | null = null;
   constructor(
     readonly json: boolean,
     private readonly tickMs = 5000,
@@ -67,10 +46,16 @@ export class Output {
     process.stderr.write(text + "\n");
   }
 
-  /** Shows a step; until the next step or `done()`, says every few seconds that it is still waiting. */
+  /**
+   * Shows a step; until the next step or `done()`, says every few seconds that it is still waiting (on a
+   * terminal only: a log gets the step, not the ticking).
+   */
   progress(message: string): void {
     this.done();
-    this.note(`… ${message}`);
+    // The same step again (a watch polling an idle chain) is not news.
+    if (message !== this.lastStep) this.note(`… ${message}`);
+    this.lastStep = message;
+    if (!process.stderr.isTTY) return;
     const started = Date.now();
     this.ticker = setInterval(() => this.note(`  still waiting (${Math.round((Date.now() - started) / 1000)} s): ${message}`), this.tickMs);
     this.ticker.unref?.();
@@ -115,6 +100,42 @@ export async function signerFor(hre: HardhatRuntimeEnvironment, source?: string 
   return match;
 }
 
+/**
+ * Reads the chain: runs `tx` as `from` with `eth_call` at the latest block and, if it would revert, throws a
+ * `TaskRefusal` ("would revert: ...") with the decoded vault error (`source: "preflight"`) as its cause, so that
+ * a guardian or admin call that the vault refuses is never sent. Failures of the node itself pass through.
+ */
+export async function preflightCall(hre: HardhatRuntimeEnvironment, from: string, tx: { to: string; data: string; value: bigint }): Promise<void> {
+  const sdk = await import("../sdk/errors");
+  try {
+    await hre.ethers.provider.call({ from, to: tx.to, data: tx.data, value: tx.value });
+  } catch (e) {
+    const err = sdk.toSdkError(e);
+    if (err instanceof sdk.VaultRevertError) {
+      const predicted = sdk.vaultErrorFromData(err.toData(), { source: "preflight" });
+      throw new TaskRefusal(explainRevert(predicted), { cause: predicted });
+    }
+    if (err instanceof sdk.RevertWithoutDataError || err instanceof sdk.UnrecognizedRevertError) throw new TaskRefusal(`would revert: ${err.message}`, { cause: err });
+    throw err;
+  }
+}
+
+const ZERO = "0x0000000000000000000000000000000000000000";
+const ADMIN_ROLE = "0x0000000000000000000000000000000000000000000000000000000000000000";
+
+/** "would revert: ..." for a predicted vault error, in the words of the task's user where the bare error misleads. */
+export function explainRevert(e: import("../sdk/errors").VaultRevertError): string {
+  const args = e.args as Record<string, unknown>;
+  if (e.errorName === "NotOperator" && args.token === ZERO) {
+    return `would revert: NotOperator: ${String(args.account)} is not an operator of this vault (it has no limits for any token); nothing to suspend`;
+  }
+  if (e.errorName === "AccessControlUnauthorizedAccount") {
+    const role = args.neededRole === ADMIN_ROLE ? "the admin" : args.neededRole === GUARDIAN_ROLE ? "a guardian" : `role ${String(args.neededRole)}`;
+    return `would revert: AccessControlUnauthorizedAccount: ${String(args.account)} is not ${role} of this vault (choose the account with --from)`;
+  }
+  return e.message;
+}
+
 /** A non-negative integer id given on the command line. */
 export function parseId(value: unknown, field: string): bigint {
   if (typeof value === "bigint" && value >= 0n) return value;
@@ -123,19 +144,40 @@ export function parseId(value: unknown, field: string): bigint {
   throw new InvalidInputError(field, `expected a non-negative integer, got ${JSON.stringify(value)}`);
 }
 
-/** The folder of deployment records: `deployments/` at the project root unless given. */
-export const deploymentsDir = (hre: HardhatRuntimeEnvironment, dir?: string): string =>
-  dir ? path.resolve(dir) : path.join(hre.config.paths.root, "deployments");
+/** The folder of deployment records: `--deployments`, else `VAULT_DEPLOYMENTS`, else `deployments/` at the project root. */
+export const deploymentsDir = (hre: HardhatRuntimeEnvironment, dir?: string): string => {
+  const chosen = dir || process.env.VAULT_DEPLOYMENTS;
+  return chosen ? path.resolve(chosen) : path.join(hre.config.paths.root, "deployments");
+};
 
 /** The record file of a named vault on the current network. */
 export const recordPath = (hre: HardhatRuntimeEnvironment, name: string, dir?: string): string =>
   path.join(deploymentsDir(hre, dir), hre.network.name, `${name}.json`);
 
-/** A vault to act on, with the block to replay its logs from. */
+/** A vault to act on, with the block to replay its logs from and the names its config gave its addresses. */
 export interface VaultRef {
   readonly address: string;
   readonly fromBlock: number;
   readonly name: string | null;
+  /** From the deployment record (`labels`), by checksummed address; empty without a record. */
+  readonly labels: ReadonlyMap<string, string>;
+}
+
+/** The deployment record on this network whose vault is `address`, if the folder holds one. */
+export function findRecordByAddress(hre: HardhatRuntimeEnvironment, address: string, dir?: string): { file: string; json: unknown } | null {
+  const folder = path.join(deploymentsDir(hre, dir), hre.network.name);
+  if (!existsSync(folder)) return null;
+  for (const entry of readdirSync(folder)) {
+    if (!entry.endsWith(".json")) continue;
+    const file = path.join(folder, entry);
+    try {
+      const json = JSON.parse(readFileSync(file, "utf8")) as { address?: unknown };
+      if (typeof json.address === "string" && json.address.toLowerCase() === address.toLowerCase()) return { file, json };
+    } catch {
+      // Not a record (or not readable): other files may share the folder.
+    }
+  }
+  return null;
 }
 
 /**
@@ -149,8 +191,13 @@ export async function resolveVault(hre: HardhatRuntimeEnvironment, ref: unknown,
   if (ref.startsWith("0x")) {
     const address = requireAddress(ref, "vault");
     if ((await provider.getCode(address)) === "0x") throw new InvalidInputError("vault", `no contract at ${address} on network ${hre.network.name}`);
+    const found = findRecordByAddress(hre, address, dir);
+    const known = found ? parseDeploymentRecord(found.json, found.file) : null;
+    if (known && known.chainId === Number((await provider.getNetwork()).chainId)) {
+      return { address, fromBlock: known.blockNumber, name: known.name, labels: new Map(Object.entries(known.labels ?? {})) };
+    }
     const { blockNumber } = await vaultDeploymentBlock(provider, address);
-    return { address, fromBlock: blockNumber, name: null };
+    return { address, fromBlock: blockNumber, name: null, labels: new Map() };
   }
   const file = recordPath(hre, ref, dir);
   if (!existsSync(file)) throw new InvalidInputError("vault", `no deployment record ${path.relative(process.cwd(), file)} (give the vault's address, or --deployments)`);
@@ -158,7 +205,12 @@ export async function resolveVault(hre: HardhatRuntimeEnvironment, ref: unknown,
   const chainId = Number((await provider.getNetwork()).chainId);
   if (record.chainId !== chainId) throw new InvalidInputError("vault", `${file} is for chain ${record.chainId}, network ${hre.network.name} is chain ${chainId}`);
   if ((await provider.getCode(record.address)) === "0x") throw new InvalidInputError("vault", `${file} names ${record.address}, which holds no code on this chain`);
-  return { address: record.address, fromBlock: record.blockNumber, name: record.name };
+  if (isDevNetwork(hre) && (await provider.getCode(record.address, record.blockNumber).catch(() => "0x")) === "0x") {
+    // A record left from an earlier run of a development node: the vault was deployed again since.
+    const { blockNumber } = await vaultDeploymentBlock(provider, record.address);
+    return { address: record.address, fromBlock: blockNumber, name: record.name, labels: new Map(Object.entries(record.labels ?? {})) };
+  }
+  return { address: record.address, fromBlock: record.blockNumber, name: record.name, labels: new Map(Object.entries(record.labels ?? {})) };
 }
 
 /** The common parameters of the tasks that act on a vault. */
@@ -173,7 +225,7 @@ export interface SendArgs extends VaultArgs, KeyArgs {
   readonly from?: string;
 }
 
-export const VAULT_PARAM = "The vault: its address, or the name of its deployment record (deployments/<network>/<name>.json)";
-export const DEPLOYMENTS_PARAM = "Folder of deployment records (default: deployments/ at the project root)";
+export const VAULT_PARAM = "The vault (required): its address, or the name of its deployment record (deployments/<network>/<name>.json)";
+export const DEPLOYMENTS_PARAM = "Folder of deployment records (default: $VAULT_DEPLOYMENTS, else deployments/ at the project root)";
 export const JSON_PARAM = "Print the result as one JSON document (amounts in base units as strings) instead of tables";
 export const FROM_PARAM = "Account to send with: an address or an index among the network's accounts (default: the first)";

@@ -9,7 +9,7 @@ import { parseAmount } from "../sdk/deploy/config";
 import { InvalidInputError } from "../sdk/errors/base";
 import { requireAddress } from "../sdk/errors/validate";
 import type { WithdrawResult } from "../sdk/clients";
-import { DEPLOYMENTS_PARAM, FROM_PARAM, JSON_PARAM, Output, VAULT_PARAM, action, parseId, resolveVault, signerFor, type SendArgs } from "./lib";
+import { DEPLOYMENTS_PARAM, EXIT, FROM_PARAM, JSON_PARAM, Output, TaskRefusal, VAULT_PARAM, action, parseId, preflightCall, resolveVault, signerFor, type SendArgs } from "./lib";
 import { withKeyParams } from "./keys";
 
 export interface WithdrawArgs extends SendArgs {
@@ -43,21 +43,27 @@ async function report(out: Output, result: WithdrawResult, what: { symbol: strin
   if (!result.sent) {
     const d = result.decision;
     if (d.action === "queue") {
-      throw new InvalidInputError("amount", `${what.amountText} ${what.symbol} is above the instant limit (${formatAmount(d.instantLimit, what.decimals)}): nothing sent; pass --queue-if-large to queue it (executable from ${iso(d.eta)})`);
+      throw new TaskRefusal(
+        `${what.amountText} ${what.symbol} is above the instant limit (${formatAmount(d.instantLimit, what.decimals)} ${what.symbol}); pass --queue-if-large to queue it (executable from ${iso(d.eta)})`,
+      );
     }
     if (d.action === "reject") {
-      out.note(
-        `held back, nothing sent: on-chain this ${d.effect === "trip" ? "would trip the tripwire and suspend this key" : "would revert"}` +
+      const reason = d.error.message.replace(/^would revert: /, "");
+      throw new TaskRefusal(
+        `${d.effect === "trip" ? "would trip the tripwire and suspend this key" : "would revert"}: ${reason}` +
           `${d.retryAt !== null ? `; it would pass from ${iso(d.retryAt)}` : ""}${d.effect === "trip" ? " (--force sends it anyway)" : ""}`,
+        { cause: d.error, retryAt: d.retryAt },
       );
-      throw d.error;
     }
   } else {
     if (result.forced) out.note("sent despite the preflight (--force)");
     const outcome = await out.waiting(`waiting for ${result.tx.hash}`, () => result.tx.wait());
     if (outcome.status === "withdrawn") out.print(`withdrawn: ${what.amountText} ${what.symbol} (tx ${outcome.receipt.hash})`);
     else if (outcome.status === "queued") out.print(`queued #${outcome.id}: ${what.amountText} ${what.symbol}, executable from ${iso(outcome.eta)} (tx ${outcome.receipt.hash})`);
-    else out.print(`TRIPWIRE FIRED (${outcome.reason}): nothing moved and this operator is suspended (tx ${outcome.receipt.hash})`);
+    else {
+      out.print(`TRIPWIRE FIRED (${outcome.reason}): nothing moved and this operator is suspended (tx ${outcome.receipt.hash})`);
+      out.note(`tripped: the key is suspended until an UnsuspendOperator change is executed (exit code ${EXIT.tripped})`);
+    }
     out.data({ path: result.path, forced: result.forced, outcome: { ...outcome, receipt: undefined, transactionHash: outcome.receipt.hash } });
     return outcome;
   }
@@ -84,7 +90,7 @@ export interface ExecuteArgs extends SendArgs {
 }
 
 export async function runExecute(args: ExecuteArgs, hre: HardhatRuntimeEnvironment) {
-  const { AdminClient, OperatorClient } = await import("../sdk/clients");
+  const { AdminClient, OperatorClient, vaultInterface } = await import("../sdk/clients");
   const { readTokenMeta } = await import("../sdk/format");
   const { formatAmount } = await import("../sdk/monitor");
   const out = new Output(args.json ?? false);
@@ -95,17 +101,21 @@ export async function runExecute(args: ExecuteArgs, hre: HardhatRuntimeEnvironme
     const id = parseId(args.withdrawal, "withdrawal");
     const client = await OperatorClient.create({ vault: vault.address, signer, fromBlock: vault.fromBlock });
     const queued = client.pending().find((w) => w.id === id);
+    // The client refuses what its cache knows would fail; the node judges the rest (ids of other operators).
+    if (!queued) await preflightCall(hre, await signer.getAddress(), { to: vault.address, data: vaultInterface.encodeFunctionData("executeWithdrawal", [id]), value: 0n });
     const sent = await client.execute(id);
     const r = await out.waiting(`waiting for ${sent.hash}`, () => sent.wait());
     const meta = queued ? await readTokenMeta(hre.ethers.provider, queued.token) : null;
     const amount = meta ? `${formatAmount(r.amount, meta.decimals)} ${meta.symbol}` : `${r.amount} base units`;
-    out.print(`executed withdrawal #${r.id}: ${amount} sent${queued ? ` to ${queued.to}` : ""} (tx ${r.receipt.hash})`);
+    const to = queued ? (vault.labels.get(queued.to) ? `${vault.labels.get(queued.to)} (${queued.to})` : queued.to) : null;
+    out.print(`executed withdrawal #${r.id}: ${amount} sent${to ? ` to ${to}` : ""} (tx ${r.receipt.hash})`);
     out.data({ withdrawal: r.id, amount: r.amount, transactionHash: r.receipt.hash });
     return { withdrawal: r.id, amount: r.amount, transactionHash: r.receipt.hash };
   }
   const id = parseId(args.change, "change");
   const admin = new AdminClient({ vault: vault.address, signer });
   const change = await admin.readChange(id);
+  await preflightCall(hre, await signer.getAddress(), admin.tx.executeChange(id));
   const sent = await admin.execute(id);
   const receipt = await out.waiting(`waiting for ${sent.hash}`, () => sent.wait());
   out.print(`executed change #${id}: ${change.kind} (tx ${receipt.hash})`);
@@ -114,33 +124,33 @@ export async function runExecute(args: ExecuteArgs, hre: HardhatRuntimeEnvironme
 }
 
 withKeyParams(task("vault:withdraw", "Withdraw as an operator: instantly if the policy allows it now; above the instant limit only with --queue-if-large. Nothing that would trip the tripwire or revert is sent unless --force"))
-  .addParam("vault", VAULT_PARAM)
-  .addParam("token", "Token: its symbol (USDT, ETH...) or address; it must be listed by the vault")
-  .addParam("to", "Destination address (must be approved for this operator)")
-  .addParam("amount", 'Amount in whole tokens, as a decimal ("250000.5")')
+  .addOptionalParam("vault", VAULT_PARAM)
+  .addOptionalParam("token", "Token: its symbol (USDT, ETH...) or address; it must be listed by the vault (required)")
+  .addOptionalParam("to", "Destination address, approved for this operator (required)")
+  .addOptionalParam("amount", 'Amount in whole tokens, as a decimal ("250000.5") (required)')
   .addFlag("queueIfLarge", "Queue the withdrawal if it is above the instant limit")
   .addFlag("force", "Send even if the preflight predicts a trip (suspending this key) or a revert")
   .addOptionalParam("from", `${FROM_PARAM}; must be the operator`)
   .addOptionalParam("deployments", DEPLOYMENTS_PARAM)
   .addFlag("json", JSON_PARAM)
-  .setAction(action(runWithdraw));
+  .setAction(action("vault:withdraw", runWithdraw, { required: ["vault", "token", "to", "amount"], outcome: (r) => (r?.status === "tripped" ? "tripped" : "done") }));
 
 withKeyParams(task("vault:queue", "Queue a withdrawal of any size as an operator; it becomes executable after the withdrawal delay and guardians can cancel it until then"))
-  .addParam("vault", VAULT_PARAM)
-  .addParam("token", "Token: its symbol (USDT, ETH...) or address; it must be listed by the vault")
-  .addParam("to", "Destination address (must be approved for this operator)")
-  .addParam("amount", 'Amount in whole tokens, as a decimal ("2000000")')
+  .addOptionalParam("vault", VAULT_PARAM)
+  .addOptionalParam("token", "Token: its symbol (USDT, ETH...) or address; it must be listed by the vault (required)")
+  .addOptionalParam("to", "Destination address, approved for this operator (required)")
+  .addOptionalParam("amount", 'Amount in whole tokens, as a decimal ("2000000") (required)')
   .addFlag("force", "Send even if the preflight predicts a trip (suspending this key) or a revert")
   .addOptionalParam("from", `${FROM_PARAM}; must be the operator`)
   .addOptionalParam("deployments", DEPLOYMENTS_PARAM)
   .addFlag("json", JSON_PARAM)
-  .setAction(action(runQueue));
+  .setAction(action("vault:queue", runQueue, { required: ["vault", "token", "to", "amount"], outcome: (r) => (r?.status === "tripped" ? "tripped" : "done") }));
 
 withKeyParams(task("vault:execute", "Execute a queued withdrawal whose delay has passed (its operator), or a proposed change whose delay has passed (the admin)"))
-  .addParam("vault", VAULT_PARAM)
+  .addOptionalParam("vault", VAULT_PARAM)
   .addOptionalParam("withdrawal", "Id of the queued withdrawal to execute")
   .addOptionalParam("change", "Id of the proposed change to execute")
   .addOptionalParam("from", `${FROM_PARAM}; the withdrawal's operator, or the admin for a change`)
   .addOptionalParam("deployments", DEPLOYMENTS_PARAM)
   .addFlag("json", JSON_PARAM)
-  .setAction(action(runExecute));
+  .setAction(action("vault:execute", runExecute, { required: ["vault"] }));

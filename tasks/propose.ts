@@ -6,7 +6,7 @@ import { task } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { CHANGE_KINDS } from "../sdk/rules/constants";
 import { InvalidInputError } from "../sdk/errors/base";
-import { DEPLOYMENTS_PARAM, FROM_PARAM, JSON_PARAM, Output, VAULT_PARAM, action, resolveVault, signerFor, type SendArgs } from "./lib";
+import { DEPLOYMENTS_PARAM, FROM_PARAM, JSON_PARAM, Output, VAULT_PARAM, action, preflightCall, resolveVault, signerFor, type SendArgs } from "./lib";
 import { withKeyParams } from "./keys";
 
 export interface ProposeArgs extends SendArgs {
@@ -49,6 +49,7 @@ export async function runPropose(args: ProposeArgs, hre: HardhatRuntimeEnvironme
     return { change, unsigned, id: null, eta: null };
   }
   const signer = await signerFor(hre, args);
+  await preflightCall(hre, await signer.getAddress(), unsigned);
   const sent = await new AdminClient({ vault: vault.address, signer }).proposeChange(change);
   const r = await out.waiting(`waiting for ${sent.hash}`, () => sent.wait());
   out.print(`proposed change #${r.id}: ${change.kind}, executable from ${iso(r.eta)}; guardians can cancel it until then (tx ${r.receipt.hash})`);
@@ -57,8 +58,8 @@ export async function runPropose(args: ProposeArgs, hre: HardhatRuntimeEnvironme
 }
 
 withKeyParams(task("vault:propose", "Propose a risk-increasing change as the admin; it can be executed after the change delay (vault:execute --change) and guardians can cancel it until then"))
-  .addParam("vault", VAULT_PARAM)
-  .addParam("kind", `The ChangeKind: ${CHANGE_KINDS.join(", ")}`)
+  .addOptionalParam("vault", VAULT_PARAM)
+  .addOptionalParam("kind", `The ChangeKind (required): ${CHANGE_KINDS.join(", ")}`)
   .addOptionalParam(
     "params",
     'The parameters as a JSON object, e.g. \'{"token":"USDT","vaultCap":"2000000"}\': tokens by symbol or address, amounts as decimal strings in whole tokens, delays as seconds or "24h"',
@@ -67,4 +68,4 @@ withKeyParams(task("vault:propose", "Propose a risk-increasing change as the adm
   .addOptionalParam("from", `${FROM_PARAM}; the admin`)
   .addOptionalParam("deployments", DEPLOYMENTS_PARAM)
   .addFlag("json", JSON_PARAM)
-  .setAction(action(runPropose));
+  .setAction(action("vault:propose", runPropose, { required: ["vault", "kind"] }));

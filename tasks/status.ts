@@ -10,11 +10,14 @@ import { DEPLOYMENTS_PARAM, JSON_PARAM, Output, VAULT_PARAM, action, resolveVaul
 
 export async function runStatus(args: VaultArgs, hre: HardhatRuntimeEnvironment) {
   const { formatVaultStatus, readVaultStatus } = await import("../sdk/format");
+  const { lintRisk } = await import("../sdk/monitor");
   const out = new Output(args.json ?? false);
   const vault = await resolveVault(hre, args.vault, args.deployments);
   const status = await out.waiting(`reading ${vault.address}`, () => readVaultStatus({ provider: hre.ethers.provider, vault: vault.address, fromBlock: vault.fromBlock }));
-  out.print(formatVaultStatus(status));
-  out.data(status);
+  out.print(formatVaultStatus(status, { labels: vault.labels }));
+  const risks = lintRisk({ policy: status.policy, tokens: status.tokens, labels: vault.labels, balancesKnown: true });
+  out.print(["", `Risk lint: what one key can move within 24 h (${risks.length ? `${risks.length} warning(s)` : "nothing flagged"})`, ...risks.map((r) => `  warning: ${r.message}`)].join("\n"));
+  out.data({ ...status, labels: Object.fromEntries(vault.labels), risks });
   return status;
 }
 
@@ -32,21 +35,21 @@ export async function runExposure(args: ExposureArgs, hre: HardhatRuntimeEnviron
   });
   const vault = await resolveVault(hre, args.vault, args.deployments);
   const report = await out.waiting(`reading the exposure of ${vault.address}`, () => readExposure({ provider: hre.ethers.provider, vault: vault.address, horizons }));
-  out.print(formatExposureTable(report));
+  out.print(formatExposureTable(report, { labels: vault.labels }));
   out.print("Each cell: instant withdrawals within the caps plus queued ones that could execute within the horizon, capped by the balance.");
-  out.data(report);
+  out.data({ ...report, labels: Object.fromEntries(vault.labels) });
   return report;
 }
 
 task("vault:status", "Show a vault's policy, balances, pause state, suspended operators, pending queued withdrawals and pending changes")
-  .addParam("vault", VAULT_PARAM)
+  .addOptionalParam("vault", VAULT_PARAM)
   .addOptionalParam("deployments", DEPLOYMENTS_PARAM)
   .addFlag("json", JSON_PARAM)
-  .setAction(action(runStatus));
+  .setAction(action("vault:status", runStatus, { required: ["vault"] }));
 
 task("vault:exposure", "Show the most each operator key, and all keys together, could move per token within each horizon if nobody intervenes (read from the vault)")
-  .addParam("vault", VAULT_PARAM)
+  .addOptionalParam("vault", VAULT_PARAM)
   .addOptionalParam("horizons", "Comma-separated horizons: seconds or durations such as 1h, 24h, 2d", "1h,24h,48h")
   .addOptionalParam("deployments", DEPLOYMENTS_PARAM)
   .addFlag("json", JSON_PARAM)
-  .setAction(action(runExposure));
+  .setAction(action("vault:exposure", runExposure, { required: ["vault"] }));

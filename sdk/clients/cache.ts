@@ -42,7 +42,7 @@ import {
   type QueuedWithdrawalData,
 } from "../rules/policy";
 import { readOperatorWords } from "./state";
-import { connectVault, read, vaultInterface } from "./transport";
+import { connectVault, read } from "./transport";
 import { NotAVaultError, NotAnOperatorError, RpcError } from "../errors/base";
 import { toSdkError } from "../errors/revert";
 
@@ -224,8 +224,7 @@ export class OperatorPolicyCache {
     if (o.fromBlock !== undefined) {
       const pendingQueue = [...entries.values()].some((e) => e.pendingQueued > 0n);
       const names = pendingQueue ? REPLAYED : REPLAYED.slice(0, 2);
-      const topics = [names.map((n) => vaultInterface.getEvent(n)!.topicHash)];
-      const events = await replayVaultEvents({ provider: o.provider, vault: o.vault, topics, fromBlock: o.fromBlock, toBlock: blockTag, maxBlockRange: o.maxBlockRange });
+      const events = await replayVaultEvents({ provider: o.provider, vault: o.vault, events: names, fromBlock: o.fromBlock, toBlock: blockTag, maxBlockRange: o.maxBlockRange, retry: o.retry, head: headOf(head) });
       for (const e of events) cache.applyEvent(cache.state, e, new Set());
       cache.history = events.filter((e) => KEPT.has(e.name));
     }

@@ -52,6 +52,7 @@ export class KeySender {
   private nonce: number | null = null;
   private resync: Promise<number> | null = null;
   private readonly inflight = new Set<Promise<unknown>>();
+  private dispatchTail: Promise<void> = Promise.resolve();
   private fees: FeeState | null = null;
   private priorityFee: bigint | null = null;
   private feesReadAt = 0;
@@ -137,6 +138,12 @@ export class KeySender {
     // Take the nonce before any await, so that concurrent sends get consecutive ones.
     const ownNonce = overrides.nonce == null;
     const nonce = ownNonce ? (this.nonce !== null ? this.nonce++ : null) : Number(overrides.nonce);
+    // Sends reach the node in the order they took their nonces: a node that mines each transaction at once
+    // (Hardhat's automine) refuses a nonce ahead of the next one. Each send waits for the previous one to be
+    // handed to the provider (not answered) before it hands over its own.
+    const turn = this.dispatchTail;
+    let handedOver!: () => void;
+    this.dispatchTail = new Promise<void>((resolve) => (handedOver = resolve));
     const work = (async () => {
       const n = nonce ?? (await this.takeNonceAfterResync());
       let gasLimit = overrides.gasLimit != null ? BigInt(overrides.gasLimit) : keptGas;
@@ -155,7 +162,7 @@ export class KeySender {
         data: tx.data,
         value: tx.value,
       };
-      return this.broadcast(request);
+      return this.broadcast(request, turn, handedOver);
     })();
     this.inflight.add(work);
     try {
@@ -165,11 +172,18 @@ export class KeySender {
       if (ownNonce) this.nonce = null;
       throw toSdkError(e);
     } finally {
+      handedOver();
       this.inflight.delete(work);
     }
   }
 
-  private async broadcast(request: TransactionRequest): Promise<TransactionResponse> {
+  private async broadcast(request: TransactionRequest, turn: Promise<void>, handedOver: () => void): Promise<TransactionResponse> {
+    const dispatch = async <T>(fn: () => Promise<T>): Promise<T> => {
+      await turn;
+      const sending = fn();
+      handedOver();
+      return sending;
+    };
     if (this.localSigning !== false) {
       let signed: string | null = null;
       try {
@@ -179,9 +193,9 @@ export class KeySender {
         if (this.localSigning === true || !cannotSign(e)) throw e;
         this.localSigning = false;
       }
-      if (signed !== null) return this.sendRaw(signed);
+      if (signed !== null) return dispatch(() => this.sendRaw(signed!));
     }
-    return this.signer.sendTransaction(request);
+    return dispatch(() => this.signer.sendTransaction(request));
   }
 
   private async sendRaw(signed: string): Promise<TransactionResponse> {

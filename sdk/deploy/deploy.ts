@@ -147,6 +147,11 @@ export interface DeploymentRecord {
   readonly deployer: string;
   /** The deployment block's time, ISO 8601. */
   readonly deployedAt: string;
+  /**
+   * What the config calls its addresses (operators, destinations, admin, guardians, recovery), by
+   * checksummed address, so that status, exposure, watch and responder logs can name them after deployment.
+   */
+  readonly labels?: Readonly<Record<string, string>>;
 }
 
 /** Checks the shape of a record read from a file. Throws `InvalidInputError` naming the bad field. */
@@ -181,7 +186,24 @@ export function parseDeploymentRecord(value: unknown, source = "deployment recor
     salt: str("salt"),
     deployer: addr("deployer"),
     deployedAt: str("deployedAt"),
+    ...(r.labels === undefined ? {} : { labels: parseLabels(r.labels, `${source}.labels`) }),
   };
+}
+
+function parseLabels(value: unknown, field: string): Record<string, string> {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) throw new InvalidInputError(field, "expected an object of address: label");
+  const labels: Record<string, string> = {};
+  for (const [address, label] of Object.entries(value as Record<string, unknown>)) {
+    let checksummed: string;
+    try {
+      checksummed = getAddress(address);
+    } catch {
+      throw new InvalidInputError(`${field}.${address}`, "expected an address as the key");
+    }
+    if (typeof label !== "string" || !label.length) throw new InvalidInputError(`${field}.${address}`, "expected a label");
+    labels[checksummed] = label;
+  }
+  return labels;
 }
 
 // ---------------------------------------------------------------------------------------------

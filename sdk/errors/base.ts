@@ -9,6 +9,7 @@
  *   for, a mined transaction whose receipt says it failed);
  * - `UnrecognizedRevertError`: revert data that is not one of the vault's errors (`Error(string)`,
  *   `Panic(uint256)`, or a selector the ABI does not know);
+ * - `NotAVaultError`: no vault at the address on the provider's chain (no code, or a read returned no data);
  * - `RpcError`: the provider, the node or the signer failed; nothing is known about the vault's state.
  */
 import type { VaultErrorArgs } from "./generated";
@@ -112,11 +113,15 @@ export abstract class VaultRevertError<N extends VaultErrorName = VaultErrorName
   }
 }
 
-/** The address given as a vault has no vault there: no code, or code that does not answer as a GuardedVault. */
+/**
+ * The address given as a vault has no vault there: no code, or code that does not answer as a GuardedVault.
+ * `address` is null when the error was recognised from a read that returned no data (ethers does not say
+ * which address it called).
+ */
 export class NotAVaultError extends VaultSdkError {
-  readonly address: string;
-  constructor(address: string, reason: string, cause?: unknown) {
-    super(`${address} is not a GuardedVault: ${reason}`, { cause });
+  readonly address: string | null;
+  constructor(address: string | null, reason: string, cause?: unknown) {
+    super(`${address ?? "the vault address"} is not a GuardedVault: ${reason}`, { cause });
     this.address = address;
   }
 }

@@ -2,12 +2,13 @@
  * Turning whatever a provider or signer throws into the SDK's error classes, and vault error data into
  * instances of the generated classes.
  */
-import { AbiCoder, dataSlice, isCallException, isHexString } from "ethers";
+import { AbiCoder, dataSlice, isCallException, isError, isHexString } from "ethers";
 import { guardedVaultInterface } from "../abi";
 import {
   RevertWithoutDataError,
   RpcError,
   UnrecognizedRevertError,
+  NotAVaultError,
   VaultRevertError,
   VaultSdkError,
   type RevertContext,
@@ -91,6 +92,15 @@ function looksLikeRevert(e: unknown): boolean {
  */
 export function toSdkError(e: unknown): VaultSdkError {
   if (e instanceof VaultSdkError) return e;
+  if (isError(e, "BAD_DATA") && e.value === "0x") {
+    // ethers decoding an empty result: the call reached no contract (or one without this function).
+    const method = (e.info as { method?: unknown } | undefined)?.method;
+    return new NotAVaultError(
+      null,
+      `${typeof method === "string" ? `${method}()` : "a call"} returned no data: no vault at this address on this chain (check the address, and that the provider is on the vault's network)`,
+      e,
+    );
+  }
   const found = dig(e);
   if (found.data !== null && found.data !== "0x") {
     return (

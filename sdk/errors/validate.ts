@@ -9,6 +9,10 @@ const MAX_UINT256 = (1n << 256n) - 1n;
 
 /** A checksummed address; the zero address is rejected unless `allowZero`. */
 export function requireAddress(value: unknown, field: string, options: { allowZero?: boolean } = {}): string {
+  if (typeof value === "string" && /^0x[0-9a-fA-F]{40}$/.test(value) && !isAddress(value)) {
+    // Mixed case carries an EIP-55 checksum; a wrong one usually means a mistyped character.
+    throw new InvalidInputError(field, `${value} has a wrong EIP-55 checksum (its mixed case does not match): a character is probably mistyped; copy the address again`);
+  }
   if (typeof value !== "string" || !isAddress(value)) {
     throw new InvalidInputError(field, `expected a 20-byte hex address, got ${describe(value)}`);
   }

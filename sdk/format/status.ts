@@ -95,9 +95,9 @@ export function formatVaultStatus(s: VaultStatus, options: { labels?: ReadonlyMa
   const out: string[] = [
     `Vault ${s.vault} at block ${s.blockNumber} (${iso(s.timestamp)})`,
     `  state:      ${p.paused ? "PAUSED (no operator outflow)" : "active"}; suspended operators: ${suspended.length ? suspended.join(", ") : "none"}`,
-    `  admin:      ${p.admin}${p.pendingAdmin !== "0x0000000000000000000000000000000000000000" ? ` (pending: ${p.pendingAdmin})` : ""}`,
-    `  guardians:  ${p.guardians.join(", ") || "none"}`,
-    `  recovery:   ${p.recovery}`,
+    `  admin:      ${who(p.admin)}${p.pendingAdmin !== "0x0000000000000000000000000000000000000000" ? ` (pending: ${who(p.pendingAdmin)})` : ""}`,
+    `  guardians:  ${p.guardians.map(who).join(", ") || "none"}`,
+    `  recovery:   ${who(p.recovery)}`,
     `  timing:     window ${formatDuration(p.window)}, change delay ${formatDuration(p.changeDelay)}, withdrawal delay ${formatDuration(p.withdrawalDelay)}; tripwire: ${trip}`,
     "",
     "Tokens",
@@ -168,14 +168,17 @@ const AMOUNT_ARGS = new Set(["amount", "cap", "instantLimit", "queueCap", "vault
 
 /**
  * Pure: one line for a vault event (and one per anomaly it raises): token addresses shown by symbol and
- * amounts in whole tokens where `tokens` knows the token.
+ * amounts in whole tokens where `tokens` knows the token, other addresses with their `labels` (e.g. the
+ * config's: `operator=bot1 (0x15d3…)`).
  */
-export function formatVaultEvent(e: WatchedEvent | VaultEvent, tokens: readonly TokenMeta[] = []): string {
+export function formatVaultEvent(e: WatchedEvent | VaultEvent, tokens: readonly TokenMeta[] = [], options: { labels?: ReadonlyMap<string, string> } = {}): string {
   const meta = new Map(tokens.map((t) => [t.token, t]));
   const args = e.args as unknown as Record<string, unknown>;
   const token = typeof args.token === "string" ? meta.get(args.token) : undefined;
+  const who = (a: string) => (options.labels?.get(a) ? `${options.labels.get(a)} (${a})` : a);
   const parts = Object.entries(args).map(([k, v]) => {
     if (k === "token" && token) return `token=${token.symbol}`;
+    if (typeof v === "string" && /^0x[0-9a-fA-F]{40}$/.test(v) && k !== "token") return `${k}=${who(v)}`;
     if (typeof v === "bigint" && AMOUNT_ARGS.has(k) && token) return `${k}=${formatAmount(v, token.decimals)}`;
     if (k === "kind" && e.name.startsWith("Change")) return `kind=${changeKindOf(v as bigint)}`;
     if (k === "reason" && e.name === "TripwireFired") return `reason=${tripReasonOf(v as bigint)}`;
@@ -185,12 +188,12 @@ export function formatVaultEvent(e: WatchedEvent | VaultEvent, tokens: readonly 
   });
   const lines = [`block ${e.blockNumber}  ${e.name}  ${parts.filter((p) => p !== null).join(" ")}`];
   for (const a of "anomalies" in e ? e.anomalies : []) {
-    if (a.kind === "TripwireFired") lines.push(`  !! anomaly: tripwire fired on operator ${a.operator} (${a.reason}); the key is suspended`);
+    if (a.kind === "TripwireFired") lines.push(`  !! anomaly: tripwire fired on operator ${who(a.operator)} (${a.reason}); the key is suspended`);
     else if (a.kind === "ChangeProposed") lines.push(`  !! anomaly: change #${a.id} proposed: ${describeChange(a.change, (t) => meta.get(t)?.symbol ?? t, (t, v) => formatAmount(v, meta.get(t)?.decimals ?? 0))}, executable from ${iso(a.eta)}`);
     else {
       const m = meta.get(a.token);
       const amt = (v: bigint) => (m ? `${formatAmount(v, m.decimals)} ${m.symbol}` : `${v} base units`);
-      lines.push(`  !! anomaly: large queued withdrawal #${a.id}: ${amt(a.amount)} to ${a.to} by ${a.operator} (threshold ${amt(a.threshold)}), executable from ${iso(a.eta)}: cancel it if unexpected`);
+      lines.push(`  !! anomaly: large queued withdrawal #${a.id}: ${amt(a.amount)} to ${who(a.to)} by ${who(a.operator)} (threshold ${amt(a.threshold)}), executable from ${iso(a.eta)}: cancel it if unexpected`);
     }
   }
   return lines.join("\n");

@@ -108,12 +108,14 @@ const short = (a: string): string => `${a.slice(0, 6)}…${a.slice(-4)}`;
 /**
  * A printable table of a report: one row per token and operator and one "all keys" row per token, one
  * column per horizon, each cell the total bound (instant + queued, capped by the balance) in whole tokens.
+ * `labels` names operators (e.g. from the config: "bot1 (0x15d3…6A65)").
  */
-export function formatExposureTable(report: ExposureReport): string {
+export function formatExposureTable(report: ExposureReport, options: { labels?: ReadonlyMap<string, string> } = {}): string {
   const header = ["token", "operator", ...report.horizons.map(horizonLabel)];
   const rows: string[][] = [];
+  const who = (a: string) => (options.labels?.get(a) ? `${options.labels.get(a)} (${short(a)})` : short(a));
   for (const t of report.tokens) {
-    for (const o of t.operators) rows.push([t.symbol, short(o.operator), ...o.bounds.map((b) => formatAmount(b.total, t.decimals))]);
+    for (const o of t.operators) rows.push([t.symbol, who(o.operator), ...o.bounds.map((b) => formatAmount(b.total, t.decimals))]);
     rows.push([t.symbol, "all keys", ...t.vault.map((b) => formatAmount(b.total, t.decimals))]);
   }
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));

@@ -11,6 +11,8 @@ export { decodeVaultLog } from "./events";
 export type { EventPosition, VaultEvent, VaultEventArgs, VaultEventName, VaultEventOf } from "./events";
 export { DEFAULT_HORIZONS, formatAmount, formatExposureTable, readExposure } from "./exposure";
 export type { ExposureBound, ExposureOptions, ExposureReport, TokenExposure } from "./exposure";
+export { RISK_HORIZON, RISK_MAX_SHARE_BPS, lintRisk } from "./risk";
+export type { RiskFinding, RiskFindingKind, RiskLintInput } from "./risk";
 export { RESPONDER_EVENTS, Responder, ResponderRulesError, formatResponderLog, matchesChange, matchesWithdrawal, parseResponderRules } from "./responder";
 export type {
   ChangePattern,

@@ -341,11 +341,11 @@ export class LogReader {
       return;
     }
     if (from < to) {
-      const mid = from + Math.floor((to - from) / 2);
-      this.range = Math.max(1, mid - from + 1);
+      // Halve the page size and read the range in pages of that size: a provider's limit is found in
+      // log2(range / limit) refusals, and the rest of the range is read at the size that works.
+      this.range = Math.max(1, Math.ceil((to - from + 1) / 2));
       this.successes = 0;
-      await this.readRange(from, mid, consumer, latest, head);
-      await this.readRange(mid + 1, to, consumer, latest, head);
+      for (let a = from; a <= to; a = this.next) await this.readRange(a, Math.min(a + this.range - 1, to), consumer, latest, head);
       return;
     }
     this.stuck = this.stuck?.block === from ? { ...this.stuck, attempts: this.stuck.attempts + tries } : { block: from, attempts: tries, since: Date.now() };

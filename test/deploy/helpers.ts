@@ -36,7 +36,7 @@ export async function capture<T>(fn: () => Promise<T>): Promise<{ result: T; std
 export const runTask = <T = unknown>(name: string, args: Record<string, unknown> = {}) => capture(async () => (await hre.run(name, args)) as T);
 
 /** Runs a task that must fail and returns the typed SDK error behind the Hardhat error (and the output). */
-export async function taskError(name: string, args: Record<string, unknown> = {}): Promise<{ error: Error; message: string; stderr: string }> {
+export async function taskError(name: string, args: Record<string, unknown> = {}): Promise<{ error: Error; message: string; stderr: string; exitCode: number | undefined }> {
   const captured = { stderr: "" };
   const err = process.stderr.write.bind(process.stderr);
   const out = process.stdout.write.bind(process.stdout);
@@ -49,7 +49,7 @@ export async function taskError(name: string, args: Record<string, unknown> = {}
     await hre.run(name, args);
   } catch (e) {
     if (!(e instanceof HardhatPluginError)) throw e;
-    return { error: e.parent ?? e, message: e.message, stderr: captured.stderr };
+    return { error: e.parent ?? e, message: e.message, stderr: captured.stderr, exitCode: (e as { exitCode?: number }).exitCode };
   } finally {
     process.stderr.write = err;
     process.stdout.write = out;

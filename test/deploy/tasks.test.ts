@@ -8,6 +8,7 @@ import {
   NotAdminOrGuardianError,
   WithdrawalNotReadyError,
 } from "../../sdk/errors";
+import { EXIT } from "../../tasks/cli";
 import { type VaultStatus } from "../../sdk/format";
 import { formatAmount, type ExposureReport } from "../../sdk/monitor";
 import { NATIVE } from "../../sdk/rules";
@@ -35,7 +36,9 @@ describe("deploy: vault tasks", () => {
       expect(stdout).to.include(`Vault ${f.vault} at block`);
       expect(stdout).to.include("state:      active; suspended operators: none");
       expect(stdout).to.match(/USDT\s+20,000,000\s+1,500,000\s+0\s+1,500,000/);
-      expect(stdout).to.match(new RegExp(`${f.a.bot2.address}\\s+USDC\\s+600,000\\s+150,000\\s+3,000,000`));
+      // Named with the config's labels, which the deployment record keeps.
+      expect(stdout).to.match(/\nbot2\s+USDC\s+600,000\s+150,000\s+3,000,000/);
+      expect(stdout).to.include(`admin:      admin (${f.a.admin.address})`);
       expect(stdout).to.include("Pending queue (0)");
       const byAddress = await runTask<VaultStatus>("vault:status", { vault: f.vault, json: true });
       const json = JSON.parse(byAddress.stdout);
@@ -79,18 +82,20 @@ describe("deploy: vault tasks", () => {
       const vault = await ethers.getContractAt("GuardedVault", f.vault);
       const start = await ethers.provider.getBlockNumber();
       const large = await taskError("vault:withdraw", { vault: f.vault, token: "USDT", to: f.a.exchange.address, amount: "300000", from: f.a.bot1.address });
-      expect(large.error).to.be.instanceOf(InvalidInputError);
-      expect(large.message).to.include("300000 USDT is above the instant limit (250,000): nothing sent; pass --queue-if-large");
+      expect(large.exitCode).to.equal(EXIT.refused);
+      expect(large.message).to.include("300000 USDT is above the instant limit (250,000 USDT); pass --queue-if-large");
       const stranger = await taskError("vault:withdraw", { vault: f.vault, token: "USDT", to: f.a.attacker.address, amount: "10", from: f.a.bot1.address });
       expect(stranger.error).to.be.instanceOf(DestinationNotApprovedError);
-      expect(stranger.stderr).to.include("held back, nothing sent: on-chain this would trip the tripwire and suspend this key");
+      expect(stranger.exitCode).to.equal(EXIT.refused);
+      expect(stranger.message).to.match(/^would trip the tripwire and suspend this key: DestinationNotApproved\(operator=0x[0-9a-fA-F]{40}, destination=0x[0-9a-fA-F]{40}\).* \(--force sends it anyway\)$/);
       expect(await ethers.provider.getBlockNumber()).to.equal(start);
       expect(await vault.isSuspended(f.a.bot1.address)).to.equal(false);
 
       const queued = await runTask("vault:withdraw", { vault: f.vault, token: "USDT", to: f.a.exchange.address, amount: "300000", from: f.a.bot1.address, queueIfLarge: true });
       expect(queued.stdout).to.match(/^queued #1: 300000 USDT, executable from /);
-      const forced = await runTask("vault:withdraw", { vault: f.vault, token: "USDT", to: f.a.attacker.address, amount: "10", from: f.a.bot1.address, force: true });
+      const forced = await runTask<{ exitCode?: number }>("vault:withdraw", { vault: f.vault, token: "USDT", to: f.a.attacker.address, amount: "10", from: f.a.bot1.address, force: true });
       expect(forced.stdout).to.include("TRIPWIRE FIRED (DestinationNotApproved): nothing moved and this operator is suspended");
+      expect(forced.result.exitCode).to.equal(EXIT.tripped);
       expect(await vault.isSuspended(f.a.bot1.address)).to.equal(true);
       expect(await f.usdt.balanceOf(f.a.attacker.address)).to.equal(0n);
     });

@@ -103,6 +103,39 @@ describe("hardhat vault:guard", () => {
     expect(readLog(log)[0]).to.include({ dryRun: true });
   });
 
+  it("takes token symbols and whole-token amounts (\"units\": \"tokens\") in its rules, and names tokens and amounts in its log", async () => {
+    const f = await loadFixture(deployVaultFixture);
+    const reactFrom = (await ethers.provider.getBlockNumber()) + 1;
+    const rules = guardRules(f, {
+      units: "tokens",
+      withdrawals: { onUnexpected: "cancel", expected: [{ operator: f.bot1.address, token: "usdt", maxAmount: "400000", destinations: [f.exchange.address] }] },
+    });
+    await f.vault.connect(f.bot1).queueWithdrawal(f.usdtAddr, f.exchange.address, usdt(300_000));
+    const expected = await f.vault.withdrawalCount();
+    await f.vault.connect(f.bot1).queueWithdrawal(f.usdtAddr, f.exchange.address, usdt(400_000) + 1n);
+    const tooLarge = await f.vault.withdrawalCount();
+    const log = logFile();
+    const actions = await guard({ rules: writeFile(rules), guardian: f.guardian.address, reactFrom, once: true, log });
+    expect(actions.filter((a) => a.status === "confirmed").map((a) => a.action)).to.deep.equal([{ kind: "cancelWithdrawal", id: tooLarge }]);
+    expect((await f.vault.getWithdrawal(expected)).status).to.equal(BigInt(Status.Pending));
+    const finding = readLog(log).find((l) => l.type === "finding" && l.rule === "unexpectedWithdrawal")!;
+    expect(finding.amounts).to.deep.equal(["400000.000001 USDT"]);
+    expect(finding.names).to.deep.include({ [f.usdtAddr]: "USDT" });
+    expect(finding.detailNamed).to.match(/^withdrawal #\d+ of 400000\.000001 USDT by 0x/);
+
+    const cases: [Record<string, unknown>, RegExp][] = [
+      [{ units: "tokens", withdrawals: { expected: [{ operator: "*", token: "DOGE", maxAmount: "1" }] } }, /invalid rules\.withdrawals\.expected\[0\]\.token: DOGE is not listed by the vault; listed: USDT, /],
+      [{ units: "tokens", withdrawals: { expected: [{ operator: "*", token: "*", maxAmount: "1" }] } }, /expected\[0\]\.maxAmount: an amount in whole tokens needs one token/],
+      [{ units: "tokens", withdrawals: { expected: [{ operator: "*", token: "USDT", maxAmount: "1.0000001" }] } }, /expected\[0\]\.maxAmount.*more decimal places than the token's 6/],
+      [{ withdrawals: { expected: [{ operator: "bot1", token: "USDT", maxAmount: "1" }] } }, /expected\[0\]\.operator: "bot1" is neither an address nor a label of the vault's deployment record/],
+      [{ units: "cents" }, /rules\.units: expected "tokens" or "baseUnits"/],
+    ];
+    for (const [over, message] of cases) {
+      const err = await guard({ rules: writeFile(guardRules(f, over)), guardian: f.guardian.address, once: true }).catch((e: unknown) => e);
+      expect((err as Error).message, message.source).to.match(message);
+    }
+  });
+
   it("refuses to start, with a clear message, on bad rules, a missing key or a key that is not a guardian", async () => {
     const f = await loadFixture(deployVaultFixture);
     const rules = writeFile(guardRules(f));

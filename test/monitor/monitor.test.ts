@@ -7,8 +7,7 @@ import path from "path";
 import { MonitorConfigError, loadMonitorConfig, parseMonitorConfig, type AlertKind } from "../../monitor/config";
 import { routeFinding } from "../../monitor/alerts";
 import { eventsToCsv, eventsToJson } from "../../monitor/export";
-import type { VaultEventReader } from "../../monitor/reader";
-import { sdkEventReader } from "../../monitor/reader";
+import { logReaderSource, type VaultEventSource } from "../../monitor/reader";
 import { Monitor } from "../../monitor/monitor";
 import { MonitorStore } from "../../monitor/store";
 import { setBalance } from "@nomicfoundation/hardhat-network-helpers";
@@ -77,17 +76,23 @@ describe("monitor: store, history and conditions", function () {
 
   it("raises ReadFailed after failed rounds, keeps the blocks it could not read, and resolves once it reads again", async function () {
     let failing = 3;
-    const inner = sdkEventReader(ethers.provider);
-    const reader: VaultEventReader = {
-      headBlock: () => inner.headBlock(),
-      blockTimestamp: (b) => inner.blockTimestamp(b),
-      readVaultEvents: async (q) => {
-        if (failing-- > 0) throw new Error("provider refused the range: see https://rpc.example/v1/SECRETKEY for limits");
-        return inner.readVaultEvents(q);
-      },
-    };
     const config = monitorConfig(f, { fromBlock, chain: { readFailures: 2 } });
-    const m = new Monitor({ config, providers: new Map([["local", ethers.provider]]), readers: new Map([["local", reader]]) });
+    const sources = (o: Parameters<typeof logReaderSource>[0]): VaultEventSource => {
+      const inner = logReaderSource(o);
+      return {
+        get nextBlock() {
+          return inner.nextBlock;
+        },
+        get confirmationDepth() {
+          return inner.confirmationDepth;
+        },
+        poll: async (consumer, q) => {
+          if (failing-- > 0) throw new Error("provider refused the range: see https://rpc.example/v1/SECRETKEY for limits");
+          return inner.poll(consumer, q);
+        },
+      };
+    };
+    const m = new Monitor({ config, providers: new Map([["local", ethers.provider]]), sources });
     await f.vault.connect(f.guardian).pause();
     for (let i = 0; i < 3; i++) await m.pollChain("local").catch(() => undefined);
     const [failed] = m.store.findings({ kinds: ["ReadFailed"] });
@@ -102,6 +107,25 @@ describe("monitor: store, history and conditions", function () {
     expect(m.store.findings({ kinds: ["VaultPaused"] })).to.have.length(1);
   });
 
+  it("follows a reorg: the replaced blocks' events are removed and the new chain's recorded", async function () {
+    const m = inProcessMonitor(monitorConfig(f, { fromBlock }));
+    await m.pollChain("local");
+    const fork = await ethers.provider.send("evm_snapshot", []);
+    await f.vault.connect(f.bot1).withdrawInstant(f.usdtAddr, f.exchange.address, usdt(111));
+    await f.vault.connect(f.bot1).withdrawInstant(f.usdtAddr, f.exchange.address, usdt(222));
+    await m.pollChain("local");
+    expect(m.store.events({ names: ["Withdrawn"] }).map((e) => e.args.amount)).to.deep.equal([usdt(111).toString(), usdt(222).toString()]);
+    // The other branch: same heights, other blocks, one more of them so that it is the longer chain.
+    await ethers.provider.send("evm_revert", [fork]);
+    await f.vault.connect(f.bot2).withdrawInstant(f.usdtAddr, f.exchange.address, usdt(333));
+    await ethers.provider.send("hardhat_mine", ["0x2"]);
+    await m.pollChain("local");
+    const withdrawn = m.store.events({ names: ["Withdrawn"] });
+    expect(withdrawn.map((e) => [e.operator, e.args.amount])).to.deep.equal([[f.bot2.address, usdt(333).toString()]]);
+    const logs = await ethers.provider.getLogs({ address: f.vaultAddr, fromBlock, toBlock: "latest" });
+    expect(m.store.events().map((e) => e.blockHash)).to.deep.equal(logs.map((l) => l.blockHash));
+  });
+
   it("never records an event or raises an alert twice, even when a round is read again", async function () {
     const file = path.join(dir, "m.sqlite");
     const config = monitorConfig(f, { fromBlock, database: file });
@@ -110,9 +134,12 @@ describe("monitor: store, history and conditions", function () {
     await f.vault.connect(f.bot1).withdrawInstant(f.usdtAddr, f.attacker.address, usdt(1));
     await m.pollChain("local");
     const before = { events: store.events().length, findings: store.findings().length };
-    // Rewind the cursor, as a crash between reading and recording would leave it.
+    // Rewind the cursor, as a crash between reading and recording would leave it, and start again.
     store.db.prepare(`UPDATE vaults SET next_block = ?`).run(fromBlock);
-    await m.pollChain("local");
+    const again = inProcessMonitor(config, { store });
+    const rounds = await again.pollChain("local");
+    expect(rounds[0].fromBlock).to.equal(fromBlock);
+    expect(rounds[0].events).to.equal(before.events);
     expect({ events: store.events().length, findings: store.findings().length }).to.deep.equal(before);
     store.close();
     const reopened = new MonitorStore(file);

@@ -4,8 +4,11 @@ import { ethers, network } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { JsonRpcProvider, type ErrorFragment } from "ethers";
 import { POLICY, deployVaultFixture } from "../helpers/fixture";
-import { GuardianClient, vaultInterface } from "../../sdk/clients";
+import { AdminClient, GuardianClient, OperatorClient, vaultInterface } from "../../sdk/clients";
+import { readExposure } from "../../sdk/monitor";
+import { readListedTokens } from "../../sdk/format";
 import {
+  NotAVaultError,
   NotAdminOrGuardianError,
   RevertWithoutDataError,
   RpcError,
@@ -123,6 +126,24 @@ describe("SDK errors", () => {
       expect((err as RevertWithoutDataError).transactionHash).to.equal(sent.hash);
     } finally {
       await network.provider.send("evm_setAutomine", [true]);
+    }
+  });
+
+  it("a client on an address without a vault says so, not 'could not decode result data'", async () => {
+    const f = await loadFixture(deployVaultFixture);
+    const provider = ethers.provider;
+    const nowhere = f.stranger.address; // an account: no code
+    const attempts: [string, () => Promise<unknown>][] = [
+      ["OperatorClient.create", () => OperatorClient.create({ vault: nowhere, signer: f.bot1, fromBlock: 0 })],
+      ["AdminClient.readPolicy", () => new AdminClient({ vault: nowhere, provider }).readPolicy({ fromBlock: 0 })],
+      ["readListedTokens", () => readListedTokens({ provider, vault: nowhere })],
+      ["readExposure", () => readExposure({ provider, vault: nowhere })],
+    ];
+    for (const [what, attempt] of attempts) {
+      const err = await attempt().catch((e: unknown) => e);
+      expect(err, what).to.be.instanceOf(NotAVaultError);
+      expect((err as Error).message, what).to.match(/is not a GuardedVault: (no contract code there|\w+\(\) returned no data: no vault at this address on this chain)/);
+      expect((err as Error).message, what).to.not.include("could not decode");
     }
   });
 });
