@@ -139,8 +139,8 @@ export class KeySender {
     const ownNonce = overrides.nonce == null;
     const nonce = ownNonce ? (this.nonce !== null ? this.nonce++ : null) : Number(overrides.nonce);
     // Sends reach the node in the order they took their nonces: a node that mines each transaction at once
-    // (Hardhat's automine) refuses a nonce ahead of the next one. Each send waits for the previous one to be
-    // handed to the provider (not answered) before it hands over its own.
+    // (Hardhat's automine) refuses a nonce ahead of the next one. A provider may reorder requests that are in
+    // flight together, so each send waits until the node has answered the previous one before it sends its own.
     const turn = this.dispatchTail;
     let handedOver!: () => void;
     this.dispatchTail = new Promise<void>((resolve) => (handedOver = resolve));
@@ -180,9 +180,11 @@ export class KeySender {
   private async broadcast(request: TransactionRequest, turn: Promise<void>, handedOver: () => void): Promise<TransactionResponse> {
     const dispatch = async <T>(fn: () => Promise<T>): Promise<T> => {
       await turn;
-      const sending = fn();
-      handedOver();
-      return sending;
+      try {
+        return await fn();
+      } finally {
+        handedOver();
+      }
     };
     if (this.localSigning !== false) {
       let signed: string | null = null;
