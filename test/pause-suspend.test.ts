@@ -347,6 +347,34 @@ describe("pause and suspension", () => {
       expect(await f.vault.withdrawalCount()).to.equal(countBefore);
     });
 
+    it("holds for an operator with limits for a later-listed token only, and for limits granted while suspended", async () => {
+      const f = await loadFixture(deployVaultFixture);
+      const bot3 = f.stranger;
+      // Limits for DAI (the second listed token) only: suspension writes DAI's word and skips USDT's.
+      await grantDaiLikeLimits(f, bot3, f.daiAddr);
+      await proposeAndExecute(f.vault, f.admin, ChangeKind.ApproveDestination, encodeChange.approveDestination(bot3.address, f.exchange.address));
+      await f.vault.connect(f.guardian).suspendOperator(bot3.address);
+      for (const token of [f.daiAddr, f.usdtAddr]) {
+        await expect(f.vault.connect(bot3).withdrawInstant(token, f.exchange.address, 1n))
+          .to.be.revertedWithCustomError(f.vault, "OperatorIsSuspended")
+          .withArgs(bot3.address);
+      }
+      // USDT limits granted while it is suspended arrive suspended.
+      await proposeAndExecute(
+        f.vault,
+        f.admin,
+        ChangeKind.SetOperatorLimits,
+        encodeChange.setOperatorLimits({ operator: bot3.address, token: f.usdtAddr, cap: POLICY.usdt.cap, instantLimit: POLICY.usdt.instant, queueCap: POLICY.usdt.queueCap }),
+      );
+      await expect(f.vault.connect(bot3).withdrawInstant(f.usdtAddr, f.exchange.address, small("usdt")))
+        .to.be.revertedWithCustomError(f.vault, "OperatorIsSuspended")
+        .withArgs(bot3.address);
+      await proposeAndExecute(f.vault, f.admin, ChangeKind.UnsuspendOperator, encodeChange.address(bot3.address));
+      for (const k of ["usdt", "dai"] as const) {
+        await expect(f.vault.connect(bot3).withdrawInstant(tokenOf(f, k), f.exchange.address, small(k))).to.emit(f.vault, "Withdrawn");
+      }
+    });
+
     it("is idempotent", async () => {
       const f = await loadFixture(deployVaultFixture);
       await f.vault.connect(f.guardian).suspendOperator(f.bot2.address);

@@ -675,6 +675,14 @@ describe("tokens", () => {
       expect((await f.lens.tokenState(f.vault, NATIVE)).balance).to.equal(POLICY.funding.eth + amount);
     });
 
+    it("ETH sent with zero value emits nothing: nobody fills the vault's logs for free", async () => {
+      const f = await loadFixture(deployVaultFixture);
+      const tx = await f.stranger.sendTransaction({ to: f.vaultAddr, value: 0n });
+      const receipt = await tx.wait();
+      expect(receipt!.status).to.equal(1);
+      expect(receipt!.logs).to.have.length(0);
+    });
+
     it("tokens sent directly are held like deposits and can be withdrawn", async () => {
       const f = await loadFixture(deployVaultFixture);
       await f.vault.connect(f.guardian).evacuate(f.daiAddr, ethers.MaxUint256);

@@ -156,7 +156,8 @@ describe("deploy: vault:deploy", () => {
     changed.operators[0].destinations.push({ label: "new desk", address: f.a.stranger.address });
     changed.tripwire = { maxCount: 5, period: "120s" }; // tighter
     changed.withdrawalDelay = "12h"; // shorter
-    changed.guardians = [f.a.guardian.address, f.a.stranger.address];
+    const newGuardian = (await ethers.getSigners())[11].address;
+    changed.guardians = [f.a.guardian.address, newGuardian]; // a vault keeps two at all times
     const file = writeJson(f.dir, "changed.json", changed);
     const before = await ethers.provider.getBlockNumber();
     const { result, stdout } = await runTask<DeployOutcome>("vault:deploy", { configFile: file, deployments: f.dir });
@@ -172,11 +173,12 @@ describe("deploy: vault:deploy", () => {
     expect(stdout).to.include("SetVaultCap(token=USDC, vaultCap=2,000,000 USDC) (now 1,000,000 USDC)");
     expect(stdout).to.include(`ApproveDestination(operator=bot1, destination=new desk (${f.a.stranger.address}))`);
     expect(stdout).to.include("SetDelays(changeDelay=24h, withdrawalDelay=12h)");
+    expect(stdout).to.include(`AddGuardian(guardian=${newGuardian})`);
     expect(stdout).to.include(`RemoveGuardian(guardian=${f.a.guardian2.address})`);
     expect(stdout).to.include("Nothing was sent. Run again with --propose");
     const exists = result.result.status === "exists" ? result.result : null;
     expect(exists!.diff.instant.map((s) => s.action.method)).to.have.members(["lowerOperatorLimits", "lowerVaultCap", "revokeDestination", "tightenTripwire"]);
-    expect(exists!.diff.proposals.map((p) => p.change.kind)).to.have.members(["SetOperatorLimits", "SetVaultCap", "ApproveDestination", "SetDelays", "RemoveGuardian"]);
+    expect(exists!.diff.proposals.map((p) => p.change.kind)).to.have.members(["SetOperatorLimits", "SetVaultCap", "ApproveDestination", "SetDelays", "AddGuardian", "RemoveGuardian"]);
   });
 
   it("--propose applies the instant steps at once and proposes the rest; a second run proposes nothing new; after the delay it converges", async () => {

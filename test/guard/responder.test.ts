@@ -3,7 +3,7 @@ import fs from "fs";
 import path from "path";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import { ChangeKind, DAY, NATIVE, POLICY, Status, TripReason, deployVaultFixture, encodeChange, proposeAndExecute, proposeOnly, usdt, type VaultFixture } from "../helpers/fixture";
+import { ChangeKind, DAY, NATIVE, POLICY, Status, TripReason, deployVaultFixture, threeGuardianFixture, encodeChange, proposeAndExecute, proposeOnly, usdt, type VaultFixture } from "../helpers/fixture";
 import { deployBlock } from "../sdk/helpers";
 import { guardRules as rulesJson } from "./helpers";
 import { InvalidInputError } from "../../sdk/errors";
@@ -228,7 +228,7 @@ describe("automatic responder", () => {
   });
 
   it("cannot cancel the change that removes its own key: says so, and pauses when the rules ask", async () => {
-    const f = await loadFixture(deployVaultFixture);
+    const f = await loadFixture(threeGuardianFixture);
     const rules = rulesJson(f);
     (rules.changes as Record<string, unknown>).onUnexpected = "cancelAndPause";
     const { responder, log } = await start(f, rules);
@@ -244,7 +244,7 @@ describe("automatic responder", () => {
   });
 
   it("skips what another guardian already did, and reports what the chain refuses as failed without stopping", async () => {
-    const f = await loadFixture(deployVaultFixture);
+    const f = await loadFixture(threeGuardianFixture);
     const { responder } = await start(f);
     const a = await queue(f, f.bot1, f.usdtAddr, f.exchange.address, POLICY.usdt.queueCap / 2n);
     await f.vault.connect(f.guardian2).cancelWithdrawal(a.id);

@@ -240,3 +240,12 @@ export async function balances(f: VaultFixture, who: string[]): Promise<bigint[]
   for (const k of KEYS) for (const w of who) out.push(await balanceOf(f, k, w));
   return out;
 }
+
+/**
+ * The same vault with a third guardian (the last signer), so that one guardian can be removed or renounce and two
+ * remain (MIN_GUARDIANS).
+ */
+export async function threeGuardianFixture(): Promise<VaultFixture> {
+  const signers = await ethers.getSigners();
+  return deployVaultFixture({ extraGuardians: [signers[signers.length - 1].address] });
+}
