@@ -24,7 +24,12 @@ import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol"
 ///   of its target reverts ChangeOutdated, so loosening again always waits the full change delay;
 /// - the vault always has at least two guardians (MIN_GUARDIANS), so one is left to veto a stolen admin
 ///   key's changes;
-/// - operators are plain keys: a caller with code cannot withdraw or queue (it could undo a tripwire).
+/// - operators are plain keys: a caller with code cannot withdraw or queue (it could undo a tripwire);
+/// - co-signed paths (`withdrawCosigned`, `executeWithdrawalEarly`) move funds only with a valid EIP-712
+///   approval of that exact withdrawal by a current approver, each approval at most once; what they move
+///   by `o` of `t` in any interval of `window()` seconds is at most `o`'s co-signed cap for `t`, and it
+///   counts against the vault-wide cap of `t` together with instant withdrawals. An approver alone can
+///   move nothing: it cannot call anything that moves funds, and an approver is never an operator.
 ///
 /// Limits are accounted in whole *units* of a token (10**unitDecimals base units, fixed when the token is
 /// listed). Each withdrawal counts its amount rounded up to whole units, so accounting can only over-count.
@@ -52,6 +57,11 @@ interface IGuardedVault is IAccessControl {
     /// - TransferAdmin: (address newAdmin)
     /// - SetTripwire: (uint8 maxCount, uint32 period)
     /// - SetTripwireOptOut: (address operator, bool optOut)
+    /// - AddApprover: (address approver); refused for an operator (ApproverIsOperator) and for a current
+    ///   approver (ApproverStateUnchanged)
+    /// - ApproveCosignedDestination: (address operator, address destination): `destination` may be paid by
+    ///   `operator` only through `withdrawCosigned`
+    /// - SetCosignedCap: (address operator, address token, uint256 cosignedCap); `operator` must be an operator
     enum ChangeKind {
         SetOperatorLimits,
         ApproveDestination,
@@ -65,7 +75,10 @@ interface IGuardedVault is IAccessControl {
         RemoveGuardian,
         TransferAdmin,
         SetTripwire,
-        SetTripwireOptOut
+        SetTripwireOptOut,
+        AddApprover,
+        ApproveCosignedDestination,
+        SetCosignedCap
     }
 
     /// @notice Lifecycle of a proposed change or a queued withdrawal.
@@ -83,7 +96,9 @@ interface IGuardedVault is IAccessControl {
         InstantLimitExceeded,
         CapExceeded,
         RateExceeded,
-        QueueCapExceeded
+        QueueCapExceeded,
+        InvalidApproval,
+        CosignedCapExceeded
     }
 
     /// @notice Limits of one operator for one token, in token base units.
@@ -167,6 +182,9 @@ interface IGuardedVault is IAccessControl {
     /// @param nextRelease Timestamp at which some counted outflow stops counting (0 if none is counted).
     /// @param pendingQueued Total of the operator's pending queued withdrawals of the token.
     /// @param suspended Whether the operator is suspended.
+    /// @param cosignedCap Co-signed window cap.
+    /// @param cosignedUsed Co-signed outflow still counted in the current window.
+    /// @param cosignedAvailable What the co-signed limiter lets out now (ignoring the vault-wide cap).
     struct OperatorState {
         uint256 cap;
         uint256 instantLimit;
@@ -176,6 +194,9 @@ interface IGuardedVault is IAccessControl {
         uint256 nextRelease;
         uint256 pendingQueued;
         bool suspended;
+        uint256 cosignedCap;
+        uint256 cosignedUsed;
+        uint256 cosignedAvailable;
     }
 
     /// @notice Current accounting of one token across the vault, in token base units.
@@ -190,13 +211,38 @@ interface IGuardedVault is IAccessControl {
     }
 
     /// @notice Worst case a key could move within a horizon, if nobody intervenes.
-    /// @param instant Bound on instant withdrawals.
-    /// @param queued Bound on queued withdrawals executed within the horizon.
-    /// @param total min(instant + queued, vault balance).
+    /// @param instant Bound on instant withdrawals (a stolen operator key alone).
+    /// @param queued Bound on queued withdrawals executed within the horizon (a stolen operator key alone).
+    /// @param total min(instant + queued, vault balance): what a stolen operator key alone can move.
+    /// @param cosigned What the co-signed paths add on top when an approver's key is stolen too: co-signed
+    /// withdrawals and early releases share the vault-wide cap with the instant path.
+    /// @param totalWithApprover min(instant + cosigned + queued, vault balance): what a stolen operator key
+    /// plus a stolen approver can move. A stolen approver alone moves nothing.
     struct Exposure {
         uint256 instant;
         uint256 queued;
         uint256 total;
+        uint256 cosigned;
+        uint256 totalWithApprover;
+    }
+
+    /// @notice An approver's EIP-712 signature of exactly one withdrawal, presented by the operator.
+    /// @dev The signed struct is `Approval(address operator,address token,address to,uint256 amount,
+    /// uint256 withdrawalId,uint256 nonce,uint256 deadline)` in the domain {name: "GuardedVault", version:
+    /// "1", chainId, verifyingContract: the vault}. `operator`, `token`, `to`, `amount` and `withdrawalId`
+    /// (0 for `withdrawCosigned`, the queued withdrawal's id for `executeWithdrawalEarly`) come from the
+    /// call, so a signature of any other withdrawal does not verify. The approval's EIP-712 digest is
+    /// marked used once it moved funds; a second use reverts ApprovalAlreadyUsed.
+    /// @param approver The approver: a key (ECDSA, 65-byte r||s||v, low s) or a contract answering
+    /// EIP-1271 `isValidSignature(digest, signature)` (a Safe).
+    /// @param nonce Any value the approver picks so that two otherwise equal withdrawals differ.
+    /// @param deadline Last block timestamp at which the approval is valid (inclusive).
+    /// @param signature The ECDSA signature, or whatever the EIP-1271 contract accepts.
+    struct Approval {
+        address approver;
+        uint256 nonce;
+        uint256 deadline;
+        bytes signature;
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -276,6 +322,22 @@ interface IGuardedVault is IAccessControl {
     event AdminTransferStarted(address indexed newAdmin);
     /// @notice The admin role moved.
     event AdminTransferred(address indexed previousAdmin, address indexed newAdmin);
+    /// @notice A destination was approved for an operator's co-signed withdrawals only.
+    event CosignedDestinationApproved(address indexed operator, address indexed destination);
+    /// @notice An operator's co-signed cap for a token was set (raised by a change, or lowered at once).
+    event CosignedCapSet(address indexed operator, address indexed token, uint256 cosignedCap);
+    /// @notice An approval moved funds: a co-signed withdrawal (`withdrawalId` 0, followed by `Withdrawn`)
+    /// or an early release of queued withdrawal `withdrawalId` (followed by `WithdrawalExecuted`).
+    /// @param digest The approval's EIP-712 digest, now used.
+    /// @param approver The approver that signed it.
+    /// @param operator The operator that presented it.
+    /// @param withdrawalId 0 for a co-signed withdrawal, else the queued withdrawal released early.
+    event ApprovalUsed(
+        bytes32 indexed digest,
+        address indexed approver,
+        address indexed operator,
+        uint256 withdrawalId
+    );
     /// @notice A guardian swept funds to the recovery address.
     event Evacuated(address indexed token, address indexed to, uint256 amount, address indexed by);
 
@@ -343,7 +405,8 @@ interface IGuardedVault is IAccessControl {
     error ChangeExpired(uint256 id, uint256 expiry);
     /// @notice The change was proposed before an instant tightening of the same target (the operator x
     /// token limits, an operator x destination, a token's vault cap, the tripwire, an operator's opt-out,
-    /// the delays, the pause, or an operator's suspension); loosening it again
+    /// the delays, the pause, an operator's suspension, an approver, or an operator x token co-signed
+    /// cap); loosening it again
     /// takes a new proposal and its full delay.
     error ChangeOutdated(uint256 id);
     /// @notice A limit is not a whole number of the token's units, or needs more than 36 bits of units.
@@ -376,6 +439,22 @@ interface IGuardedVault is IAccessControl {
     error NotSuspended(address operator);
     /// @notice The change, the config or the renouncement would leave fewer than `min` guardians.
     error TooFewGuardians(uint256 min);
+    /// @notice The approval's approver is not (or no longer) an approver of this vault. Trips the tripwire.
+    error NotApprover(address account);
+    /// @notice The approval's signature does not verify for this exact withdrawal: another signer, other
+    /// parameters, vault or chain, a malformed or high-s signature, or an EIP-1271 approver that refused or
+    /// reverted. Trips the tripwire.
+    error InvalidApproval(address approver, bytes32 digest);
+    /// @notice The approval's deadline has passed (it was valid up to and including `deadline`).
+    error ApprovalExpired(uint256 deadline);
+    /// @notice The approval already moved funds once.
+    error ApprovalAlreadyUsed(bytes32 digest);
+    /// @notice The co-signed withdrawal exceeds what the operator's co-signed cap leaves now.
+    error CosignedCapExceeded(address operator, address token, uint256 requested, uint256 available);
+    /// @notice An approver cannot be an operator, nor an operator an approver.
+    error ApproverIsOperator(address account);
+    /// @notice The account already is an approver.
+    error ApproverStateUnchanged(address account);
     /// @notice Operators are plain keys: the caller has code (a contract, or an EIP-7702-delegated
     /// account), which could revert after a tripwire's `false` and undo the suspension.
     error OperatorHasCode(address operator);
@@ -412,6 +491,39 @@ interface IGuardedVault is IAccessControl {
     /// @param id The queued withdrawal.
     function executeWithdrawal(uint256 id) external;
 
+    /// @notice Move `amount` of `token` to `to` at once with an approver's approval of exactly this
+    /// withdrawal: above the instant limit, and to destinations approved for co-signed withdrawals only.
+    /// @dev Bounded by the caller's co-signed cap for `token` per window (`SetCosignedCap`) and by the
+    /// token's vault-wide cap, which it shares with instant withdrawals; it does not use the caller's
+    /// instant cap, instant limit or tripwire rate. `to` must be approved for the caller, as a destination
+    /// or as a co-signed destination. Reverts (moves nothing, trips nothing) on an expired
+    /// (`ApprovalExpired`) or used (`ApprovalAlreadyUsed`) approval and on the vault-wide cap. Trips the
+    /// tripwire (suspends, returns false; reverts instead if the caller opted out) on an approval that
+    /// does not verify (`NotApprover`, `InvalidApproval`: a key that forges approvals is stolen; an honest
+    /// client checks the approval before it sends), a destination not approved, or the co-signed cap
+    /// (`CosignedCapExceeded`). A caller with code is refused (`OperatorHasCode`).
+    /// @param token The token, or `NATIVE` for ETH.
+    /// @param to A destination or co-signed destination of the caller.
+    /// @param amount Amount in base units.
+    /// @param approval The approver's signature of (caller, token, to, amount, withdrawalId 0, nonce, deadline).
+    /// @return moved True if funds moved, false if the tripwire fired.
+    function withdrawCosigned(address token, address to, uint256 amount, Approval calldata approval)
+        external
+        returns (bool moved);
+
+    /// @notice Execute the caller's queued withdrawal `id` before its eta, with an approver's approval of
+    /// exactly this withdrawal (its id, operator, token, destination and amount).
+    /// @dev Pause, suspension, the destination whitelist and the grace period are checked as in
+    /// `executeWithdrawal`. Executed before its eta, the amount counts against the caller's co-signed cap
+    /// and the token's vault-wide cap, like `withdrawCosigned`; from its eta on, it counts against neither
+    /// (it could be executed without an approval), and the approval is still checked and used. A bad
+    /// approval or the co-signed cap trips the tripwire as in `withdrawCosigned` (the withdrawal stays
+    /// pending); expired or used approvals and the vault-wide cap only revert.
+    /// @param id The queued withdrawal.
+    /// @param approval The approver's signature of (caller, token, to, amount, withdrawalId id, nonce, deadline).
+    /// @return released True if funds moved, false if the tripwire fired.
+    function executeWithdrawalEarly(uint256 id, Approval calldata approval) external returns (bool released);
+
     /// @notice Cancel a pending queued withdrawal.
     /// @dev Any guardian, the admin, or the operator that queued it.
     /// @param id The queued withdrawal.
@@ -439,8 +551,10 @@ interface IGuardedVault is IAccessControl {
     /// @param limits The new limits.
     function lowerOperatorLimits(OperatorLimits calldata limits) external;
 
-    /// @notice Revoke a destination of an operator at once. Admin or guardian.
-    /// @dev Also when it is not approved now: a pending proposal to approve it becomes outdated.
+    /// @notice Revoke a destination of an operator at once, as a destination and as a co-signed
+    /// destination. Admin or guardian.
+    /// @dev Also when it is not approved now: a pending proposal to approve it (ApproveDestination or
+    /// ApproveCosignedDestination) becomes outdated.
     /// @param operator The operator.
     /// @param destination The destination to revoke.
     function revokeDestination(address operator, address destination) external;
@@ -459,6 +573,18 @@ interface IGuardedVault is IAccessControl {
     /// @notice Put an operator back under the tripwire at once. Admin or guardian.
     /// @param operator The operator.
     function optIntoTripwire(address operator) external;
+
+    /// @notice Remove an approver at once. Admin or guardian.
+    /// @dev Its approvals, even signed before, no longer verify (`NotApprover`). Also when it is not an
+    /// approver now: a pending AddApprover of it becomes outdated (ChangeOutdated).
+    /// @param approver The approver to remove.
+    function removeApprover(address approver) external;
+
+    /// @notice Lower an operator's co-signed cap for a token at once. Admin or guardian.
+    /// @param operator The operator.
+    /// @param token The token.
+    /// @param cosignedCap The new co-signed cap, at most the current one.
+    function lowerCosignedCap(address operator, address token, uint256 cosignedCap) external;
 
     /// @notice Lengthen the change and withdrawal delays at once. Admin only.
     /// @param changeDelay New change delay, at least the current one.
@@ -487,7 +613,9 @@ interface IGuardedVault is IAccessControl {
     /// target was tightened at once after it was proposed: lowerOperatorLimits (SetOperatorLimits of that
     /// operator and token), revokeDestination (ApproveDestination of that pair), lowerVaultCap (SetVaultCap
     /// of that token), tightenTripwire (SetTripwire), optIntoTripwire (SetTripwireOptOut of that operator),
-    /// lengthenDelays (SetDelays), pause (Unpause) and a suspension (UnsuspendOperator of that operator).
+    /// lengthenDelays (SetDelays), pause (Unpause), a suspension (UnsuspendOperator of that operator),
+    /// removeApprover or the approver's own renounceRole (AddApprover of it), revokeDestination
+    /// (ApproveCosignedDestination of that pair) and lowerCosignedCap (SetCosignedCap of that operator and token).
     /// @param id The change.
     function executeChange(uint256 id) external;
 
@@ -508,6 +636,10 @@ interface IGuardedVault is IAccessControl {
 
     /// @notice Role of guardians.
     function GUARDIAN_ROLE() external view returns (bytes32);
+
+    /// @notice Role of approvers (`hasRole(APPROVER_ROLE, account)`): they sign approvals of co-signed
+    /// withdrawals and early releases; they can call nothing that moves funds.
+    function APPROVER_ROLE() external view returns (bytes32);
 
     /// @notice The admin.
     function admin() external view returns (address);
