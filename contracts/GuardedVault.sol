@@ -6,6 +6,8 @@ import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol"
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/MessageHashUtils.sol";
+import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 
 import {IGuardedVault} from "./interfaces/IGuardedVault.sol";
 import {RateLimit} from "./libraries/RateLimit.sol";
@@ -38,6 +40,8 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
     address public constant NATIVE = 0xEeeeeEeeeEeEeeEeEeEeeEEEeeeeEeeeeeeeEEeE;
     /// @inheritdoc IGuardedVault
     bytes32 public constant GUARDIAN_ROLE = keccak256("GUARDIAN_ROLE");
+    /// @inheritdoc IGuardedVault
+    bytes32 public constant APPROVER_ROLE = keccak256("APPROVER_ROLE");
 
     /// @notice Fewest guardians a vault has at any time: with one, a stolen admin key could remove it
     /// and nobody would be left to veto the admin's next changes.
@@ -56,6 +60,15 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
     uint256 public constant MAX_WINDOW = 30 days;
     /// @notice How long after its eta a change or queued withdrawal can still be executed.
     uint256 public constant GRACE_PERIOD = 14 days;
+    /// @dev EIP-712 type hash of the domain {name: "GuardedVault", version: "1", chainId, verifyingContract}.
+    bytes32 private constant DOMAIN_TYPEHASH =
+        keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)");
+    bytes32 private constant NAME_HASH = keccak256("GuardedVault");
+    bytes32 private constant VERSION_HASH = keccak256("1");
+    /// @dev EIP-712 type hash of an approval of one withdrawal.
+    bytes32 private constant APPROVAL_TYPEHASH = keccak256(
+        "Approval(address operator,address token,address to,uint256 amount,uint256 withdrawalId,uint256 nonce,uint256 deadline)"
+    );
     /// @notice Largest unitDecimals: 36 bits of units times 10**60 stays far below 2**256.
     uint256 public constant MAX_UNIT_DECIMALS = 60;
     /// @notice Largest tripwire max count (7 bits, and one more must still be countable).
@@ -131,6 +144,12 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
     /// was proposed before the tightening, and loosening the target again takes a new proposal and its
     /// full delay. Pause and suspension keep the same marker in the slots they already write.
     mapping(bytes32 target => uint256 changeCount) private _tightenedAt;
+    /// @dev Co-signed limiter of each operator for each token: a RateLimit word (cap in units, ring, last).
+    mapping(address operator => mapping(address token => Word)) private _cosignedWord;
+    /// @dev Destinations an operator may pay only through a co-signed withdrawal.
+    mapping(address operator => mapping(address destination => bool)) private _cosignedOnly;
+    /// @dev EIP-712 digests of approvals that moved funds.
+    mapping(bytes32 digest => bool) private _approvalUsed;
 
     modifier onlyAdmin() {
         if (msg.sender != admin) revert AccessControlUnauthorizedAccount(msg.sender, DEFAULT_ADMIN_ROLE);
@@ -258,24 +277,48 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
     /// @inheritdoc IGuardedVault
     function executeWithdrawal(uint256 id) external nonReentrant {
         QueuedWithdrawal storage w = _withdrawals[id];
-        Status status = w.status;
-        if (status == Status.None) revert UnknownWithdrawal(id);
-        address operator = w.operator;
-        if (msg.sender != operator) revert NotWithdrawalOperator(id, msg.sender);
-        if (status != Status.Pending) revert WithdrawalNotPending(id, status);
-        if (block.timestamp < w.eta) revert WithdrawalNotReady(id, w.eta);
-        if (block.timestamp > w.eta + GRACE_PERIOD) revert WithdrawalExpired(id, w.eta + GRACE_PERIOD);
-        if (paused) revert VaultIsPaused();
-        if (_operatorInfo[operator].suspended) revert OperatorIsSuspended(operator);
-        address to = w.to;
-        if (!_approved[operator][to]) revert DestinationNotApproved(operator, to);
+        _requireExecutable(id, w, false);
+        _executeQueued(id, w);
+    }
 
-        address token = w.token;
-        uint256 amount = w.amount;
-        w.status = Status.Executed;
-        _queue[operator][token].pending -= uint128(amount);
+    /// @inheritdoc IGuardedVault
+    function withdrawCosigned(address token, address to, uint256 amount, Approval calldata approval)
+        external
+        nonReentrant
+        returns (bool)
+    {
+        if (amount == 0) revert ZeroAmount();
+        _requireNoCode();
+        uint256 tokenWord = _requireOpen(token);
+        OperatorInfo storage info = _operatorInfo[msg.sender];
+        if (!info.registered) revert NotOperator(msg.sender, token);
+        if (info.suspended) revert OperatorIsSuspended(msg.sender);
+        bytes32 digest = _approvalDigest(token, to, amount, 0, approval);
+        if (!_checkApproval(digest, approval, token, to, amount)) return false;
+        if (!_approved[msg.sender][to] && !_cosignedOnly[msg.sender][to]) {
+            bytes memory err = abi.encodeWithSelector(DestinationNotApproved.selector, msg.sender, to);
+            return _trip(token, to, amount, TripReason.DestinationNotApproved, err);
+        }
+        if (!_chargeCosigned(token, to, amount, tokenWord)) return false;
+        _useApproval(digest, approval.approver, 0);
         _send(token, to, amount);
-        emit WithdrawalExecuted(id, operator, token, to, amount);
+        emit Withdrawn(msg.sender, token, to, amount);
+        return true;
+    }
+
+    /// @inheritdoc IGuardedVault
+    function executeWithdrawalEarly(uint256 id, Approval calldata approval) external nonReentrant returns (bool) {
+        _requireNoCode();
+        QueuedWithdrawal storage w = _withdrawals[id];
+        uint64 eta = _requireExecutable(id, w, true);
+        (address token, address to, uint256 amount) = (w.token, w.to, w.amount);
+        bytes32 digest = _approvalDigest(token, to, amount, id, approval);
+        if (!_checkApproval(digest, approval, token, to, amount)) return false;
+        // From its eta on it could be executed without an approval: nothing to charge.
+        if (block.timestamp < eta && !_chargeCosigned(token, to, amount, _tokenWord[token].value)) return false;
+        _useApproval(digest, approval.approver, id);
+        _executeQueued(id, w);
+        return true;
     }
 
     /// @inheritdoc IGuardedVault
@@ -337,8 +380,9 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
     function revokeDestination(address operator, address destination) external onlyAdminOrGuardian {
         // Recorded even if not approved now: a pending proposal to approve it is outdated.
         _tighten(ChangeKind.ApproveDestination, operator, destination);
-        if (!_approved[operator][destination]) return;
+        if (!_approved[operator][destination] && !_cosignedOnly[operator][destination]) return;
         _approved[operator][destination] = false;
+        _cosignedOnly[operator][destination] = false;
         emit DestinationRevoked(operator, destination);
     }
 
@@ -368,6 +412,22 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
         if (operator == address(0)) revert ZeroAddress();
         _tighten(ChangeKind.SetTripwireOptOut, operator, address(0));
         _setTripwireOptOut(operator, false);
+    }
+
+    /// @inheritdoc IGuardedVault
+    function removeApprover(address approver) external onlyAdminOrGuardian {
+        // Recorded even if not an approver now: a pending proposal to add it is outdated.
+        _tighten(ChangeKind.AddApprover, approver, address(0));
+        _revokeRole(APPROVER_ROLE, approver);
+    }
+
+    /// @inheritdoc IGuardedVault
+    function lowerCosignedCap(address operator, address token, uint256 cosignedCap) external onlyAdminOrGuardian {
+        uint256 capUnits = _checkCosignedCap(operator, token, cosignedCap);
+        uint256 unit = PolicyWords.unitOf(_tokenWord[token].value);
+        _requireLowering(_cosignedWord[operator][token].value.capOf() * unit, cosignedCap);
+        _tighten(ChangeKind.SetCosignedCap, operator, token);
+        _setCosignedCap(operator, token, capUnits, cosignedCap);
     }
 
     /// @inheritdoc IGuardedVault
@@ -457,6 +517,8 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
     /// MIN_GUARDIANS (TooFewGuardians); the admin role moves only by TransferAdmin.
     function renounceRole(bytes32 role, address callerConfirmation) public override(AccessControl, IAccessControl) {
         if (role == DEFAULT_ADMIN_ROLE) revert RoleChangeRequiresProposal();
+        // An approver giving up its role outdates a pending proposal to add it back, like removeApprover.
+        if (role == APPROVER_ROLE) _tighten(ChangeKind.AddApprover, callerConfirmation, address(0));
         super.renounceRole(role, callerConfirmation);
     }
 
@@ -548,13 +610,20 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
                 _requireCurrent(id, kind, limits.operator, limits.token);
                 _setOperatorLimits(limits);
             }
-        } else if (kind == ChangeKind.ApproveDestination) {
+        } else if (kind == ChangeKind.ApproveDestination || kind == ChangeKind.ApproveCosignedDestination) {
             (address operator, address destination) = abi.decode(params, (address, address));
             if (operator == address(0) || destination == address(0)) revert ZeroAddress();
-            if (commit) _requireCurrent(id, kind, operator, destination);
-            if (commit && !_approved[operator][destination]) {
-                _approved[operator][destination] = true;
-                emit DestinationApproved(operator, destination);
+            // One target for both kinds: revokeDestination outdates either.
+            if (commit) _requireCurrent(id, ChangeKind.ApproveDestination, operator, destination);
+            if (!commit) return;
+            if (kind == ChangeKind.ApproveDestination) {
+                if (!_approved[operator][destination]) {
+                    _approved[operator][destination] = true;
+                    emit DestinationApproved(operator, destination);
+                }
+            } else if (!_cosignedOnly[operator][destination]) {
+                _cosignedOnly[operator][destination] = true;
+                emit CosignedDestinationApproved(operator, destination);
             }
         } else if (kind == ChangeKind.ListToken) {
             (address token, uint8 unitDecimals, uint256 vaultCap) = abi.decode(params, (address, uint8, uint256));
@@ -626,13 +695,29 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
                 _requireCurrent(id, kind, address(0), address(0));
                 _setTripwire(maxCount, period);
             }
-        } else {
-            // ChangeKind.SetTripwireOptOut: abi.decode rejects kinds past the enum's end.
+        } else if (kind == ChangeKind.SetTripwireOptOut) {
             (address operator, bool optOut) = abi.decode(params, (address, bool));
             if (operator == address(0)) revert ZeroAddress();
             if (commit) {
                 _requireCurrent(id, kind, operator, address(0));
                 _setTripwireOptOut(operator, optOut);
+            }
+        } else if (kind == ChangeKind.AddApprover) {
+            address approver = abi.decode(params, (address));
+            if (approver == address(0)) revert ZeroAddress();
+            if (hasRole(APPROVER_ROLE, approver)) revert ApproverStateUnchanged(approver);
+            if (_operatorInfo[approver].registered) revert ApproverIsOperator(approver);
+            if (commit) {
+                _requireCurrent(id, kind, approver, address(0));
+                _grantRole(APPROVER_ROLE, approver);
+            }
+        } else {
+            // ChangeKind.SetCosignedCap: abi.decode rejects kinds past the enum's end.
+            (address operator, address token, uint256 cosignedCap) = abi.decode(params, (address, address, uint256));
+            uint256 capUnits = _checkCosignedCap(operator, token, cosignedCap);
+            if (commit) {
+                _requireCurrent(id, kind, operator, token);
+                _setCosignedCap(operator, token, capUnits, cosignedCap);
             }
         }
     }
@@ -658,6 +743,98 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
         if (msg.sender.code.length != 0) revert OperatorHasCode(msg.sender);
     }
 
+    /// @dev Checks of a queued withdrawal before its execution (the eta only if not `early`); returns its eta.
+    function _requireExecutable(uint256 id, QueuedWithdrawal storage w, bool early) private view returns (uint64 eta) {
+        Status status = w.status;
+        if (status == Status.None) revert UnknownWithdrawal(id);
+        address operator = w.operator;
+        if (msg.sender != operator) revert NotWithdrawalOperator(id, msg.sender);
+        if (status != Status.Pending) revert WithdrawalNotPending(id, status);
+        eta = w.eta;
+        if (!early && block.timestamp < eta) revert WithdrawalNotReady(id, eta);
+        if (block.timestamp > eta + GRACE_PERIOD) revert WithdrawalExpired(id, eta + GRACE_PERIOD);
+        if (paused) revert VaultIsPaused();
+        if (_operatorInfo[operator].suspended) revert OperatorIsSuspended(operator);
+        address to = w.to;
+        if (!_approved[operator][to]) revert DestinationNotApproved(operator, to);
+    }
+
+    /// @dev Effects and transfer of a queued withdrawal that passed its checks.
+    function _executeQueued(uint256 id, QueuedWithdrawal storage w) private {
+        (address operator, address token, address to, uint256 amount) = (w.operator, w.token, w.to, w.amount);
+        w.status = Status.Executed;
+        _queue[operator][token].pending -= uint128(amount);
+        _send(token, to, amount);
+        emit WithdrawalExecuted(id, operator, token, to, amount);
+    }
+
+    /// @dev EIP-712 digest of an approval of (msg.sender, token, to, amount, withdrawalId) in this vault's
+    /// domain on this chain (computed each time, so a fork's chain id is bound too).
+    function _approvalDigest(address token, address to, uint256 amount, uint256 withdrawalId, Approval calldata a)
+        private
+        view
+        returns (bytes32)
+    {
+        bytes32 domain = keccak256(abi.encode(DOMAIN_TYPEHASH, NAME_HASH, VERSION_HASH, block.chainid, address(this)));
+        bytes32 structHash = keccak256(
+            abi.encode(APPROVAL_TYPEHASH, msg.sender, token, to, amount, withdrawalId, a.nonce, a.deadline)
+        );
+        return MessageHashUtils.toTypedDataHash(domain, structHash);
+    }
+
+    /// @dev Reverts on an expired or used approval (an honest client can send one late or twice); trips
+    /// (returns false) on one that does not verify: a key that forges approvals is stolen.
+    function _checkApproval(bytes32 digest, Approval calldata a, address token, address to, uint256 amount)
+        private
+        returns (bool)
+    {
+        if (block.timestamp > a.deadline) revert ApprovalExpired(a.deadline);
+        if (_approvalUsed[digest]) revert ApprovalAlreadyUsed(digest);
+        bytes memory err;
+        if (!hasRole(APPROVER_ROLE, a.approver)) {
+            err = abi.encodeWithSelector(NotApprover.selector, a.approver);
+        } else if (!SignatureChecker.isValidSignatureNowCalldata(a.approver, digest, a.signature)) {
+            err = abi.encodeWithSelector(InvalidApproval.selector, a.approver, digest);
+        } else {
+            return true;
+        }
+        return _trip(token, to, amount, TripReason.InvalidApproval, err);
+    }
+
+    /// @dev Charges a co-signed outflow to the caller's co-signed limiter (trips if it does not fit) and
+    /// to the token's vault-wide limiter (reverts if it does not fit).
+    function _chargeCosigned(address token, address to, uint256 amount, uint256 tokenWord) private returns (bool) {
+        Word storage slot = _cosignedWord[msg.sender][token];
+        uint256 word = slot.value;
+        uint256 units = _toUnits(amount, PolicyWords.unitOf(tokenWord));
+        (uint256 updated,, bool ok) = word.consume(_now(), BUCKET, units);
+        if (!ok) {
+            uint256 left = word.availableAt(_now(), BUCKET) * PolicyWords.unitOf(tokenWord);
+            bytes memory err = abi.encodeWithSelector(CosignedCapExceeded.selector, msg.sender, token, amount, left);
+            return _trip(token, to, amount, TripReason.CosignedCapExceeded, err);
+        }
+        slot.value = updated;
+        _tokenWord[token].value = _chargeVault(tokenWord, token, amount, units);
+        return true;
+    }
+
+    function _useApproval(bytes32 digest, address approver, uint256 withdrawalId) private {
+        _approvalUsed[digest] = true;
+        emit ApprovalUsed(digest, approver, msg.sender, withdrawalId);
+    }
+
+    /// @dev A co-signed cap in units, for a registered operator and a listed token.
+    function _checkCosignedCap(address operator, address token, uint256 cosignedCap) private view returns (uint256) {
+        if (!_operatorInfo[operator].registered) revert NotOperator(operator, token);
+        return _toLimitUnits(cosignedCap, PolicyWords.unitOf(_requireListed(token)));
+    }
+
+    function _setCosignedCap(address operator, address token, uint256 capUnits, uint256 cosignedCap) private {
+        Word storage slot = _cosignedWord[operator][token];
+        slot.value = slot.value.withCap(capUnits);
+        emit CosignedCapSet(operator, token, cosignedCap);
+    }
+
     function _setVaultCap(address token, uint256 word, uint256 capUnits, uint256 vaultCap) private {
         _tokenWord[token].value = word.withCap(capUnits);
         emit VaultCapSet(token, vaultCap);
@@ -681,6 +858,7 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
 
     function _checkOperatorLimits(OperatorLimits memory limits) private view {
         if (limits.operator == address(0)) revert ZeroAddress();
+        if (hasRole(APPROVER_ROLE, limits.operator)) revert ApproverIsOperator(limits.operator);
         uint256 unit = PolicyWords.unitOf(_requireListed(limits.token));
         _toLimitUnits(limits.cap, unit);
         _toLimitUnits(limits.instantLimit, unit);

@@ -70,6 +70,34 @@ const ROWS: Row[] = [
     applied: (f) => f.vault.withdrawalDelay(),
     expected: () => 3600n,
   },
+  {
+    target: "approver (removeApprover vs AddApprover)",
+    loosen: (f) => ({ kind: ChangeKind.AddApprover, params: encodeChange.address(f.stranger.address) }),
+    tighten: (f) => f.vault.connect(f.guardian).removeApprover(f.stranger.address),
+    applied: async (f) => f.vault.hasRole(await f.vault.APPROVER_ROLE(), f.stranger.address),
+    expected: () => true,
+  },
+  {
+    target: "approver (its own renounceRole vs AddApprover)",
+    loosen: (f) => ({ kind: ChangeKind.AddApprover, params: encodeChange.address(f.stranger.address) }),
+    tighten: async (f) => f.vault.connect(f.stranger).renounceRole(await f.vault.APPROVER_ROLE(), f.stranger.address),
+    applied: async (f) => f.vault.hasRole(await f.vault.APPROVER_ROLE(), f.stranger.address),
+    expected: () => true,
+  },
+  {
+    target: "operator x co-signed destination (revokeDestination vs ApproveCosignedDestination)",
+    loosen: (f) => ({ kind: ChangeKind.ApproveCosignedDestination, params: encodeChange.approveDestination(f.bot1.address, f.exchange2.address) }),
+    tighten: (f) => f.vault.connect(f.guardian).revokeDestination(f.bot1.address, f.exchange2.address),
+    applied: (f) => f.lens.isCosignedDestination(f.vault, f.bot1.address, f.exchange2.address),
+    expected: () => true,
+  },
+  {
+    target: "operator x token co-signed cap (lowerCosignedCap vs SetCosignedCap)",
+    loosen: (f) => ({ kind: ChangeKind.SetCosignedCap, params: encodeChange.setCosignedCap(f.bot1.address, f.usdtAddr, POLICY.usdt.cap) }),
+    tighten: (f) => f.vault.connect(f.guardian).lowerCosignedCap(f.bot1.address, f.usdtAddr, 0n),
+    applied: async (f) => (await f.lens.operatorState(f.vault, f.bot1.address, f.usdtAddr)).cosignedCap,
+    expected: () => POLICY.usdt.cap,
+  },
 ];
 
 describe("instant tightenings that stick: one rule for every target", () => {

@@ -3,6 +3,7 @@ pragma solidity 0.8.30;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/MessageHashUtils.sol";
 
 import {IGuardedVault} from "../interfaces/IGuardedVault.sol";
 import {RateLimit} from "../libraries/RateLimit.sol";
@@ -18,6 +19,11 @@ import {ExposureLib} from "../libraries/ExposureLib.sol";
 contract VaultLens {
     using RateLimit for uint256;
     using PolicyWords for uint256;
+
+    /// @dev EIP-712 type hash of an approval, as GuardedVault hashes it.
+    bytes32 private constant APPROVAL_TYPEHASH = keccak256(
+        "Approval(address operator,address token,address to,uint256 amount,uint256 withdrawalId,uint256 nonce,uint256 deadline)"
+    );
 
     /// @notice Current limits and accounting of `operator` for `token`.
     function operatorState(IGuardedVault vault, address operator, address token)
@@ -39,6 +45,10 @@ contract VaultLens {
         s.available = word.availableAt(nowT, bucket) * unit;
         s.nextRelease = _toTimestamp(start, word.nextReleaseAt(nowT, bucket));
         s.suspended = vault.isSuspended(operator);
+        uint256 cosigned = VaultStorage.readCosigned(vault, operator, token);
+        s.cosignedCap = cosigned.capOf() * unit;
+        s.cosignedUsed = cosigned.usedAt(nowT, bucket) * unit;
+        s.cosignedAvailable = cosigned.availableAt(nowT, bucket) * unit;
     }
 
     /// @notice Current vault-wide limits and accounting of `token` (all zero if it is not listed).
@@ -74,8 +84,10 @@ contract VaultLens {
     /// interval [now, now + horizon], if nobody intervenes and the policy stays as it is; a contract that
     /// reads it and acts in the same block is inside that interval.
     /// @dev instant = min(cap, vaultCap) * (floor(horizon / window) + 1); queued = pending + queueCap *
-    /// floor(horizon / withdrawalDelay) (ExposureLib). Zero while the vault is paused or the operator
-    /// suspended. Total is capped by the vault's balance.
+    /// floor(horizon / withdrawalDelay) (ExposureLib); total = min(instant + queued, balance): a stolen
+    /// operator key alone. With a stolen approver too: cosigned = min(cosignedCap, vaultCap - min(cap,
+    /// vaultCap)) * (floor(horizon / window) + 1) more, totalWithApprover = min(instant + cosigned +
+    /// queued, balance). Zero while the vault is paused or the operator suspended.
     function operatorExposure(IGuardedVault vault, address operator, address token, uint256 horizon)
         external
         view
@@ -84,13 +96,16 @@ contract VaultLens {
         uint256 tokenWord = VaultStorage.readToken(vault, token);
         _requireListed(token, tokenWord);
         if (!vault.paused()) e = _operatorBound(vault, operator, token, horizon, vault.window(), vault.withdrawalDelay());
-        e.total = Math.min(Math.saturatingAdd(e.instant, e.queued), _balanceOf(vault, token));
+        _totals(vault, token, e);
     }
 
     /// @notice Most all operator keys together could move of `token` at block timestamps in the closed
     /// interval [now, now + horizon].
     /// @dev instant = min(vaultCap * (floor(horizon / window) + 1), sum of the operators' instant
     /// bounds); queued = sum of the operators' queued bounds; total is capped by the vault's balance.
+    /// With stolen approvers too: cosigned = min(vaultCap * (floor(horizon / window) + 1), sum of the
+    /// operators' instant + cosigned bounds) - instant; totalWithApprover = min(instant + cosigned +
+    /// queued, balance).
     function vaultExposure(IGuardedVault vault, address token, uint256 horizon)
         external
         view
@@ -105,12 +120,64 @@ contract VaultLens {
             for (uint256 i; i < operators.length; ++i) {
                 IGuardedVault.Exposure memory o = _operatorBound(vault, operators[i], token, horizon, window, delay);
                 e.instant = Math.saturatingAdd(e.instant, o.instant);
+                e.cosigned = Math.saturatingAdd(e.cosigned, Math.saturatingAdd(o.instant, o.cosigned));
                 e.queued = Math.saturatingAdd(e.queued, o.queued);
             }
             uint256 vaultBound = ExposureLib.instantBound(tokenWord.capOf() * tokenWord.unitOf(), horizon, window);
             e.instant = Math.min(e.instant, vaultBound);
+            e.cosigned = Math.min(e.cosigned, vaultBound) - e.instant;
         }
-        e.total = Math.min(Math.saturatingAdd(e.instant, e.queued), _balanceOf(vault, token));
+        _totals(vault, token, e);
+    }
+
+    /// @notice The EIP-712 digest an approver signs to approve one withdrawal of `vault` on this chain:
+    /// `Approval(address operator,address token,address to,uint256 amount,uint256 withdrawalId,uint256
+    /// nonce,uint256 deadline)` in the domain {name: "GuardedVault", version: "1", chainId, verifyingContract:
+    /// vault}. `withdrawalId` is 0 for `withdrawCosigned`, the queued withdrawal's id for an early release.
+    function approvalDigest(
+        IGuardedVault vault,
+        address operator,
+        address token,
+        address to,
+        uint256 amount,
+        uint256 withdrawalId,
+        uint256 nonce,
+        uint256 deadline
+    ) external view returns (bytes32) {
+        bytes32 domain = keccak256(
+            abi.encode(
+                keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"),
+                keccak256("GuardedVault"),
+                keccak256("1"),
+                block.chainid,
+                address(vault)
+            )
+        );
+        bytes32 structHash = keccak256(
+            abi.encode(APPROVAL_TYPEHASH, operator, token, to, amount, withdrawalId, nonce, deadline)
+        );
+        return MessageHashUtils.toTypedDataHash(domain, structHash);
+    }
+
+    /// @notice Whether `destination` is approved for `operator`'s co-signed withdrawals only.
+    function isCosignedDestination(IGuardedVault vault, address operator, address destination)
+        external
+        view
+        returns (bool)
+    {
+        return VaultStorage.readSlot(vault, VaultStorage.nestedSlot(VaultStorage.COSIGNED_ONLY_SLOT, operator, destination)) != 0;
+    }
+
+    /// @notice Whether the approval with EIP-712 digest `digest` already moved funds.
+    function isApprovalUsed(IGuardedVault vault, bytes32 digest) external view returns (bool) {
+        return VaultStorage.readSlot(vault, keccak256(abi.encode(digest, VaultStorage.APPROVALS_USED_SLOT))) != 0;
+    }
+
+    /// @dev total and totalWithApprover from the terms, capped by the vault's balance.
+    function _totals(IGuardedVault vault, address token, IGuardedVault.Exposure memory e) private view {
+        uint256 balance = _balanceOf(vault, token);
+        e.total = Math.min(Math.saturatingAdd(e.instant, e.queued), balance);
+        e.totalWithApprover = Math.min(Math.saturatingAdd(e.total, e.cosigned), balance);
     }
 
     /// @dev Bounds of one operator's key, without the balance cap (the vault is not paused).
@@ -125,8 +192,12 @@ contract VaultLens {
         if (vault.isSuspended(operator)) return e;
         (uint256 opWord, uint256 tokenWord, uint256 queueCap, uint256 pending) =
             VaultStorage.readOperator(vault, operator, token);
-        uint256 perWindow = Math.min(opWord.capOf(), tokenWord.capOf()) * tokenWord.unitOf();
-        e.instant = ExposureLib.instantBound(perWindow, horizon, window);
+        uint256 unit = tokenWord.unitOf();
+        uint256 cap = opWord.capOf() * unit;
+        uint256 vaultCap = tokenWord.capOf() * unit;
+        e.instant = ExposureLib.instantBound(Math.min(cap, vaultCap), horizon, window);
+        uint256 cosignedCap = VaultStorage.readCosigned(vault, operator, token).capOf() * unit;
+        e.cosigned = ExposureLib.cosignedBound(cap, cosignedCap, vaultCap, horizon, window);
         e.queued = ExposureLib.queuedBound(pending, queueCap, horizon, delay);
     }
 

@@ -19,6 +19,18 @@ library ExposureLib {
         return Math.saturatingMul(perWindow, horizon / window + 1);
     }
 
+    /// @notice What the co-signed paths add to `instantBound` when an approver's key is stolen too:
+    /// min(cosignedCap, vaultCap - min(cap, vaultCap)) * ceil((horizon + 1) / window), saturating. Per
+    /// window the instant path moves at most `cap`, the co-signed paths (co-signed withdrawals and early
+    /// releases) at most `cosignedCap`, and all of them together at most `vaultCap`, which they all charge.
+    function cosignedBound(uint256 cap, uint256 cosignedCap, uint256 vaultCap, uint256 horizon, uint256 window)
+        internal
+        pure
+        returns (uint256)
+    {
+        return instantBound(Math.min(cosignedCap, vaultCap - Math.min(cap, vaultCap)), horizon, window);
+    }
+
     /// @notice Bound on queued outflow: pending + queueCap * floor(horizon / delay), saturating.
     function queuedBound(uint256 pending, uint256 queueCap, uint256 horizon, uint256 delay)
         internal

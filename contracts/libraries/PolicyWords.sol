@@ -19,6 +19,11 @@ import {RateLimit} from "./RateLimit.sol";
 //   [226, 254) tripwire period in seconds
 //   [254]      paused (mirrors the vault's flag)
 //   [255]      listed
+//
+// Co-signed word (operator => token), GuardedVault's `_cosignedWord`:
+//   [0, 212)   limiter for the operator's co-signed cap (RateLimit): what `withdrawCosigned` and an early
+//              release (`executeWithdrawalEarly` before the eta) move; decoded with RateLimit alone
+//   [212, 256) unused (zero)
 
 uint256 constant INSTANT_SHIFT = 212;
 uint256 constant COUNT_SHIFT = 248;

@@ -15,6 +15,12 @@ library VaultStorage {
     uint256 internal constant TOKEN_WORDS_SLOT = 2;
     /// @dev mapping(address operator => mapping(address token => QueueAccount{uint128 queueCap; uint128 pending}))
     uint256 internal constant QUEUE_SLOT = 5;
+    /// @dev mapping(address operator => mapping(address token => Word)): the co-signed limiter
+    uint256 internal constant COSIGNED_WORDS_SLOT = 18;
+    /// @dev mapping(address operator => mapping(address destination => bool))
+    uint256 internal constant COSIGNED_ONLY_SLOT = 19;
+    /// @dev mapping(bytes32 digest => bool)
+    uint256 internal constant APPROVALS_USED_SLOT = 20;
 
     /// @notice Slot of `mapping(address => T)` at `slot` for `key`.
     function mappingSlot(uint256 slot, address key) internal pure returns (bytes32) {
@@ -48,5 +54,17 @@ library VaultStorage {
         bytes32[] memory slots = new bytes32[](1);
         slots[0] = mappingSlot(TOKEN_WORDS_SLOT, token);
         tokenWord = uint256(vault.extsload(slots)[0]);
+    }
+
+    /// @notice The operator's co-signed limiter word for `token`.
+    function readCosigned(IGuardedVault vault, address operator, address token) internal view returns (uint256) {
+        return readSlot(vault, nestedSlot(COSIGNED_WORDS_SLOT, operator, token));
+    }
+
+    /// @notice One storage word of the vault.
+    function readSlot(IGuardedVault vault, bytes32 slot) internal view returns (uint256) {
+        bytes32[] memory slots = new bytes32[](1);
+        slots[0] = slot;
+        return uint256(vault.extsload(slots)[0]);
     }
 }

@@ -26,6 +26,9 @@ export enum ChangeKind {
   TransferAdmin,
   SetTripwire,
   SetTripwireOptOut,
+  AddApprover,
+  ApproveCosignedDestination,
+  SetCosignedCap,
 }
 
 /** Status in IGuardedVault. */
@@ -44,6 +47,8 @@ export enum TripReason {
   CapExceeded,
   RateExceeded,
   QueueCapExceeded,
+  InvalidApproval,
+  CosignedCapExceeded,
 }
 
 export const usdt = (n: number | bigint) => BigInt(n) * 10n ** 6n;
@@ -70,6 +75,8 @@ export const encodeChange = {
     coder.encode(["uint32", "uint32"], [changeDelay, withdrawalDelay]),
   setTripwire: (maxCount: number, period: bigint | number) => coder.encode(["uint8", "uint32"], [maxCount, period]),
   setTripwireOptOut: (operator: string, optOut: boolean) => coder.encode(["address", "bool"], [operator, optOut]),
+  setCosignedCap: (operator: string, token: string, cosignedCap: bigint) =>
+    coder.encode(["address", "address", "uint256"], [operator, token, cosignedCap]),
 };
 
 export interface VaultFixture {
