@@ -192,13 +192,22 @@ contract VaultLens {
         if (vault.isSuspended(operator)) return e;
         (uint256 opWord, uint256 tokenWord, uint256 queueCap, uint256 pending) =
             VaultStorage.readOperator(vault, operator, token);
-        uint256 unit = tokenWord.unitOf();
-        uint256 cap = opWord.capOf() * unit;
-        uint256 vaultCap = tokenWord.capOf() * unit;
-        e.instant = ExposureLib.instantBound(Math.min(cap, vaultCap), horizon, window);
-        uint256 cosignedCap = VaultStorage.readCosigned(vault, operator, token).capOf() * unit;
-        e.cosigned = ExposureLib.cosignedBound(cap, cosignedCap, vaultCap, horizon, window);
+        uint256 perWindow = Math.min(opWord.capOf(), tokenWord.capOf()) * tokenWord.unitOf();
+        e.instant = ExposureLib.instantBound(perWindow, horizon, window);
+        e.cosigned = _cosignedBound(vault, operator, token, horizon, window);
         e.queued = ExposureLib.queuedBound(pending, queueCap, horizon, delay);
+    }
+
+    /// @dev What the co-signed paths of one operator add to its instant bound (ExposureLib.cosignedBound).
+    function _cosignedBound(IGuardedVault vault, address operator, address token, uint256 horizon, uint256 window)
+        private
+        view
+        returns (uint256)
+    {
+        (uint256 opWord, uint256 tokenWord,,) = VaultStorage.readOperator(vault, operator, token);
+        uint256 unit = tokenWord.unitOf();
+        uint256 cosignedCap = VaultStorage.readCosigned(vault, operator, token).capOf() * unit;
+        return ExposureLib.cosignedBound(opWord.capOf() * unit, cosignedCap, tokenWord.capOf() * unit, horizon, window);
     }
 
     function _clock(IGuardedVault vault) private view returns (uint256 start, uint256 bucket) {

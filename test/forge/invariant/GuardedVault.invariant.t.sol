@@ -32,7 +32,7 @@ contract GuardedVaultInvariantTest is InvariantBase {
         vm.label(address(handler), "handler");
 
         targetContract(address(handler));
-        bytes4[] memory selectors = new bytes4[](12);
+        bytes4[] memory selectors = new bytes4[](14);
         selectors[0] = VaultHandler.withdrawInstant.selector;
         selectors[1] = VaultHandler.withdrawInstantBurst.selector;
         selectors[2] = VaultHandler.queueWithdrawal.selector;
@@ -45,6 +45,8 @@ contract GuardedVaultInvariantTest is InvariantBase {
         selectors[9] = VaultHandler.deposit.selector;
         selectors[10] = VaultHandler.snapshotExposure.selector;
         selectors[11] = VaultHandler.intruderAct.selector;
+        selectors[12] = VaultHandler.withdrawCosigned.selector;
+        selectors[13] = VaultHandler.executeWithdrawalEarly.selector;
         targetSelector(FuzzSelector(address(handler), selectors));
     }
 
@@ -58,6 +60,7 @@ contract GuardedVaultInvariantTest is InvariantBase {
         _checkDestinations(flows);
         _checkPauseAndSuspension(flows);
         _checkQueue(flows);
+        _checkApprovals(flows);
         _checkChangeTimelock(handler.newExecutions());
         _checkPolicyMatchesModel();
         _checkExposure();
@@ -71,6 +74,7 @@ contract GuardedVaultInvariantTest is InvariantBase {
         _checkDestinations(flows);
         _checkPauseAndSuspension(flows);
         _checkQueue(flows);
+        _checkApprovals(flows);
         _checkChangeTimelock(handler.executions());
     }
 
@@ -86,15 +90,31 @@ contract GuardedVaultInvariantTest is InvariantBase {
         }
     }
 
-    /// Per-operator and vault-wide caps: for every instant withdrawal, the instant outflow of its token in
-    /// the interval of length `window` that ends with it, by its operator and by all operators, is at most
-    /// the operator's cap and the vault cap as configured at that moment. (The outflow of any interval of
-    /// length `window` is largest in one that ends at a withdrawal.)
+    /// Per-operator, co-signed and vault-wide caps: for every instant withdrawal, the instant outflow of its
+    /// token in the interval of length `window` that ends with it by its operator is at most the operator's
+    /// cap; for every co-signed withdrawal and early release before its eta, its operator's outflow through
+    /// those two paths in that interval is at most its co-signed cap; and for each of them, what all
+    /// operators moved through the three paths is at most the vault cap, all as configured at that moment.
+    /// (The outflow of any interval of length `window` is largest in one that ends at a withdrawal.)
     function _checkWindowCaps(VaultHandler.Flow[] memory f) private pure {
         for (uint256 i; i < f.length; ++i) {
-            if (f[i].kind != VaultHandler.FlowKind.Instant) continue;
-            assertLe(f[i].opWindowOut, f[i].cap, "operator cap: instant outflow in one window above the operator's cap");
-            assertLe(f[i].vaultWindowOut, f[i].vaultCap, "vault cap: instant outflow in one window above the vault cap");
+            if (!f[i].charged) continue;
+            if (f[i].kind == VaultHandler.FlowKind.Instant) {
+                assertLe(f[i].opWindowOut, f[i].cap, "operator cap: instant outflow in one window above the operator's cap");
+            } else {
+                assertLe(f[i].cosignedWindowOut, f[i].cosignedCap, "co-signed cap: co-signed outflow in one window above the co-signed cap");
+            }
+            assertLe(f[i].vaultWindowOut, f[i].vaultCap, "vault cap: instant and co-signed outflow in one window above the vault cap");
+        }
+    }
+
+    /// Approvals: nothing moves through a co-signed path (co-signed withdrawal, early release) without an
+    /// approval the model holds valid: a current approver's own signature of exactly that withdrawal, not
+    /// expired, never used before.
+    function _checkApprovals(VaultHandler.Flow[] memory f) private pure {
+        for (uint256 i; i < f.length; ++i) {
+            if (f[i].kind != VaultHandler.FlowKind.Cosigned && f[i].kind != VaultHandler.FlowKind.Early) continue;
+            assertTrue(f[i].approvalValid, "approval: funds moved through a co-signed path without a valid approval");
         }
     }
 
@@ -124,12 +144,14 @@ contract GuardedVaultInvariantTest is InvariantBase {
 
     /// Queue: a queued withdrawal executes only while pending (never after cancellation, never twice),
     /// not before its eta nor after its grace period, for exactly the queued amount and destination.
+    /// An early release (with an approval) is the one execution allowed before the eta.
     function _checkQueue(VaultHandler.Flow[] memory f) private pure {
         for (uint256 i; i < f.length; ++i) {
-            if (f[i].kind != VaultHandler.FlowKind.Queued) continue;
+            bool early = f[i].kind == VaultHandler.FlowKind.Early;
+            if (f[i].kind != VaultHandler.FlowKind.Queued && !early) continue;
             assertTrue(f[i].wasPending, "queue: executed a withdrawal that was cancelled or already executed");
             assertEq(f[i].earlierExecutions, 0, "queue: a withdrawal executed twice");
-            assertGe(f[i].time, f[i].eta, "queue: executed before its delay");
+            if (!early) assertGe(f[i].time, f[i].eta, "queue: executed before its delay");
             assertLe(f[i].time, f[i].eta + GRACE, "queue: executed after its grace period");
             assertEq(f[i].amount, f[i].queuedAmount, "queue: executed amount != queued amount");
             assertEq(f[i].to, f[i].queuedTo, "queue: executed destination != queued destination");
@@ -173,23 +195,34 @@ contract GuardedVaultInvariantTest is InvariantBase {
                 assertEq(s.queueCap, m.limits[o][k].queueCap, "policy: queue cap");
                 assertEq(s.pendingQueued, m.pending[o][k], "policy: pending queued");
                 assertEq(s.suspended, m.suspended[o], "policy: suspended (operator state)");
+                assertEq(s.cosignedCap, m.cosignedCap[o][k], "policy: co-signed cap");
+                assertEq(
+                    handler.lens().isCosignedDestination(vault, op, destinations[k]), m.cosignedOnly[o][k], "policy: co-signed destination"
+                );
             }
         }
+        assertEq(vault.hasRole(vault.APPROVER_ROLE(), handler.approver()), m.approver, "policy: approver");
     }
 
-    /// Exposure: what operators moved in [t0, t0 + horizon] never exceeds operatorExposure / vaultExposure
-    /// read at t0 (instant + queued; and total plus what was deposited since), unless a change that could
-    /// raise that bound was executed within the horizon.
+    /// Exposure: what operators moved in [t0, t0 + horizon] without an approval (instant withdrawals and
+    /// plain executions) never exceeds operatorExposure / vaultExposure read at t0 (instant + queued; and
+    /// total plus what was deposited since); everything they moved, co-signed paths included, never
+    /// exceeds the bound with a stolen approver (instant + cosigned + queued; totalWithApprover plus
+    /// deposits); unless a change that could raise that bound was executed within the horizon.
     function _checkExposure() private view {
         VaultHandler.ExposureSnapshot[] memory s = handler.snapshots();
         for (uint256 i; i < s.length; ++i) {
             if (!s[i].opStale) {
-                assertLe(s[i].opOut, s[i].opBound, "exposure: operator outflow above operatorExposure instant + queued");
-                assertLe(s[i].opOut, s[i].opTotal + s[i].depositedSince, "exposure: operator outflow above operatorExposure total");
+                assertLe(s[i].opOutAlone, s[i].opBound, "exposure: operator outflow above operatorExposure instant + queued");
+                assertLe(s[i].opOutAlone, s[i].opTotal + s[i].depositedSince, "exposure: operator outflow above operatorExposure total");
+                assertLe(s[i].opOut, s[i].opBoundWithApprover, "exposure: operator outflow above instant + cosigned + queued");
+                assertLe(s[i].opOut, s[i].opTotalWithApprover + s[i].depositedSince, "exposure: operator outflow above totalWithApprover");
             }
             if (!s[i].vaultStale) {
-                assertLe(s[i].vaultOut, s[i].vaultBound, "exposure: outflow above vaultExposure instant + queued");
-                assertLe(s[i].vaultOut, s[i].vaultTotal + s[i].depositedSince, "exposure: outflow above vaultExposure total");
+                assertLe(s[i].vaultOutAlone, s[i].vaultBound, "exposure: outflow above vaultExposure instant + queued");
+                assertLe(s[i].vaultOutAlone, s[i].vaultTotal + s[i].depositedSince, "exposure: outflow above vaultExposure total");
+                assertLe(s[i].vaultOut, s[i].vaultBoundWithApprover, "exposure: outflow above vaultExposure instant + cosigned + queued");
+                assertLe(s[i].vaultOut, s[i].vaultTotalWithApprover + s[i].depositedSince, "exposure: outflow above vaultExposure totalWithApprover");
             }
         }
     }

@@ -23,7 +23,19 @@ contract VaultHandler is TestBase {
     enum FlowKind {
         Instant,
         Queued,
-        Evacuation
+        Evacuation,
+        Cosigned, // withdrawCosigned
+        Early // executeWithdrawalEarly
+    }
+
+    /// @dev How the handler builds an approval: mostly valid, sometimes forged, tampered, expired or reused.
+    enum ApprovalMode {
+        Valid,
+        WrongKey, // signed by a key that is not the approver it names
+        NotApprover, // signed by, and naming, a key that is not an approver
+        OtherParams, // signed for one unit more
+        Expired,
+        Reused // the last approval that moved funds, presented again for the same withdrawal
     }
 
     /// @notice One movement out of the vault, as measured (balances), with the model's view of the policy
@@ -51,6 +63,12 @@ contract VaultHandler is TestBase {
         uint256 queuedAmount;
         address queuedTo;
         uint256 earlierExecutions; // queued flows of the same id before this one
+        // Co-signed paths: whether the model held the approval valid (a current approver's signature of
+        // exactly this withdrawal, not expired, not used before), and the co-signed window.
+        bool approvalValid;
+        bool charged; // counted on the vault-wide limiter: instant, co-signed, early release before eta
+        uint256 cosignedCap;
+        uint256 cosignedWindowOut; // this operator's co-signed outflow of `token` in (time - WINDOW, time]
     }
 
     /// @notice An executed change, with the model's view of it just before.
@@ -69,12 +87,18 @@ contract VaultHandler is TestBase {
         address token;
         uint64 t0;
         uint64 horizon;
-        uint256 opBound; // instant + queued
+        uint256 opBound; // instant + queued: a stolen operator key alone
         uint256 opTotal;
         uint256 vaultBound;
         uint256 vaultTotal;
-        uint256 opOut;
+        uint256 opBoundWithApprover; // instant + cosigned + queued: with a stolen approver too
+        uint256 opTotalWithApprover;
+        uint256 vaultBoundWithApprover;
+        uint256 vaultTotalWithApprover;
+        uint256 opOut; // every outflow of the operator
         uint256 vaultOut;
+        uint256 opOutAlone; // what it moved without an approval (instant and plain queued executions)
+        uint256 vaultOutAlone;
         uint256 depositedSince;
         bool opStale; // a change executed within the horizon could raise the operator's bound
         bool vaultStale; // ... or the vault-wide bound
@@ -118,6 +142,11 @@ contract VaultHandler is TestBase {
     MockERC20 public immutable dai;
     address public immutable admin;
     address public immutable recovery;
+    /// @notice The approver's key (and a key that is no approver, to forge with).
+    uint256 internal constant APPROVER_KEY = 0xA11CE;
+    uint256 internal constant FORGER_KEY = 0xF0F0;
+    address public immutable approver;
+    address internal immutable _forger;
 
     address[2] internal _operators;
     address[2] internal _guardians;
@@ -146,12 +175,23 @@ contract VaultHandler is TestBase {
     mapping(bytes32 target => uint256) internal _tightenedAt;
     uint256 internal _pausedAt;
     mapping(address operator => uint256) internal _suspendedAt;
+    mapping(address account => bool) public approverOf;
+    mapping(address operator => mapping(address token => uint256)) public cosignedCapOf;
+    mapping(address operator => mapping(address destination => bool)) public cosignedOnlyOf;
+    mapping(bytes32 digest => bool) internal _usedModel;
+    /// @dev The last approval that moved funds, to present again.
+    IGuardedVault.Approval internal _lastApproval;
+    address internal _lastApprovalOperator;
+    address internal _lastApprovalToken;
+    address internal _lastApprovalTo;
+    uint256 internal _lastApprovalAmount;
 
     // ---- Ghosts ----
     mapping(address token => uint256) public deposited;
     mapping(address token => uint256) public outInstant; // amounts of instant withdrawals that returned true
     mapping(address token => uint256) public outQueued; // amounts of queued withdrawals that executed
     mapping(address token => uint256) public outEvacuated; // amounts of evacuations that succeeded
+    mapping(address token => uint256) public outCosigned; // amounts of co-signed withdrawals that returned true
     mapping(address token => uint256) public receivedTotal; // what recipients measurably received
     Flow[] internal _flows;
     ChangeExecution[] internal _executions;
@@ -224,6 +264,11 @@ contract VaultHandler is TestBase {
         vault = new GuardedVault(config);
         lens = new VaultLens();
         vm.label(address(vault), "vault");
+        approver = vm.addr(APPROVER_KEY);
+        _forger = vm.addr(FORGER_KEY);
+        vm.label(approver, "approver");
+        vm.label(_forger, "forger");
+        _setUpCosigning();
         usdt.approve(address(vault), type(uint256).max);
         dai.approve(address(vault), type(uint256).max);
         _deposit(address(usdt), 20_000_000e6, true);
@@ -353,6 +398,85 @@ contract VaultHandler is TestBase {
     }
 
     // =============================================================================================
+    // Co-signed paths (the handler holds the approver's key: a stolen operator key plus a stolen approver)
+    // =============================================================================================
+
+    /// @notice An operator withdraws with an approval: usually a valid one, of an amount within what its
+    /// co-signed cap and the vault cap leave, exactly that, one unit more or anything up to twice its
+    /// co-signed cap, mostly to a destination or co-signed destination of its own; the approval sometimes
+    /// forged, signed by a non-approver, for other parameters, expired, or reused.
+    function withdrawCosigned(uint256 opSeed, uint256 tokenSeed, uint256 toSeed, uint256 amountSeed, uint256 approvalSeed)
+        external
+        action
+    {
+        address op = _operator(opSeed);
+        address token = _tokens[tokenSeed % 3];
+        address to = _cosignedDestinationFor(op, toSeed);
+        uint256 amount = _cosignedAmount(op, token, amountSeed);
+        ApprovalMode mode = _approvalMode(approvalSeed);
+        if (mode == ApprovalMode.Reused && _lastApprovalOperator != address(0)) {
+            (op, token, to, amount) = (_lastApprovalOperator, _lastApprovalToken, _lastApprovalTo, _lastApprovalAmount);
+        }
+        (IGuardedVault.Approval memory a, bool valid, bytes32 digest) = _approval(mode, op, token, to, amount, 0, approvalSeed);
+        Before memory b = _before(op, token, to);
+        Flow memory f = _facts(FlowKind.Cosigned, b);
+        f.toApproved = approvedOf[op][to] || cosignedOnlyOf[op][to];
+        f.approvalValid = valid;
+        f.charged = true;
+        f.cosignedCap = cosignedCapOf[op][token];
+        _count(this.withdrawCosigned.selector, false);
+        vm.prank(op);
+        try vault.withdrawCosigned(token, to, amount, a) returns (bool moved) {
+            if (moved) {
+                outCosigned[token] += amount;
+                _usedModel[digest] = true;
+                _lastApproval = a;
+                (_lastApprovalOperator, _lastApprovalToken, _lastApprovalTo, _lastApprovalAmount) = (op, token, to, amount);
+                _count(this.withdrawCosigned.selector, true);
+            } else {
+                _suspendModel(op); // the tripwire fired
+            }
+        } catch {}
+        _recordFlow(b, f);
+    }
+
+    /// @notice The operator that queued a withdrawal executes it before its eta with an approval of its
+    /// id (or at or after it, where nothing is charged); the approval built as for `withdrawCosigned`.
+    function executeWithdrawalEarly(uint256 idSeed, uint256 approvalSeed) external action {
+        if (_queued.length == 0) return;
+        uint256 id = _pickQueued(idSeed, false);
+        Queued storage q = _queued[id - 1];
+        (IGuardedVault.Approval memory a, bool valid, bytes32 digest) =
+            _approval(_approvalMode(approvalSeed), q.operator, q.token, q.to, q.amount, id, approvalSeed);
+        Before memory b = _before(q.operator, q.token, q.to);
+        Flow memory f = _facts(FlowKind.Early, b);
+        f.id = id;
+        f.wasPending = q.status == IGuardedVault.Status.Pending;
+        f.eta = q.eta;
+        f.queuedAmount = q.amount;
+        f.queuedTo = q.to;
+        f.approvalValid = valid;
+        f.charged = block.timestamp < q.eta;
+        f.cosignedCap = cosignedCapOf[q.operator][q.token];
+        _count(this.executeWithdrawalEarly.selector, false);
+        vm.prank(q.operator);
+        try vault.executeWithdrawalEarly(id, a) returns (bool released) {
+            if (released) {
+                outQueued[q.token] += q.amount;
+                _usedModel[digest] = true;
+                if (q.status == IGuardedVault.Status.Pending) {
+                    q.status = IGuardedVault.Status.Executed;
+                    pendingOf[q.operator][q.token] -= q.amount;
+                }
+                _count(this.executeWithdrawalEarly.selector, true);
+            } else {
+                _suspendModel(q.operator); // the tripwire fired
+            }
+        } catch {}
+        _recordFlow(b, f);
+    }
+
+    // =============================================================================================
     // Time
     // =============================================================================================
 
@@ -396,7 +520,7 @@ contract VaultHandler is TestBase {
         address op = _operators[(b >> 16) % 2];
         address token = _tokens[(b >> 24) % 3];
         // Pausing (2/32) and suspending (1/32) are rare: each stops operators for at least a change delay.
-        uint256 act = _mix(actionSeed) % 32;
+        uint256 act = _mix(actionSeed) % 36;
         _count(this.guardianAct.selector, false);
         bool ok;
         if (act <= 1) {
@@ -437,6 +561,7 @@ contract VaultHandler is TestBase {
             try vault.revokeDestination(op, dest) {
                 _tighten(IGuardedVault.ChangeKind.ApproveDestination, op, dest);
                 approvedOf[op][dest] = false;
+                cosignedOnlyOf[op][dest] = false;
                 ok = true;
             } catch {}
         } else if (act <= 19) {
@@ -452,6 +577,8 @@ contract VaultHandler is TestBase {
                 optedOutOf[op] = false;
                 ok = true;
             } catch {}
+        } else if (act >= 32) {
+            ok = _cosigningGuardianAct(who, op, token, act, b);
         } else {
             uint32 newChange = uint32(bound(b, changeDelayModel, _max(changeDelayModel, 2 days)));
             uint32 newWithdrawal = uint32(bound(b >> 32, withdrawalDelayModel, _max(withdrawalDelayModel, 2 days)));
@@ -469,20 +596,21 @@ contract VaultHandler is TestBase {
     /// @notice A stolen operator key, an outsider, or a guardian overstepping its role calls what only
     /// another role may: none of these calls may succeed.
     function intruderAct(uint256 callerSeed, uint256 callSeed, uint256 x) external action {
-        uint256 c = _mix(callerSeed) % 4;
-        address caller = c < 2 ? _operators[c] : c == 2 ? _destinations[2] : _guardians[callerSeed % 2];
+        uint256 c = _mix(callerSeed) % 5;
+        address caller = c < 2 ? _operators[c] : c == 2 ? _destinations[2] : c == 3 ? _guardians[callerSeed % 2] : approver;
         bool guardian = c == 3;
         address op = _operators[x % 2];
         address token = _tokens[(x >> 8) % 3];
         uint256 n = _proposed.length;
         uint256 changeId = n == 0 ? 1 : 1 + (x >> 16) % n;
         // A guardian may do everything below except the admin's calls (the first five).
-        uint256 pick = _mix(callSeed) % (guardian ? 5 : 13);
+        uint256 pick = _mix(callSeed) % (guardian ? 5 : 15);
         bytes memory data;
-        string[13] memory names = [
+        string[15] memory names = [
             "proposeChange", "executeChange", "lengthenDelays", "grantRole", "acceptAdmin", "cancelChange",
-            "lowerOperatorLimits", "revokeDestination", "pause", "suspendOperator", "evacuate",
-            "executeWithdrawal of another operator's withdrawal", "cancelWithdrawal of another operator's withdrawal"
+            "lowerOperatorLimits", "revokeDestination", "pause", "suspendOperator", "evacuate", "removeApprover",
+            "lowerCosignedCap", "executeWithdrawal of another operator's withdrawal",
+            "cancelWithdrawal of another operator's withdrawal"
         ];
         if (pick == 0) {
             data = abi.encodeCall(vault.proposeChange, (IGuardedVault.ChangeKind.ApproveDestination, abi.encode(op, _destinations[2])));
@@ -506,12 +634,16 @@ contract VaultHandler is TestBase {
             data = abi.encodeCall(vault.suspendOperator, (op));
         } else if (pick == 10) {
             data = abi.encodeCall(vault.evacuate, (token, 1));
+        } else if (pick == 11) {
+            data = abi.encodeCall(vault.removeApprover, (approver));
+        } else if (pick == 12) {
+            data = abi.encodeCall(vault.lowerCosignedCap, (op, token, 0));
         } else {
             // Someone else's queued withdrawal: only its operator executes it; a stranger cannot cancel it.
             if (_queued.length == 0) return;
             uint256 id = 1 + (x >> 24) % _queued.length;
             if (_queued[id - 1].operator == caller) return;
-            data = pick == 11 ? abi.encodeCall(vault.executeWithdrawal, (id)) : abi.encodeCall(vault.cancelWithdrawal, (id));
+            data = pick == 13 ? abi.encodeCall(vault.executeWithdrawal, (id)) : abi.encodeCall(vault.cancelWithdrawal, (id));
         }
         _count(this.intruderAct.selector, false);
         uint256 balance = _balanceOf(token, address(vault));
@@ -533,7 +665,7 @@ contract VaultHandler is TestBase {
         address token = _tokens[(a >> 208) % 3];
         IGuardedVault.ChangeKind kind;
         bytes memory params;
-        uint256 pick = _mix(kindSeed) % 10;
+        uint256 pick = _mix(kindSeed) % 13;
         // Three times in four, first get a paused vault or a suspended operator going again (unless that
         // change is already pending).
         if ((_mix(kindSeed) >> 8) % 4 != 0) {
@@ -574,6 +706,17 @@ contract VaultHandler is TestBase {
         } else if (pick == 8) {
             kind = IGuardedVault.ChangeKind.SetTripwire; // looser: more withdrawals, shorter periods, or off
             params = abi.encode(uint8((b >> 8) % 21), uint32(bound(b >> 16, 1, 600)));
+        } else if (pick == 10) {
+            kind = IGuardedVault.ChangeKind.SetCosignedCap;
+            uint256 unit = unitOf[token];
+            uint256 raised = cosignedCapOf[op][token] + unit * (1 + a % (vaultCapOf[token] / unit + 1));
+            params = abi.encode(op, token, raised > MASK36 * unit ? MASK36 * unit : raised);
+        } else if (pick == 11) {
+            kind = IGuardedVault.ChangeKind.ApproveCosignedDestination;
+            params = abi.encode(op, _destinations[b % 3]);
+        } else if (pick == 12) {
+            kind = IGuardedVault.ChangeKind.AddApprover; // an operator as approver is refused
+            params = abi.encode(b % 4 == 0 ? op : approver);
         } else {
             kind = IGuardedVault.ChangeKind.SetOperatorLimits;
             params = abi.encode(_raisedLimits(op, token, a, b));
@@ -654,6 +797,10 @@ contract VaultHandler is TestBase {
         s.opTotal = e.total;
         s.vaultBound = _saturatingAdd(v.instant, v.queued);
         s.vaultTotal = v.total;
+        s.opBoundWithApprover = _saturatingAdd(s.opBound, e.cosigned);
+        s.opTotalWithApprover = e.totalWithApprover;
+        s.vaultBoundWithApprover = _saturatingAdd(s.vaultBound, v.cosigned);
+        s.vaultTotalWithApprover = v.totalWithApprover;
         _count(this.snapshotExposure.selector, true);
     }
 
@@ -705,7 +852,9 @@ contract VaultHandler is TestBase {
     function tokenTotals() external view returns (TokenTotals[3] memory t) {
         for (uint256 i; i < 3; ++i) {
             address token = _tokens[i];
-            t[i] = TokenTotals(deposited[token], outInstant[token] + outQueued[token] + outEvacuated[token], receivedTotal[token]);
+            t[i] = TokenTotals(
+                deposited[token], outInstant[token] + outQueued[token] + outEvacuated[token] + outCosigned[token], receivedTotal[token]
+            );
         }
     }
 
@@ -722,6 +871,9 @@ contract VaultHandler is TestBase {
         bool[3][2] approved; // [operator][destination]
         Limits[3][2] limits; // [operator][token]
         uint256[3][2] pending; // [operator][token]
+        bool approver; // the handler's approver key holds the role
+        uint256[3][2] cosignedCap; // [operator][token]
+        bool[3][2] cosignedOnly; // [operator][destination]
     }
 
     function policyModel() external view returns (PolicyModel memory m) {
@@ -741,8 +893,11 @@ contract VaultHandler is TestBase {
                 m.approved[o][k] = approvedOf[op][_destinations[k]];
                 m.limits[o][k] = _limits[op][_tokens[k]];
                 m.pending[o][k] = pendingOf[op][_tokens[k]];
+                m.cosignedCap[o][k] = cosignedCapOf[op][_tokens[k]];
+                m.cosignedOnly[o][k] = cosignedOnlyOf[op][_destinations[k]];
             }
         }
+        m.approver = approverOf[approver];
     }
 
     function operatorsList() external view returns (address[2] memory) {
@@ -841,6 +996,7 @@ contract VaultHandler is TestBase {
         f.suspended = suspendedOf[b.operator];
         f.cap = _limits[b.operator][b.token].cap;
         f.vaultCap = vaultCapOf[b.token];
+        f.charged = kind == FlowKind.Instant;
     }
 
     /// @dev Logs a flow if the vault's balance dropped during the call.
@@ -850,34 +1006,47 @@ contract VaultHandler is TestBase {
         f.amount = b.vaultBalance - balanceAfter;
         f.received = _balanceOf(b.token, b.to) - b.toBalance;
         receivedTotal[b.token] += f.received;
-        if (f.kind == FlowKind.Instant) _windowOutflows(f);
-        if (f.kind == FlowKind.Queued) {
+        if (f.charged) _windowOutflows(f);
+        bool executed = f.kind == FlowKind.Queued || f.kind == FlowKind.Early;
+        if (executed) {
             for (uint256 i; i < _flows.length; ++i) {
-                if (_flows[i].kind == FlowKind.Queued && _flows[i].id == f.id) ++f.earlierExecutions;
+                FlowKind k = _flows[i].kind;
+                if ((k == FlowKind.Queued || k == FlowKind.Early) && _flows[i].id == f.id) ++f.earlierExecutions;
             }
         }
         if (f.kind != FlowKind.Evacuation) {
+            bool alone = f.kind == FlowKind.Instant || f.kind == FlowKind.Queued;
             for (uint256 i; i < _snapshots.length; ++i) {
                 ExposureSnapshot storage s = _snapshots[i];
                 if (s.token != f.token || f.time > s.t0 + s.horizon) continue;
                 s.vaultOut += f.amount;
-                if (s.operator == f.operator) s.opOut += f.amount;
+                if (alone) s.vaultOutAlone += f.amount;
+                if (s.operator == f.operator) {
+                    s.opOut += f.amount;
+                    if (alone) s.opOutAlone += f.amount;
+                }
             }
         }
         _flows.push(f);
     }
 
-    /// @dev Instant outflow in (t - WINDOW, t] by this operator and by all, including this flow: every
-    /// window ending at a withdrawal, which is where any window's outflow is largest.
+    /// @dev Outflow in (t - WINDOW, t], including this flow, of what the vault-wide cap counts (instant,
+    /// co-signed, early releases before their eta) by all operators; of this operator's instant
+    /// withdrawals; and of its co-signed ones (co-signed and early releases before eta): every window
+    /// ending at a withdrawal, which is where any window's outflow is largest.
     function _windowOutflows(Flow memory f) private view {
-        f.opWindowOut = f.amount;
+        bool instant = f.kind == FlowKind.Instant;
+        f.opWindowOut = instant ? f.amount : 0;
+        f.cosignedWindowOut = instant ? 0 : f.amount;
         f.vaultWindowOut = f.amount;
         for (uint256 i = _flows.length; i > 0; --i) {
             Flow storage g = _flows[i - 1];
             if (g.time + WINDOW <= f.time) break; // flows are in time order
-            if (g.kind != FlowKind.Instant || g.token != f.token) continue;
+            if (!g.charged || g.token != f.token) continue;
             f.vaultWindowOut += g.amount;
-            if (g.operator == f.operator) f.opWindowOut += g.amount;
+            if (g.operator != f.operator) continue;
+            if (g.kind == FlowKind.Instant) f.opWindowOut += g.amount;
+            else f.cosignedWindowOut += g.amount;
         }
     }
 
@@ -934,6 +1103,143 @@ contract VaultHandler is TestBase {
             if (pending != 0) return pending;
         }
         return 1 + start;
+    }
+
+    /// @dev Approvers, co-signed caps (bot1's inside the vault cap next to its own cap, bot2's not: they
+    /// share it) and a co-signed-only destination for bot1, through proposals executed a change delay later.
+    function _setUpCosigning() private {
+        IGuardedVault.ChangeKind[8] memory kinds;
+        bytes[8] memory params;
+        kinds[0] = IGuardedVault.ChangeKind.AddApprover;
+        params[0] = abi.encode(approver);
+        uint256[3][2] memory caps = [[uint256(400_000e6), 200_000e18, 80 ether], [uint256(700_000e6), 300_000e18, 120 ether]];
+        for (uint256 i; i < 6; ++i) {
+            kinds[1 + i] = IGuardedVault.ChangeKind.SetCosignedCap;
+            params[1 + i] = abi.encode(_operators[i / 3], _tokens[i % 3], caps[i / 3][i % 3]);
+        }
+        kinds[7] = IGuardedVault.ChangeKind.ApproveCosignedDestination;
+        params[7] = abi.encode(_operators[0], _destinations[1]);
+        for (uint256 i; i < 8; ++i) {
+            vm.prank(admin);
+            vault.proposeChange(kinds[i], params[i]);
+            _proposed.push(Proposed(kinds[i], params[i], uint64(block.timestamp + changeDelayModel), IGuardedVault.Status.Pending));
+        }
+        vm.warp(block.timestamp + changeDelayModel);
+        for (uint256 i; i < 8; ++i) {
+            vm.prank(admin);
+            vault.executeChange(i + 1);
+            _proposed[i].status = IGuardedVault.Status.Executed;
+            _apply(kinds[i], params[i]);
+        }
+    }
+
+    function _approvalMode(uint256 seed) private pure returns (ApprovalMode) {
+        uint256 m = _mix(seed) % 16;
+        if (m < 10) return ApprovalMode.Valid;
+        return ApprovalMode(m - 9 > 5 ? 5 : m - 9);
+    }
+
+    /// @dev An approval of (op, token, to, amount, withdrawalId) as `mode` says, whether the model holds it
+    /// valid, and the digest the vault checks (the one of the withdrawal asked for).
+    function _approval(
+        ApprovalMode mode,
+        address op,
+        address token,
+        address to,
+        uint256 amount,
+        uint256 withdrawalId,
+        uint256 seed
+    ) private view returns (IGuardedVault.Approval memory a, bool valid, bytes32 digest) {
+        if (mode == ApprovalMode.Reused && _lastApprovalOperator != address(0)) {
+            a = _lastApproval;
+        } else {
+            uint256 signedAmount = mode == ApprovalMode.OtherParams ? amount + 1 : amount;
+            a = _signed(mode, lens.approvalDigest.selector, abi.encode(vault, op, token, to, signedAmount, withdrawalId), seed);
+        }
+        digest = lens.approvalDigest(vault, op, token, to, amount, withdrawalId, a.nonce, a.deadline);
+        // Valid: a current approver, its own key, exactly this withdrawal, in time, never used.
+        valid = approverOf[a.approver] && a.approver == approver && mode != ApprovalMode.WrongKey
+            && mode != ApprovalMode.OtherParams && a.deadline >= block.timestamp && !_usedModel[digest];
+    }
+
+    /// @dev An approval of the withdrawal `head` (vault, operator, token, to, amount, withdrawalId) with a
+    /// fresh nonce: valid up to a deadline now (the edge) or later, or expired a second or more ago;
+    /// signed by the approver's key or, forged, by another.
+    function _signed(ApprovalMode mode, bytes4 digestOf, bytes memory head, uint256 seed)
+        private
+        view
+        returns (IGuardedVault.Approval memory a)
+    {
+        a.deadline = mode == ApprovalMode.Expired ? block.timestamp - 1 - seed % 100 : block.timestamp + seed % 3 days;
+        a.nonce = uint256(keccak256(abi.encode(seed, _flows.length, block.timestamp)));
+        (bool ok, bytes memory out) = address(lens).staticcall(bytes.concat(digestOf, head, abi.encode(a.nonce, a.deadline)));
+        require(ok, "approvalDigest");
+        bool forged = mode == ApprovalMode.WrongKey || mode == ApprovalMode.NotApprover;
+        (uint8 v, bytes32 r, bytes32 sv) = vm.sign(forged ? FORGER_KEY : APPROVER_KEY, abi.decode(out, (bytes32)));
+        a.approver = mode == ApprovalMode.NotApprover ? _forger : approver;
+        a.signature = abi.encodePacked(r, sv, v);
+    }
+
+    /// @dev Mostly a destination or co-signed destination of `op` in the model; one time in sixteen any.
+    function _cosignedDestinationFor(address op, uint256 seed) private view returns (address) {
+        if (_mix(seed) % 16 != 0) {
+            for (uint256 k; k < 3; ++k) {
+                address d = _destinations[((seed >> 8) % 3 + k) % 3];
+                if (approvedOf[op][d] || cosignedOnlyOf[op][d]) return d;
+            }
+        }
+        return _destinations[(seed >> 16) % 3];
+    }
+
+    /// @dev Within what the co-signed cap and the vault cap leave, exactly that, one base unit more, or
+    /// anything up to twice the co-signed cap.
+    function _cosignedAmount(address op, address token, uint256 seed) private view returns (uint256) {
+        uint256 available = lens.operatorState(vault, op, token).cosignedAvailable;
+        uint256 vaultLeft = lens.tokenState(vault, token).available;
+        if (vaultLeft < available) available = vaultLeft;
+        uint256 unit = unitOf[token];
+        uint256 mode = _mix(seed) % 16;
+        uint256 x = seed >> 8;
+        if (available == 0) available = 1 + x % unit;
+        if (mode < 9) return 1 + x % available;
+        if (mode < 13) return available;
+        if (mode < 15) return available + 1;
+        return 1 + x % (cosignedCapOf[op][token] * 2 + unit);
+    }
+
+    /// @dev Lowers a co-signed cap (one time in eight a "lowering" that raises: refused), removes the
+    /// approver (rare: nothing moves on the co-signed paths until an AddApprover executes), or revokes
+    /// a destination of either kind.
+    function _cosigningGuardianAct(address who, address op, address token, uint256 act, uint256 b) private returns (bool ok) {
+        if (act <= 33) {
+            uint256 unit = unitOf[token];
+            uint256 cap = cosignedCapOf[op][token] * _lowering(b) / 8 / unit * unit;
+            bool raise = _mix(b >> 64) % 8 == 0;
+            if (raise) cap = cosignedCapOf[op][token] + unit;
+            vm.prank(who);
+            try vault.lowerCosignedCap(op, token, cap) {
+                if (raise) _anomalies.push("lowerCosignedCap raised the co-signed cap");
+                _tighten(IGuardedVault.ChangeKind.SetCosignedCap, op, token);
+                cosignedCapOf[op][token] = cap;
+                ok = true;
+            } catch {}
+        } else if (act == 34) {
+            vm.prank(who);
+            try vault.removeApprover(approver) {
+                _tighten(IGuardedVault.ChangeKind.AddApprover, approver, address(0));
+                approverOf[approver] = false;
+                ok = true;
+            } catch {}
+        } else {
+            address dest = _destinations[b % 3];
+            vm.prank(who);
+            try vault.revokeDestination(op, dest) {
+                _tighten(IGuardedVault.ChangeKind.ApproveDestination, op, dest);
+                approvedOf[op][dest] = false;
+                cosignedOnlyOf[op][dest] = false;
+                ok = true;
+            } catch {}
+        }
     }
 
     function _lowerLimits(address who, address op, address token, uint256 b) private returns (bool) {
@@ -1005,6 +1311,13 @@ contract VaultHandler is TestBase {
             (a,) = abi.decode(params, (address, uint256));
         } else if (kind == IGuardedVault.ChangeKind.SetTripwireOptOut) {
             (a,) = abi.decode(params, (address, bool));
+        } else if (kind == IGuardedVault.ChangeKind.AddApprover) {
+            a = abi.decode(params, (address));
+        } else if (kind == IGuardedVault.ChangeKind.ApproveCosignedDestination) {
+            (a, b) = abi.decode(params, (address, address));
+            kind = IGuardedVault.ChangeKind.ApproveDestination; // revokeDestination tightens both kinds
+        } else if (kind == IGuardedVault.ChangeKind.SetCosignedCap) {
+            (a, b,) = abi.decode(params, (address, address, uint256));
         }
         return _tightenedAt[keccak256(abi.encode(kind, a, b))];
     }
@@ -1091,6 +1404,17 @@ contract VaultHandler is TestBase {
             optedOutOf[operator] = optOut;
         } else if (kind == IGuardedVault.ChangeKind.SetTripwire) {
             (tripMaxModel, tripPeriodModel) = abi.decode(params, (uint8, uint32));
+        } else if (kind == IGuardedVault.ChangeKind.AddApprover) {
+            approverOf[abi.decode(params, (address))] = true;
+            (opBound, vaultBound) = (true, true);
+        } else if (kind == IGuardedVault.ChangeKind.ApproveCosignedDestination) {
+            (address operator, address dest) = abi.decode(params, (address, address));
+            cosignedOnlyOf[operator][dest] = true;
+        } else if (kind == IGuardedVault.ChangeKind.SetCosignedCap) {
+            uint256 cap;
+            (op, token, cap) = abi.decode(params, (address, address, uint256));
+            cosignedCapOf[op][token] = cap;
+            (opBound, vaultBound) = (true, true);
         }
         for (uint256 i; i < _snapshots.length; ++i) {
             ExposureSnapshot storage snap = _snapshots[i];
