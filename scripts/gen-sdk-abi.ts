@@ -4,7 +4,8 @@
  *
  * - `sdk/abi/generated/*.ts`: the ABI (`as const`) and creation code of GuardedVault and VaultFactory,
  *   and the ABI of IERC20Metadata, from `artifacts/`; the Safe v1.5.0 singleton and proxy factory from
- *   the pinned `@safe-global/safe-smart-account` package (for `deploySafe`);
+ *   the pinned `@safe-global/safe-smart-account` package, with its compatibility fallback handler (which
+ *   answers EIP-1271 for a Safe that approves co-signed withdrawals), for `deploySafe`;
  * - `sdk/abi/types/*.ts`: the TypeChain declarations of those contracts (types only), from
  *   `typechain-types/`;
  * - `sdk/errors/generated.ts`: one error class per custom error (scripts/gen-sdk-errors.ts).
@@ -51,6 +52,12 @@ const CONTRACTS: readonly { artifact: string; file: string; name: string; byteco
     artifact: `${SAFE_ARTIFACTS}/contracts/proxies/SafeProxyFactory.sol/SafeProxyFactory.json`,
     file: "safe-proxy-factory.ts",
     name: "safeProxyFactory",
+    bytecode: true,
+  },
+  {
+    artifact: `${SAFE_ARTIFACTS}/contracts/handler/CompatibilityFallbackHandler.sol/CompatibilityFallbackHandler.json`,
+    file: "safe-fallback-handler.ts",
+    name: "safeFallbackHandler",
     bytecode: true,
   },
 ];

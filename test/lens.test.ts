@@ -27,6 +27,10 @@ describe("VaultLens and the raw storage it reads", () => {
     expect(layout._operatorWord).to.equal(STORAGE_SLOTS.operatorWords);
     expect(layout._tokenWord).to.equal(STORAGE_SLOTS.tokenWords);
     expect(layout._queue).to.equal(STORAGE_SLOTS.queue);
+    expect(layout._roles).to.equal(STORAGE_SLOTS.roles);
+    expect(layout._cosignedWord).to.equal(STORAGE_SLOTS.cosignedWords);
+    expect(layout._cosignedOnly).to.equal(STORAGE_SLOTS.cosignedOnly);
+    expect(layout._approvalUsed).to.equal(STORAGE_SLOTS.approvalsUsed);
     // The Solidity library holds the same numbers: read them from its source constants.
     const src = await hre.artifacts.getBuildInfo("contracts/libraries/VaultStorage.sol:VaultStorage");
     const text = src!.input.sources["contracts/libraries/VaultStorage.sol"].content;

@@ -16,6 +16,7 @@ export { guardedVaultAbi, guardedVaultBytecode } from "./generated/guarded-vault
 export { vaultFactoryAbi, vaultFactoryBytecode } from "./generated/vault-factory";
 export { safeAbi, safeBytecode } from "./generated/safe";
 export { safeProxyFactoryAbi, safeProxyFactoryBytecode } from "./generated/safe-proxy-factory";
+export { safeFallbackHandlerAbi, safeFallbackHandlerBytecode } from "./generated/safe-fallback-handler";
 export type { GuardedVault, GuardedVaultInterface, IGuardedVault } from "./types/GuardedVault";
 export type { IERC20Metadata, IERC20MetadataInterface } from "./types/IERC20Metadata";
 export type { VaultFactory, VaultFactoryInterface } from "./types/VaultFactory";

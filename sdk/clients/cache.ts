@@ -35,6 +35,10 @@ import type { VaultEvent, VaultEventName } from "../monitor/events";
 import { LogReader, type RetryOptions } from "../monitor/log-reader";
 import {
   checkInstant,
+  clockTime,
+  consume,
+  toUnits,
+  unitOf,
   checkQueue,
   isSuspendedWord,
   withSuspended,
@@ -83,7 +87,8 @@ interface CacheState {
 
 /** An own withdrawal sent (or being sent) but not yet reflected in the cached words. */
 export interface Reservation {
-  readonly kind: "instant" | "queue";
+  /** `cosigned`: a co-signed withdrawal or early release charged to the co-signed and vault-wide limiters. */
+  readonly kind: "instant" | "queue" | "cosigned";
   readonly token: string;
   readonly to: string;
   readonly amount: bigint;
@@ -143,7 +148,7 @@ const REPLAYED = ["DestinationApproved", "DestinationRevoked", "WithdrawalQueued
 
 export class OperatorPolicyCache {
   private constructor(
-    private readonly provider: Provider,
+    readonly provider: Provider,
     readonly vault: string,
     readonly operator: string,
     readonly clock: Clock,
@@ -359,7 +364,12 @@ export class OperatorPolicyCache {
         registered: this.state.registered,
         tripwireOptedOut: this.state.optedOut,
       };
-      if (r.kind === "instant") {
+      if (r.kind === "cosigned") {
+        // Only the vault-wide word is cached; the co-signed limiter is read when the next one is decided.
+        const units = toUnits(r.amount, unitOf(w.tokenWord));
+        const charged = consume(w.tokenWord, clockTime(this.clock, timestamp), this.clock.bucket, units);
+        if (charged.ok) w.tokenWord = charged.updated;
+      } else if (r.kind === "instant") {
         const result = checkInstant({ ...common, clock: this.clock });
         if (result.ok) {
           w.opWord = result.opWord;
@@ -534,6 +544,8 @@ export class OperatorPolicyCache {
         break;
       case "WithdrawalExecuted":
       case "WithdrawalCancelled": {
+        // An early release (any operator's) charges the vault-wide limiter.
+        if (e.name === "WithdrawalExecuted") touched.add(e.args.token);
         const w = s.queued.get(e.args.id);
         if (w) {
           s.queued.set(w.id, { ...w, status: e.name === "WithdrawalExecuted" ? "Executed" : "Cancelled" });

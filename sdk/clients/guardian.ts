@@ -96,6 +96,18 @@ export class GuardianTransactions {
     return this.call(vaultInterface.encodeFunctionData("revokeDestination", [operator, destination]));
   }
 
+  /** `removeApprover(approver)`: its approvals, even those signed before, stop verifying at once. */
+  removeApprover(approver: string): UnsignedTransaction {
+    return this.call(vaultInterface.encodeFunctionData("removeApprover", [requireAddress(approver, "approver")]));
+  }
+
+  /** `lowerCosignedCap(operator, token, cosignedCap)`: at most the current co-signed cap. */
+  lowerCosignedCap(l: { operator: string; token: string; cosignedCap: bigint }): UnsignedTransaction {
+    const operator = requireAddress(l.operator, "operator");
+    const token = requireAddress(l.token, "token");
+    return this.call(vaultInterface.encodeFunctionData("lowerCosignedCap", [operator, token, requireUint(l.cosignedCap, "cosignedCap")]));
+  }
+
   private call(data: string): UnsignedTransaction {
     return { to: this.vault, data, value: 0n };
   }
@@ -167,6 +179,16 @@ export class GuardianClient {
   /** Sends `revokeDestination(operator, destination)`. */
   async revokeDestination(r: { operator: string; destination: string }, overrides?: SendOverrides): Promise<SentTransaction<TransactionReceipt>> {
     return this.send(this.tx.revokeDestination(r), overrides);
+  }
+
+  /** Sends `removeApprover(approver)`. */
+  async removeApprover(approver: string, overrides?: SendOverrides): Promise<SentTransaction<TransactionReceipt>> {
+    return this.send(this.tx.removeApprover(approver), overrides);
+  }
+
+  /** Sends `lowerCosignedCap(operator, token, cosignedCap)`. */
+  async lowerCosignedCap(l: { operator: string; token: string; cosignedCap: bigint }, overrides?: SendOverrides): Promise<SentTransaction<TransactionReceipt>> {
+    return this.send(this.tx.lowerCosignedCap(l), overrides);
   }
 
   private send(tx: UnsignedTransaction, overrides?: SendOverrides): Promise<SentTransaction<TransactionReceipt>> {

@@ -14,7 +14,19 @@ export type {
   WithdrawResult,
   WithdrawalRequest,
 } from "./operator";
+export type { ApprovalSource } from "./operator";
 export type { CachePosition, OwnQueuedWithdrawal } from "./cache";
+export {
+  ApprovalCheckFailedError,
+  ApprovalDeclinedError,
+  ApprovalRefusedError,
+  ApprovalSignatureError,
+  ApproverClient,
+  DuplicateRequestError,
+  EIP1271_MAGIC,
+  isValidSignature1271,
+} from "./approver";
+export type { ApprovalCheck, ApprovalCheckRequest, ApprovalInput, ApprovalRefusal, ApprovalStore, ApproverClientOptions, ApproverLogEntry } from "./approver";
 export { GuardianClient, GuardianTransactions } from "./guardian";
 export type { GuardianClientOptions, LowerOperatorLimits } from "./guardian";
 export { AdminClient, AdminTransactions } from "./admin";
@@ -23,7 +35,9 @@ export { vaultInterface } from "./transport";
 export type { SendOverrides, SentTransaction, UnsignedTransaction } from "./transport";
 export {
   STORAGE_SLOTS,
+  bytes32Slot,
   mappingSlot,
+  roleSlot,
   nestedSlot,
   readAvailableNow,
   readOperatorState,

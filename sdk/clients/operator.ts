@@ -46,6 +46,7 @@ import {
   isPausedWord,
   nextBoundaries,
   availableAt,
+  consume,
   periodCount,
   toUnits,
   unitOf,
@@ -55,9 +56,24 @@ import {
   type Rejection,
 } from "../rules/policy";
 import { vaultErrorFromData } from "../errors/revert";
-import { asReceipt, providerOf, sentTransaction, vaultInterface, type SendOverrides, type SentTransaction, type UnsignedTransaction } from "./transport";
+import { asReceipt, providerOf, rawCall, sentTransaction, vaultInterface, type SendOverrides, type SentTransaction, type UnsignedTransaction } from "./transport";
 import { KeySender } from "./sender";
 import { requireAddress, requireAmount, requireUint } from "../errors/validate";
+import { APPROVER_ROLE } from "../rules/constants";
+import {
+  approvalDigest,
+  approvalMatches,
+  approvalStruct,
+  checkCosigned,
+  checkEarly,
+  recoverApprover,
+  type ApprovalFacts,
+  type ApprovalRequest,
+  type SignedApproval,
+} from "../rules/approval";
+import { STORAGE_SLOTS, bytes32Slot, nestedSlot, roleSlot } from "./state";
+import { connectVault, read } from "./transport";
+import { isValidSignature1271 } from "./approver";
 
 export interface OperatorClientOptions {
   readonly vault: string;
@@ -95,9 +111,21 @@ export interface WithdrawalRequest {
   readonly amount: bigint;
 }
 
+/**
+ * An approval of a co-signed withdrawal or early release, or a function that obtains one for a request
+ * (e.g. by asking the approval service); it is called only when the withdrawal needs one.
+ */
+export type ApprovalSource = SignedApproval | ((request: ApprovalRequest) => Promise<SignedApproval>);
+
 export interface WithdrawOptions {
   /** Queue the withdrawal if it is above the instant limit (otherwise it is not sent). */
   readonly queueIfLarge?: boolean;
+  /**
+   * An approval (or a way to obtain one): a withdrawal the instant path refuses (above the instant limit
+   * or the operator's cap, to a co-signed destination, ...) goes out at once through `withdrawCosigned`,
+   * after the approval is verified locally. Takes precedence over `queueIfLarge`.
+   */
+  readonly approval?: ApprovalSource;
   /** Send even if the preflight predicts a trip (suspending this key) or a revert. */
   readonly force?: boolean;
   /** Gas, fee and nonce fields for the transaction. */
@@ -123,9 +151,17 @@ export type WithdrawDecision =
       readonly asOf: CachePosition;
     }
   | {
+      readonly action: "cosigned";
+      /** Units the withdrawal counts against the co-signed and vault-wide caps. */
+      readonly units: bigint;
+      readonly approval: SignedApproval;
+      readonly asOf: CachePosition;
+    }
+  | {
       readonly action: "reject";
-      /** The path that was checked: the instant path, or the queue for amounts above the instant limit. */
-      readonly path: "instant" | "queue";
+      /** The path that was checked: the instant path, the queue for amounts above the instant limit, or
+       * the co-signed path with the approval given. */
+      readonly path: "instant" | "queue" | "cosigned";
       /** `trip`: the call would succeed on-chain, move nothing and suspend this key. `revert`: it would revert. */
       readonly effect: "trip" | "revert";
       /** The policy rule broken, if any (null for pause, suspension, vault-wide cap, ...). */
@@ -148,7 +184,7 @@ export type WithdrawResult =
   | { readonly sent: false; readonly decision: WithdrawDecision }
   | {
       readonly sent: true;
-      readonly path: "instant" | "queue";
+      readonly path: "instant" | "queue" | "cosigned";
       /** Whether the preflight disagreed and `force` overrode it. */
       readonly forced: boolean;
       readonly decision: WithdrawDecision;
@@ -348,10 +384,15 @@ export class OperatorClient {
     // From here to the reservation in sendWithdrawal nothing awaits: concurrent calls see each other.
     const decision = this.preflight(req);
     if (decision.action === "instant") return this.sendWithdrawal("instant", req, decision, false, options.overrides);
+    // A withdrawal the instant path refuses goes out co-signed if an approval is at hand; a revert
+    // (pause, suspension, vault-wide cap) would stop the co-signed path too.
+    if (options.approval !== undefined && (decision.action === "queue" || (decision.action === "reject" && decision.effect === "trip"))) {
+      return this.withdrawCosigned(req, options.approval, options);
+    }
     if (decision.action === "queue") {
       return options.queueIfLarge ? this.sendWithdrawal("queue", req, decision, false, options.overrides) : { sent: false, decision };
     }
-    if (!options.force) return { sent: false, decision };
+    if (!options.force || decision.action !== "reject") return { sent: false, decision };
     const path = decision.path === "queue" && options.queueIfLarge ? "queue" : "instant";
     return this.sendWithdrawal(path, req, decision, true, options.overrides);
   }
@@ -412,6 +453,96 @@ export class OperatorClient {
       if (!e || e.name !== "WithdrawalExecuted") throw new VaultSdkError("no WithdrawalExecuted event in the receipt");
       return { receipt, id: e.args.id, amount: e.args.amount };
     });
+  }
+
+  /**
+   * Sends `withdrawCosigned` with an approval, after checking locally what the vault will check: the
+   * approval is for exactly this withdrawal, its signature verifies (ECDSA recovery for a key; the
+   * approver's `isValidSignature` through `eth_call` for a contract such as a Safe), the approver holds
+   * the role now, the approval is not used or expired, the destination is approved or co-signed, and the
+   * co-signed and vault-wide caps leave room. Reads the chain once (one `extsload`), plus the `eth_call` for
+   * a contract approver, then sends. Sends nothing if the vault would refuse, unless `force`.
+   */
+  async withdrawCosigned(request: WithdrawalRequest, source: ApprovalSource, options: Omit<WithdrawOptions, "approval" | "queueIfLarge"> = {}): Promise<WithdrawResult> {
+    const req = this.validate(request);
+    const target: ApprovalRequest = { vault: this.vault, chainId: this.sender.chain, operator: this.address, token: req.token, to: req.to, amount: req.amount, withdrawalId: 0n };
+    const approval = await this.obtain(source, target);
+    const [facts] = await Promise.all([this.readApproval(approval, target), this.cache.readDestination(req.to)]);
+    // From here to the reservation nothing awaits.
+    const asOf = this.cache.position;
+    const ctx = this.context(req.token, asOf.timestamp);
+    const check = checkCosigned({
+      clock: this.cache.clock,
+      timestamp: asOf.timestamp,
+      operator: this.address,
+      token: req.token,
+      to: req.to,
+      amount: req.amount,
+      tokenWord: ctx.tokenWord,
+      cosignedWord: this.pendingCosigned(req.token, facts.cosignedWord, asOf.timestamp),
+      registered: this.cache.registered,
+      suspended: ctx.suspended,
+      tripwireOptedOut: this.cache.optedOut,
+      approved: this.cache.isApproved(req.to),
+      cosignedOnly: facts.cosignedOnly,
+      approval: facts.approval,
+    });
+    const decision: WithdrawDecision = check.ok ? { action: "cosigned", units: check.units, approval, asOf } : this.reject("cosigned", check, null, asOf);
+    if (!check.ok && !options.force) return { sent: false, decision };
+    const data = vaultInterface.encodeFunctionData("withdrawCosigned", [req.token, req.to, req.amount, approvalStruct(approval)]);
+    return this.sendReserved("cosigned", req, data, `cosigned:${req.token}:${approval.approver}`, decision, !check.ok, options.overrides);
+  }
+
+  /**
+   * Executes one of this operator's queued withdrawals before its eta with an approval of it
+   * (`executeWithdrawalEarly`). Checks locally first, like `withdrawCosigned` (a withdrawal the cache does
+   * not know is read once with `getWithdrawal`); throws the vault's typed error with `source: "preflight"`
+   * without sending if the vault would refuse or trip, unless `force`.
+   */
+  async executeEarly(
+    id: bigint,
+    source: ApprovalSource,
+    options: { force?: boolean; overrides?: SendOverrides } = {},
+  ): Promise<SentTransaction<WithdrawOutcome>> {
+    const wid = requireUint(id, "id");
+    let w = this.cache.queued.get(wid);
+    if (!w) {
+      const onChain = await read(() => connectVault(this.vault, this.cache.provider).getWithdrawal(wid));
+      const status = STATUSES[Number(onChain.status)];
+      if (status === "None") throw vaultErrorFromData({ name: "UnknownWithdrawal", args: { id: wid } }, { source: "preflight" });
+      w = { id: wid, operator: onChain.operator, token: onChain.token, to: onChain.to, amount: onChain.amount, eta: onChain.eta, status };
+    }
+    const target: ApprovalRequest = { vault: this.vault, chainId: this.sender.chain, operator: this.address, token: w.token, to: w.to, amount: w.amount, withdrawalId: wid };
+    const approval = await this.obtain(source, target);
+    const [facts] = await Promise.all([this.readApproval(approval, target), this.cache.readDestination(w.to)]);
+    const asOf = this.cache.position;
+    const ctx = this.context(w.token, asOf.timestamp);
+    const check = checkEarly({
+      clock: this.cache.clock,
+      timestamp: asOf.timestamp,
+      id: wid,
+      caller: this.address,
+      withdrawal: w,
+      paused: isPausedWord(ctx.tokenWord),
+      suspended: ctx.suspended,
+      approved: this.cache.isApproved(w.to),
+      tripwireOptedOut: this.cache.optedOut,
+      tokenWord: ctx.tokenWord,
+      cosignedWord: this.pendingCosigned(w.token, facts.cosignedWord, asOf.timestamp),
+      approval: facts.approval,
+    });
+    if (!check.ok && !options.force) throw vaultErrorFromData(check.error, { source: "preflight" });
+    const data = vaultInterface.encodeFunctionData("executeWithdrawalEarly", [wid, approvalStruct(approval)]);
+    const charged = check.ok ? check.charged : true;
+    const reservation = charged ? this.cache.reserve({ kind: "cosigned", token: w.token, to: w.to, amount: w.amount }) : null;
+    try {
+      const response = await this.sender.send({ to: this.vault, data, value: 0n }, { gasKey: `early:${w.token}:${approval.approver}`, estimate: !check.ok, overrides: options.overrides });
+      if (reservation) reservation.hash = response.hash;
+      return sentTransaction(response, (receipt) => this.outcomeOf(receipt));
+    } catch (e) {
+      if (reservation) this.cache.release(reservation);
+      throw e;
+    }
   }
 
   /** Cancels one of this operator's queued withdrawals (refused without sending if the cache knows it is not pending). */
@@ -513,7 +644,7 @@ export class OperatorClient {
     return null;
   }
 
-  private reject(path: "instant" | "queue", r: Rejection, retryAt: bigint | null, asOf: CachePosition): WithdrawDecision {
+  private reject(path: "instant" | "queue" | "cosigned", r: Rejection, retryAt: bigint | null, asOf: CachePosition): WithdrawDecision {
     return { action: "reject", path, effect: r.effect, breach: r.breach, error: vaultErrorFromData(r.error, { source: "preflight" }), retryAt, asOf };
   }
 
@@ -561,6 +692,87 @@ export class OperatorClient {
     return { sent: true, path, forced, decision, tx };
   }
 
+  private async obtain(source: ApprovalSource, target: ApprovalRequest): Promise<SignedApproval> {
+    const a = typeof source === "function" ? await source(target) : source;
+    if (a === null || typeof a !== "object" || typeof a.signature !== "string" || typeof a.approver !== "string") {
+      throw new InvalidInputError("approval", "expected a signed approval { approver, nonce, deadline, signature, ... }");
+    }
+    requireAddress(a.approver, "approval.approver");
+    requireUint(a.nonce, "approval.nonce");
+    requireUint(a.deadline, "approval.deadline");
+    return a;
+  }
+
+  /**
+   * Reads the chain: one `extsload` of the co-signed limiter, the co-signed-only flag of the destination,
+   * the used flag of this withdrawal's digest and the approver's role; and, for an approval whose
+   * signature is not a key's of exactly this withdrawal, the approver's `isValidSignature` (`eth_call`).
+   */
+  private async readApproval(a: SignedApproval, target: ApprovalRequest): Promise<{ cosignedWord: bigint; cosignedOnly: boolean; approval: ApprovalFacts }> {
+    const digest = approvalDigest(target, a.nonce, a.deadline);
+    const slots = [
+      nestedSlot(STORAGE_SLOTS.cosignedWords, this.address, target.token),
+      nestedSlot(STORAGE_SLOTS.cosignedOnly, this.address, target.to),
+      bytes32Slot(STORAGE_SLOTS.approvalsUsed, digest),
+      roleSlot(APPROVER_ROLE, a.approver),
+    ];
+    // An approval of another withdrawal (or vault, chain, operator) cannot verify for this one.
+    const forThis = approvalMatches(a, target) && (a.digest === undefined || a.digest.toLowerCase() === digest);
+    const recovered = forThis ? recoverApprover(digest, a.signature) : null;
+    const byKey = recovered !== null && recovered.toLowerCase() === a.approver.toLowerCase();
+    const [raw, byContract] = await Promise.all([
+      rawCall(this.cache.provider, this.vault, vaultInterface.encodeFunctionData("extsload", [slots])),
+      forThis && !byKey ? isValidSignature1271(this.cache.provider, a.approver, digest, a.signature) : Promise.resolve(false),
+    ]);
+    const [words] = vaultInterface.decodeFunctionResult("extsload", raw) as unknown as [string[]];
+    return {
+      cosignedWord: BigInt(words[0]),
+      cosignedOnly: BigInt(words[1]) !== 0n,
+      approval: {
+        approver: requireAddress(a.approver, "approval.approver"),
+        digest,
+        deadline: a.deadline,
+        used: BigInt(words[2]) !== 0n,
+        isApprover: BigInt(words[3]) !== 0n,
+        validSignature: byKey || byContract,
+      },
+    };
+  }
+
+  /** The co-signed word read from the chain with this client's co-signed withdrawals not yet settled charged on top (may count one twice: errs on holding back). */
+  private pendingCosigned(token: string, word: bigint, timestamp: bigint): bigint {
+    const nowT = clockTime(this.cache.clock, timestamp);
+    const unit = unitOf(this.context(token, timestamp).tokenWord);
+    for (const r of this.cache.pendingReservations) {
+      if (r.kind !== "cosigned" || r.token !== token) continue;
+      const c = consume(word, nowT, this.cache.clock.bucket, toUnits(r.amount, unit));
+      if (c.ok) word = c.updated;
+    }
+    return word;
+  }
+
+  private async sendReserved(
+    kind: "cosigned",
+    req: WithdrawalRequest,
+    data: string,
+    gasKey: string,
+    decision: WithdrawDecision,
+    forced: boolean,
+    overrides: SendOverrides | undefined,
+  ): Promise<WithdrawResult> {
+    const reservation: Reservation = this.cache.reserve({ kind, token: req.token, to: req.to, amount: req.amount });
+    let tx: SentTransaction<WithdrawOutcome>;
+    try {
+      const response = await this.sender.send({ to: this.vault, data, value: 0n }, { gasKey, estimate: forced, overrides });
+      tx = sentTransaction(response, (receipt) => this.outcomeOf(receipt));
+    } catch (e) {
+      this.cache.release(reservation);
+      throw e;
+    }
+    reservation.hash = tx.hash;
+    return { sent: true, path: kind, forced, decision, tx };
+  }
+
   private findEvent(receipt: TransactionReceipt, ...names: string[]) {
     for (const log of receipt.logs) {
       if (log.address.toLowerCase() !== this.vault.toLowerCase()) continue;
@@ -571,8 +783,8 @@ export class OperatorClient {
   }
 
   private outcomeOf(receipt: TransactionReceipt): WithdrawOutcome {
-    const e = this.findEvent(receipt, "Withdrawn", "WithdrawalQueued", "TripwireFired");
-    if (e?.name === "Withdrawn") return { status: "withdrawn", receipt, amount: e.args.amount };
+    const e = this.findEvent(receipt, "Withdrawn", "WithdrawalQueued", "WithdrawalExecuted", "TripwireFired");
+    if (e?.name === "Withdrawn" || e?.name === "WithdrawalExecuted") return { status: "withdrawn", receipt, amount: e.args.amount };
     if (e?.name === "WithdrawalQueued") return { status: "queued", receipt, id: e.args.id, eta: e.args.eta };
     if (e?.name === "TripwireFired") return { status: "tripped", receipt, reason: tripReasonOf(e.args.reason) };
     throw new VaultSdkError(`transaction ${receipt.hash} emitted no withdrawal event`);

@@ -122,6 +122,12 @@ export class KeySender {
     return { type: 2, maxPriorityFeePerGas: this.fees.priorityFee, maxFeePerGas: 2n * this.fees.baseFee + this.fees.priorityFee };
   }
 
+  /** The chain id read by `load()`. */
+  get chain(): bigint {
+    if (this.chainId === null) throw new VaultSdkError("the sender has not read the chain yet");
+    return this.chainId;
+  }
+
   /** The nonce the next send takes (null while it must be read again). */
   get nextNonce(): number | null {
     return this.nonce;

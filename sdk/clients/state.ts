@@ -20,8 +20,8 @@ import {
   type TokenView,
 } from "../rules/policy";
 
-/** Storage slots of the vault's mappings (`VaultStorage`). */
-export const STORAGE_SLOTS = { operatorWords: 1n, tokenWords: 2n, queue: 5n } as const;
+/** Storage slots of the vault's mappings (`VaultStorage`; `roles` is AccessControl's `_roles`). */
+export const STORAGE_SLOTS = { roles: 0n, operatorWords: 1n, tokenWords: 2n, queue: 5n, cosignedWords: 18n, cosignedOnly: 19n, approvalsUsed: 20n } as const;
 
 const coder = AbiCoder.defaultAbiCoder();
 const MASK_128 = (1n << 128n) - 1n;
@@ -32,6 +32,12 @@ export const mappingSlot = (slot: bigint | string, key: string): string =>
 
 /** Slot of `mapping(address => mapping(address => T))` at `slot` for `key1`, then `key2`. */
 export const nestedSlot = (slot: bigint, key1: string, key2: string): string => mappingSlot(mappingSlot(slot, key1), key2);
+
+/** Slot of `mapping(bytes32 => T)` at `slot` for `key`. */
+export const bytes32Slot = (slot: bigint, key: string): string => keccak256(coder.encode(["bytes32", "uint256"], [key, slot]));
+
+/** Slot of AccessControl's `_roles[role].hasRole[account]`. */
+export const roleSlot = (role: string, account: string): string => mappingSlot(bytes32Slot(STORAGE_SLOTS.roles, role), account);
 
 /** One operator's words and queue account for one token, as stored. */
 export interface OperatorWords {

@@ -44,6 +44,16 @@ export async function read<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * One `eth_call` at the latest block, straight to the node on a provider that passes JSON-RPC through
+ * (no `eth_chainId` check before it, unlike a Contract call on a JsonRpcProvider); returns the raw result.
+ * Failures are SDK errors (a revert is a revert error, a node failure an `RpcError`).
+ */
+export async function rawCall(provider: Provider, to: string, data: string): Promise<string> {
+  const p = provider as Provider & { send?: (method: string, params: unknown[]) => Promise<unknown> };
+  return read(async () => (typeof p.send === "function" ? ((await p.send("eth_call", [{ to, data }, "latest"])) as string) : provider.call({ to, data })));
+}
+
 /** The provider of a signer, or an error if it has none. */
 export function providerOf(signer: Signer, provider?: Provider): Provider {
   const p = provider ?? signer.provider;

@@ -21,7 +21,10 @@ export type ChangeParams =
   | { readonly kind: "RemoveGuardian"; readonly guardian: string }
   | { readonly kind: "TransferAdmin"; readonly newAdmin: string }
   | { readonly kind: "SetTripwire"; readonly maxCount: number; readonly period: bigint }
-  | { readonly kind: "SetTripwireOptOut"; readonly operator: string; readonly optOut: boolean };
+  | { readonly kind: "SetTripwireOptOut"; readonly operator: string; readonly optOut: boolean }
+  | { readonly kind: "AddApprover"; readonly approver: string }
+  | { readonly kind: "ApproveCosignedDestination"; readonly operator: string; readonly destination: string }
+  | { readonly kind: "SetCosignedCap"; readonly operator: string; readonly token: string; readonly cosignedCap: bigint };
 
 /** The parameters of one kind of change. */
 export type ChangeOf<K extends ChangeKind> = Extract<ChangeParams, { kind: K }>;
@@ -43,6 +46,9 @@ export const CHANGE_PARAM_TYPES: { readonly [K in ChangeKind]: readonly string[]
   TransferAdmin: ["address newAdmin"],
   SetTripwire: ["uint8 maxCount", "uint32 period"],
   SetTripwireOptOut: ["address operator", "bool optOut"],
+  AddApprover: ["address approver"],
+  ApproveCosignedDestination: ["address operator", "address destination"],
+  SetCosignedCap: ["address operator", "address token", "uint256 cosignedCap"],
 };
 
 const coder = AbiCoder.defaultAbiCoder();
@@ -77,6 +83,12 @@ function normalize(change: ChangeParams): unknown[] {
     case "SetTripwireOptOut":
       if (typeof change.optOut !== "boolean") throw new InvalidInputError("optOut", "expected a boolean");
       return [a(change.operator, "operator"), change.optOut];
+    case "AddApprover":
+      return [a(change.approver, "approver")];
+    case "ApproveCosignedDestination":
+      return [a(change.operator, "operator"), a(change.destination, "destination")];
+    case "SetCosignedCap":
+      return [a(change.operator, "operator"), a(change.token, "token"), requireUint(change.cosignedCap, "cosignedCap")];
     default:
       throw new InvalidInputError("kind", `unknown change kind ${JSON.stringify((change as { kind: unknown }).kind)}`);
   }
@@ -120,5 +132,11 @@ export function decodeChange(kind: ChangeKind | bigint | number, params: string)
       return { kind: k, maxCount: Number(v[0]), period: v[1] };
     case "SetTripwireOptOut":
       return { kind: k, operator: v[0], optOut: v[1] };
+    case "AddApprover":
+      return { kind: k, approver: v[0] };
+    case "ApproveCosignedDestination":
+      return { kind: k, operator: v[0], destination: v[1] };
+    case "SetCosignedCap":
+      return { kind: k, operator: v[0], token: v[1], cosignedCap: v[2] };
   }
 }

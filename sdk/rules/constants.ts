@@ -10,6 +10,9 @@ export const NATIVE = "0xEeeeeEeeeEeEeeEeEeEeeEEEeeeeEeeeeeeeEEeE";
 /** `keccak256("GUARDIAN_ROLE")`, the vault's guardian role id. */
 export const GUARDIAN_ROLE = "0x55435dd261a4b9b3364963f7738a7a662ad9c84396d64be3365284bb7f0a5041";
 
+/** `keccak256("APPROVER_ROLE")`, the vault's approver role id (`APPROVER_ROLE()`). */
+export const APPROVER_ROLE = "0x408a36151f841709116a4e8aca4e0202874f7f54687dcb863b1ea4672dc9d8cf";
+
 /** How long after its eta a change or queued withdrawal can still be executed (`GRACE_PERIOD`). */
 export const GRACE_PERIOD = 14n * 24n * 3600n;
 
@@ -42,6 +45,9 @@ export const CHANGE_KINDS = [
   "TransferAdmin",
   "SetTripwire",
   "SetTripwireOptOut",
+  "AddApprover",
+  "ApproveCosignedDestination",
+  "SetCosignedCap",
 ] as const;
 export type ChangeKind = (typeof CHANGE_KINDS)[number];
 
@@ -57,6 +63,8 @@ export const TRIP_REASONS = [
   "CapExceeded",
   "RateExceeded",
   "QueueCapExceeded",
+  "InvalidApproval",
+  "CosignedCapExceeded",
 ] as const;
 export type TripReason = (typeof TRIP_REASONS)[number];
 

@@ -18,3 +18,32 @@ export type {
 export * from "./constants";
 export { CHANGE_PARAM_TYPES, decodeChange, encodeChange } from "./changes";
 export type { ChangeInput, ChangeOf, ChangeParams } from "./changes";
+export {
+  APPROVAL_DOMAIN_NAME,
+  APPROVAL_DOMAIN_VERSION,
+  APPROVAL_TYPES,
+  approvalDigest,
+  approvalDomain,
+  approvalFromJson,
+  approvalMatches,
+  approvalStruct,
+  approvalToJson,
+  approvalTypedData,
+  checkCosigned,
+  checkEarly,
+  cosignedBound,
+  cosignedView,
+  normalizeApprovalRequest,
+  recoverApprover,
+} from "./approval";
+export type {
+  ApprovalFacts,
+  ApprovalMessage,
+  ApprovalRequest,
+  CosignedCheck,
+  CosignedInput,
+  EarlyCheck,
+  EarlyInput,
+  SignedApproval,
+  SignedApprovalJson,
+} from "./approval";

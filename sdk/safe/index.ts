@@ -3,12 +3,15 @@
  * batch files (build, verify, describe the vault calls inside).
  */
 export {
+  SAFE_MESSAGE_TYPES,
   SAFE_TX_TYPES,
   deploySafe,
   execSafeTransaction,
   packSignatures,
   safeTransactionHash,
+  safeMessageHash,
   safeTypedData,
+  signSafeMessage,
   signSafeTransaction,
   toSafeTransaction,
 } from "./safe";

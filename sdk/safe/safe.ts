@@ -14,7 +14,7 @@ import {
   type TypedDataDomain,
   type TypedDataField,
 } from "ethers";
-import { safeAbi, safeBytecode, safeProxyFactoryAbi, safeProxyFactoryBytecode } from "../abi";
+import { safeAbi, safeBytecode, safeFallbackHandlerAbi, safeFallbackHandlerBytecode, safeProxyFactoryAbi, safeProxyFactoryBytecode } from "../abi";
 import type { UnsignedTransaction } from "../clients/transport";
 
 /** Every field of a Safe transaction, as its owners sign it. */
@@ -86,16 +86,37 @@ export function packSignatures(signatures: readonly { owner: string; signature: 
   return concat(sorted.map((s) => s.signature));
 }
 
+/** EIP-712 types of a Safe message (what owners sign for the Safe's EIP-1271 `isValidSignature`). */
+export const SAFE_MESSAGE_TYPES: Record<string, TypedDataField[]> = { SafeMessage: [{ name: "message", type: "bytes" }] };
+
+/** The Safe message hash of `message` (for a 32-byte hash such as an approval digest: the hash itself), as the Safe computes it. */
+export function safeMessageHash(opts: { chainId: bigint; safe: string; message: string }): string {
+  return TypedDataEncoder.hash({ chainId: opts.chainId, verifyingContract: opts.safe }, SAFE_MESSAGE_TYPES, { message: opts.message });
+}
+
+/** One owner's EIP-712 signature of the Safe message `message` (any ethers Signer). */
+export async function signSafeMessage(
+  owner: Signer,
+  opts: { chainId: bigint; safe: string; message: string },
+): Promise<{ owner: string; signature: string }> {
+  const signature = await owner.signTypedData({ chainId: opts.chainId, verifyingContract: opts.safe }, SAFE_MESSAGE_TYPES, { message: opts.message });
+  return { owner: await owner.getAddress(), signature };
+}
+
 /**
  * Deploys a Safe singleton and proxy factory from the package's artifacts, then a Safe proxy owned by
- * `owners` with `threshold`. Reads and writes the chain (for tests, demos and fresh networks).
+ * `owners` with `threshold`. With `eip1271`, the Safe gets the compatibility fallback handler, through
+ * which it answers `isValidSignature` (needed for a Safe that approves co-signed withdrawals). Reads and
+ * writes the chain (for tests, demos and fresh networks).
  */
 export async function deploySafe(opts: {
   deployer: Signer;
   owners: readonly string[];
   threshold: number;
   saltNonce?: bigint;
+  eip1271?: boolean;
 }): Promise<Contract> {
+  const handler = opts.eip1271 ? await (await new ContractFactory(safeFallbackHandlerAbi, safeFallbackHandlerBytecode, opts.deployer).deploy()).getAddress() : ZeroAddress;
   const singleton = await new ContractFactory(safeAbi, safeBytecode, opts.deployer).deploy();
   const factory = (await new ContractFactory(
     safeProxyFactoryAbi,
@@ -103,7 +124,7 @@ export async function deploySafe(opts: {
     opts.deployer,
   ).deploy()) as Contract;
   const setup = singleton.interface.encodeFunctionData("setup", [
-    opts.owners, opts.threshold, ZeroAddress, "0x", ZeroAddress, ZeroAddress, 0, ZeroAddress,
+    opts.owners, opts.threshold, ZeroAddress, "0x", handler, ZeroAddress, 0, ZeroAddress,
   ]);
   const singletonAddr = await singleton.getAddress();
   const saltNonce = opts.saltNonce ?? 0n;

@@ -20,7 +20,7 @@ import {
   NotPendingAdminError,
   UnknownChangeError,
 } from "../../sdk/errors";
-import { CHANGE_KINDS, GUARDIAN_ROLE, decodeChange, encodeChange, type ChangeParams } from "../../sdk/rules";
+import { APPROVER_ROLE, CHANGE_KINDS, GUARDIAN_ROLE, decodeChange, encodeChange, type ChangeParams } from "../../sdk/rules";
 import { deployBlock, recordedSigner } from "./helpers";
 
 describe("SDK AdminClient", () => {
@@ -29,7 +29,7 @@ describe("SDK AdminClient", () => {
     const extra = (await ethers.getSigners()).slice(10);
     const newToken = await ethers.deployContract("MockERC20", ["New (mock)", "NEW", 8]);
     const newTokenAddr = await newToken.getAddress();
-    const [newGuardian, newRecovery, newAdmin, bot3, dest3] = extra;
+    const [newGuardian, newRecovery, newAdmin, bot3, dest3, approver, otc3] = extra;
     // Every kind of change, with parameters valid both now and after the others ran.
     const changes: ChangeParams[] = [
       { kind: "SetOperatorLimits", operator: bot3.address, token: f.usdtAddr, cap: POLICY.usdt.cap, instantLimit: POLICY.usdt.instant, queueCap: 123n },
@@ -45,8 +45,11 @@ describe("SDK AdminClient", () => {
       { kind: "TransferAdmin", newAdmin: newAdmin.address },
       { kind: "SetTripwire", maxCount: 20, period: 120n },
       { kind: "SetTripwireOptOut", operator: f.bot2.address, optOut: true },
+      { kind: "AddApprover", approver: approver.address },
+      { kind: "ApproveCosignedDestination", operator: bot3.address, destination: otc3.address },
+      { kind: "SetCosignedCap", operator: f.bot1.address, token: f.usdtAddr, cosignedCap: POLICY.usdt.cap * 3n },
     ];
-    return { f, changes, newToken: newTokenAddr, newGuardian, newRecovery, newAdmin, bot3, dest3 };
+    return { f, changes, newToken: newTokenAddr, newGuardian, newRecovery, newAdmin, bot3, dest3, approver, otc3 };
   }
 
   it("encodes every ChangeKind exactly as the NatSpec (and the existing test helpers) say, and decodes it back", async () => {
@@ -79,6 +82,12 @@ describe("SDK AdminClient", () => {
           return fixtureEncode.setTripwire(c.maxCount, c.period);
         case "SetTripwireOptOut":
           return fixtureEncode.setTripwireOptOut(c.operator, c.optOut);
+        case "AddApprover":
+          return fixtureEncode.address(c.approver);
+        case "ApproveCosignedDestination":
+          return fixtureEncode.approveDestination(c.operator, c.destination);
+        case "SetCosignedCap":
+          return fixtureEncode.setCosignedCap(c.operator, c.token, c.cosignedCap);
       }
     };
     for (const c of changes) {
@@ -97,7 +106,7 @@ describe("SDK AdminClient", () => {
   });
 
   it("proposes every kind through its typed helper, lists them, executes them with the intended effect", async () => {
-    const { f, changes, newToken, newGuardian, newRecovery, newAdmin, bot3, dest3 } = await setup();
+    const { f, changes, newToken, newGuardian, newRecovery, newAdmin, bot3, dest3, approver, otc3 } = await setup();
     const g = new GuardianClient({ vault: f.vaultAddr, signer: f.guardian });
     await (await g.pause()).wait(); // Unpause and UnsuspendOperator are only valid when there is something to lift.
     await (await g.suspendOperator(f.bot1.address)).wait();
@@ -144,6 +153,10 @@ describe("SDK AdminClient", () => {
     expect(await v.pendingAdmin()).to.equal(newAdmin.address);
     expect(await v.tripwire()).to.deep.equal([20n, 120n]);
     expect(await v.isTripwireOptedOut(f.bot2.address)).to.equal(true);
+    expect(await v.hasRole(APPROVER_ROLE, approver.address)).to.equal(true);
+    expect(await (await vaultLens()).isCosignedDestination(v, bot3.address, otc3.address)).to.equal(true);
+    expect(await v.isApproved(bot3.address, otc3.address)).to.equal(false);
+    expect((await (await vaultLens()).operatorState(v, f.bot1.address, f.usdtAddr)).cosignedCap).to.equal(POLICY.usdt.cap * 3n);
 
     // The named account accepts the admin role; nobody else can.
     await expect(new AdminClient({ vault: f.vaultAddr, signer: f.stranger }).acceptAdmin()).to.be.rejectedWith(NotPendingAdminError);
