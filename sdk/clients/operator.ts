@@ -58,6 +58,7 @@ import { vaultErrorFromData } from "../errors/revert";
 import { asReceipt, providerOf, sentTransaction, vaultInterface, type SendOverrides, type SentTransaction, type UnsignedTransaction } from "./transport";
 import { KeySender } from "./sender";
 import { requireAddress, requireAmount, requireUint } from "../errors/validate";
+import { sleep } from "../monitor/sleep";
 
 export interface OperatorClientOptions {
   readonly vault: string;
@@ -191,7 +192,8 @@ export class OperatorClient {
   private readonly cache: OperatorPolicyCache;
   private readonly interval: number;
   private loop: Promise<void> | null = null;
-  private sleeper: { timer: ReturnType<typeof setTimeout>; resolve: () => void } | null = null;
+  /** Ends the wait between two rounds early (set while the loop waits). */
+  private interrupt: AbortController | null = null;
   private running = false;
   private readonly errorListeners = new Set<(error: unknown) => void>();
 
@@ -288,12 +290,9 @@ export class OperatorClient {
           }
         }
         if (!this.running) break;
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, this.interval);
-          timer.unref?.();
-          this.sleeper = { timer, resolve };
-        });
-        this.sleeper = null;
+        this.interrupt = new AbortController();
+        await sleep(this.interval, { signal: this.interrupt.signal, unref: true });
+        this.interrupt = null;
       }
     })().finally(() => (this.loop = null));
   }
@@ -301,10 +300,7 @@ export class OperatorClient {
   /** Stops the background refresh; resolves when the current round is over. */
   async stop(): Promise<void> {
     this.running = false;
-    if (this.sleeper) {
-      clearTimeout(this.sleeper.timer);
-      this.sleeper.resolve();
-    }
+    this.interrupt?.abort();
     await this.loop;
   }
 

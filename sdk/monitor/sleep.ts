@@ -1,5 +1,6 @@
 /**
- * The one wait of the polling loops (the responder's, the log reader's retries, the monitor's rounds).
+ * The one wait of the polling loops: the watcher's and the operator client's rounds, the responder's, the
+ * log reader's retries, the monitor's rounds.
  */
 
 export interface SleepOptions {
