@@ -53,6 +53,7 @@ import {
   type InstantCheck,
   type QueueCheck,
   type Rejection,
+  type WithdrawalInput,
 } from "../rules/policy";
 import { vaultErrorFromData } from "../errors/revert";
 import { asReceipt, providerOf, sentTransaction, vaultInterface, type SendOverrides, type SentTransaction, type UnsignedTransaction } from "./transport";
@@ -466,9 +467,9 @@ export class OperatorClient {
     return { token, ...e };
   }
 
-  private checkInstantAt(ctx: ReturnType<OperatorClient["context"]>, to: string, amount: bigint, timestamp: bigint): InstantCheck {
-    return checkInstant({
-      clock: this.cache.clock,
+  /** What both withdrawal paths read, from the cache, for this operator. */
+  private withdrawalInput(ctx: ReturnType<OperatorClient["context"]>, to: string, amount: bigint, timestamp: bigint): WithdrawalInput {
+    return {
       timestamp,
       operator: this.address,
       token: ctx.token,
@@ -479,22 +480,17 @@ export class OperatorClient {
       approved: this.cache.isApproved(to),
       registered: this.cache.registered,
       tripwireOptedOut: this.cache.optedOut,
-    });
+    };
+  }
+
+  private checkInstantAt(ctx: ReturnType<OperatorClient["context"]>, to: string, amount: bigint, timestamp: bigint): InstantCheck {
+    return checkInstant({ ...this.withdrawalInput(ctx, to, amount, timestamp), clock: this.cache.clock });
   }
 
   private checkQueueAt(ctx: ReturnType<OperatorClient["context"]>, to: string, amount: bigint, timestamp: bigint): QueueCheck {
     return checkQueue({
-      timestamp,
-      operator: this.address,
-      token: ctx.token,
-      to,
-      amount,
-      opWord: ctx.opWord,
-      tokenWord: ctx.tokenWord,
-      approved: this.cache.isApproved(to),
-      registered: this.cache.registered,
+      ...this.withdrawalInput(ctx, to, amount, timestamp),
       suspended: ctx.suspended,
-      tripwireOptedOut: this.cache.optedOut,
       queueCap: ctx.queueCap,
       pending: ctx.pendingQueued,
       withdrawalDelay: this.cache.withdrawalDelay,
