@@ -5,6 +5,7 @@
 import "./deploy";
 import "./status";
 import "./operator";
+import "./approve";
 import "./guardian";
 import "./propose";
 import "./watch";
