@@ -9,6 +9,7 @@ import { GRACE_PERIOD, changeKindOf, decodeChange, formatAmount, matchesChange, 
 import type { NewEvent, NewFinding } from "./store";
 
 const GUARDIAN_ROLE = "0x55435dd261a4b9b3364963f7738a7a662ad9c84396d64be3365284bb7f0a5041";
+const APPROVER_ROLE = "0x408a36151f841709116a4e8aca4e0202874f7f54687dcb863b1ea4672dc9d8cf";
 
 export interface FindingContext {
   readonly chain: string;
@@ -146,9 +147,10 @@ export function findingsOf(events: readonly TimedEvent[], ctx: FindingContext): 
         break;
       case "RoleGranted":
       case "RoleRevoked": {
-        if (e.args.role !== GUARDIAN_ROLE) break;
+        const role = e.args.role === GUARDIAN_ROLE ? "guardian" : e.args.role === APPROVER_ROLE ? "approver" : null;
+        if (role === null) break;
         const verb = e.name === "RoleGranted" ? "added" : "removed";
-        trigger("RoleChanged", `role:${base}:${at}`, e, timestamp, `Guardian ${e.args.account} ${verb}`, { role: "guardian", account: e.args.account, change: verb });
+        trigger("RoleChanged", `role:${base}:${at}`, e, timestamp, `${role === "guardian" ? "Guardian" : "Approver"} ${e.args.account} ${verb}`, { role, account: e.args.account, change: verb });
         break;
       }
       case "AdminTransferStarted":

@@ -157,14 +157,14 @@ function describeChange(c: ReturnType<typeof decodeChange>, sym: (t: string) => 
     .filter(([k]) => k !== "kind")
     .map(([k, v]) => {
       if (k === "token") return `token=${sym(String(v))}`;
-      if (typeof v === "bigint" && "token" in c && ["cap", "instantLimit", "queueCap", "vaultCap"].includes(k)) return `${k}=${amt(c.token, v)}`;
+      if (typeof v === "bigint" && "token" in c && ["cap", "instantLimit", "queueCap", "vaultCap", "cosignedCap"].includes(k)) return `${k}=${amt(c.token, v)}`;
       if (typeof v === "bigint" && ["changeDelay", "withdrawalDelay", "period"].includes(k)) return `${k}=${formatDuration(v)}`;
       return `${k}=${String(v)}`;
     });
   return `${c.kind}(${parts.join(", ")})`;
 }
 
-const AMOUNT_ARGS = new Set(["amount", "cap", "instantLimit", "queueCap", "vaultCap"]);
+const AMOUNT_ARGS = new Set(["amount", "cap", "instantLimit", "queueCap", "vaultCap", "cosignedCap"]);
 
 /**
  * Pure: one line for a vault event (and one per anomaly it raises): token addresses shown by symbol and
@@ -190,6 +190,7 @@ export function formatVaultEvent(e: WatchedEvent | VaultEvent, tokens: readonly 
   for (const a of "anomalies" in e ? e.anomalies : []) {
     if (a.kind === "TripwireFired") lines.push(`  !! anomaly: tripwire fired on operator ${who(a.operator)} (${a.reason}); the key is suspended`);
     else if (a.kind === "ChangeProposed") lines.push(`  !! anomaly: change #${a.id} proposed: ${describeChange(a.change, (t) => meta.get(t)?.symbol ?? t, (t, v) => formatAmount(v, meta.get(t)?.decimals ?? 0))}, executable from ${iso(a.eta)}`);
+    else if (a.kind === "ApproverChanged") lines.push(`  !! anomaly: approver ${who(a.approver)} ${a.added ? "added" : "removed"} (by ${who(a.by)})`);
     else {
       const m = meta.get(a.token);
       const amt = (v: bigint) => (m ? `${formatAmount(v, m.decimals)} ${m.symbol}` : `${v} base units`);

@@ -101,6 +101,12 @@ export interface ResponderRules {
     readonly onUnexpected: UnexpectedAction;
     /** Destinations approved (by an executed change) less than `withinSeconds` before a withdrawal to them. */
     readonly freshDestination?: { readonly withinSeconds: bigint; readonly action: FreshDestinationAction };
+    /**
+     * Co-signed withdrawals (with an approver's approval) to a destination approved for co-signed
+     * withdrawals by a change less than `withinSeconds` earlier: a finding to look at (`log`), or a pause.
+     * A stolen operator key plus a stolen approver would pay exactly such a fresh destination.
+     */
+    readonly freshCosignedDestination?: { readonly withinSeconds: bigint; readonly action: "pause" | "log" };
   };
   readonly changes: {
     readonly expected: readonly ChangePattern[];
@@ -133,6 +139,7 @@ const FRESH_ACTIONS: readonly FreshDestinationAction[] = ["cancel", "cancelAndPa
  *   "withdrawals": {
  *     "onUnexpected": "cancel",                              // cancel | cancelAndPause | log (default cancel)
  *     "freshDestination": { "withinSeconds": 172800, "action": "cancelAndPause" },
+ *     "freshCosignedDestination": { "withinSeconds": 604800, "action": "log" },  // pause | log (default log)
  *     "expected": [{ "operator": "0x…", "token": "0x…", "maxAmount": "2000000000000",
  *                    "destinations": ["0x…"], "hoursUtc": [6, 22], "weekdaysUtc": [1, 2, 3, 4, 5] }],
  *     "totals": [{ "operator": "*", "token": "0x…", "periodSeconds": 86400, "maxTotal": "3000000000000", "maxCount": 10 }]
@@ -201,7 +208,7 @@ export function parseResponderRules(input: unknown): ResponderRules {
   const tripwire = { pause: bool(t.pause, "rules.tripwire.pause", false), cancelPending: bool(t.cancelPending, "rules.tripwire.cancelPending", true), ...(burst ? { burst } : {}) };
 
   const WITHDRAWALS_REQUIRED = 'required: { "expected": [the withdrawal patterns to leave alone] } (an empty list treats every queued withdrawal as unexpected)';
-  const w = (root.withdrawals === undefined ? bad("rules.withdrawals", WITHDRAWALS_REQUIRED) : obj(root.withdrawals, "rules.withdrawals", ["expected", "totals", "onUnexpected", "freshDestination"])) ?? {};
+  const w = (root.withdrawals === undefined ? bad("rules.withdrawals", WITHDRAWALS_REQUIRED) : obj(root.withdrawals, "rules.withdrawals", ["expected", "totals", "onUnexpected", "freshDestination", "freshCosignedDestination"])) ?? {};
   const expectedWithdrawals: WithdrawalPattern[] = [];
   if (root.withdrawals !== undefined && w.expected === undefined) bad("rules.withdrawals.expected", WITHDRAWALS_REQUIRED.replace(/^required: \{ "expected": \[(.*)\] \}/, "required: $1"));
   (w.expected === undefined ? [] : list(w.expected, "rules.withdrawals.expected") ?? []).forEach((p, i) => {
@@ -260,8 +267,18 @@ export function parseResponderRules(input: unknown): ResponderRules {
       if (within !== undefined) freshDestination = { withinSeconds: BigInt(within), action };
     }
   }
+  let freshCosignedDestination: ResponderRules["withdrawals"]["freshCosignedDestination"];
+  if (w.freshCosignedDestination !== undefined) {
+    const fd = obj(w.freshCosignedDestination, "rules.withdrawals.freshCosignedDestination", ["withinSeconds", "action"]);
+    if (fd) {
+      const within = int(fd.withinSeconds, "rules.withdrawals.freshCosignedDestination.withinSeconds", 1, 365 * 86400);
+      const action = oneOf(fd.action, "rules.withdrawals.freshCosignedDestination.action", ["pause", "log"] as const, "log");
+      if (within !== undefined) freshCosignedDestination = { withinSeconds: BigInt(within), action };
+    }
+  }
   const withdrawals = {
     expected: expectedWithdrawals,
+    ...(freshCosignedDestination ? { freshCosignedDestination } : {}),
     ...(w.totals !== undefined ? { totals } : {}),
     onUnexpected: oneOf(w.onUnexpected, "rules.withdrawals.onUnexpected", UNEXPECTED_ACTIONS, "cancel"),
     ...(freshDestination ? { freshDestination } : {}),
@@ -368,7 +385,7 @@ export type PlannedAction =
   | { readonly kind: "cancelChange"; readonly id: bigint };
 
 /** The rule that flagged something. */
-export type ResponderRule = "tripwire" | "tripwireBurst" | "unexpectedWithdrawal" | "withdrawalTotal" | "freshDestination" | "unexpectedChange";
+export type ResponderRule = "tripwire" | "tripwireBurst" | "unexpectedWithdrawal" | "withdrawalTotal" | "freshDestination" | "freshCosignedDestination" | "unexpectedChange";
 
 /** The event a finding is about; `review` when it was pending before the responder started reacting. */
 export interface Trigger {
@@ -469,6 +486,8 @@ export const RESPONDER_EVENTS: readonly VaultEventName[] = [
   "ChangeExecuted",
   "ChangeCancelled",
   "DestinationApproved",
+  "CosignedDestinationApproved",
+  "ApprovalUsed",
 ];
 
 interface QueuedEntry {
@@ -515,6 +534,8 @@ export class Responder {
   private readonly approvals = new Map<string, bigint[]>();
   /** Approvals seen in a transaction not yet known to be a change execution, by transaction hash. */
   private readonly approvalsInTx = new Map<string, { key: string; timestamp: bigint }[]>();
+  /** Transactions in which an approval was used for a co-signed withdrawal (ApprovalUsed comes before Withdrawn). */
+  private readonly cosignedTx = new Map<string, string>();
   private readonly tripwires: bigint[] = [];
   /** Every queued withdrawal seen, for the totals rules; cancelled ones are dropped. */
   private readonly queuedLedger = new Map<bigint, QueuedEntry>();
@@ -650,6 +671,7 @@ export class Responder {
     this.pendingChanges.clear();
     this.approvals.clear();
     this.approvalsInTx.clear();
+    this.cosignedTx.clear();
     this.tripwires.length = 0;
     this.queuedLedger.clear();
     for (const e of this.history) await this.apply(e, true);
@@ -702,12 +724,17 @@ export class Responder {
     const position = { event: e.name, blockNumber: e.blockNumber, transactionHash: e.transactionHash, logIndex: e.logIndex };
     const trigger: Trigger = { ...position, review: false };
     switch (e.name) {
-      case "DestinationApproved": {
+      case "DestinationApproved":
+      case "CosignedDestinationApproved": {
         const list = this.approvalsInTx.get(e.transactionHash) ?? [];
-        list.push({ key: `${e.args.operator}|${e.args.destination}`, timestamp: await this.timestamp(e.blockNumber) });
+        const prefix = e.name === "CosignedDestinationApproved" ? "cosigned|" : "";
+        list.push({ key: `${prefix}${e.args.operator}|${e.args.destination}`, timestamp: await this.timestamp(e.blockNumber) });
         this.approvalsInTx.set(e.transactionHash, list);
         return [];
       }
+      case "ApprovalUsed":
+        if (e.args.withdrawalId === 0n) this.cosignedTx.set(e.transactionHash, e.args.approver);
+        return [];
       case "ChangeExecuted": {
         this.pendingChanges.delete(e.args.id);
         // The approvals this execution made (emitted just before it, in the same transaction).
@@ -746,12 +773,32 @@ export class Responder {
         return live ? this.judgeTripwire(e.args.operator, e.args.reason, t, trigger) : [];
       }
       case "Withdrawn": {
+        const approver = this.cosignedTx.get(e.transactionHash);
+        this.cosignedTx.delete(e.transactionHash);
         if (!live) return [];
-        const fresh = await this.freshness(e.args.operator, e.args.to, await this.timestamp(e.blockNumber));
+        const at = await this.timestamp(e.blockNumber);
+        const out: Finding[] = [];
+        const fresh = await this.freshness(e.args.operator, e.args.to, at);
         const rule = this.rules.withdrawals.freshDestination;
-        if (fresh === null || !rule) return [];
-        const pause = rule.action === "pause" || rule.action === "cancelAndPause";
-        return [{ rule: "freshDestination", detail: `instant withdrawal of ${e.args.amount} to ${e.args.to}, approved for ${e.args.operator} ${fresh} s earlier`, trigger, actions: pause ? [{ kind: "pause" }] : [] }];
+        const kind = approver ? `co-signed withdrawal (approver ${approver})` : "instant withdrawal";
+        if (fresh !== null && rule) {
+          const pause = rule.action === "pause" || rule.action === "cancelAndPause";
+          out.push({ rule: "freshDestination", detail: `${kind} of ${e.args.amount} to ${e.args.to}, approved for ${e.args.operator} ${fresh} s earlier`, trigger, actions: pause ? [{ kind: "pause" }] : [] });
+        }
+        const cosignedRule = this.rules.withdrawals.freshCosignedDestination;
+        if (approver && cosignedRule) {
+          const times = (this.approvals.get(`cosigned|${e.args.operator}|${e.args.to}`) ?? []).filter((t) => t <= at);
+          const age = times.length ? at - times[times.length - 1] : null;
+          if (age !== null && age < cosignedRule.withinSeconds) {
+            out.push({
+              rule: "freshCosignedDestination",
+              detail: `${kind} of ${e.args.amount} of ${e.args.token} by ${e.args.operator} to ${e.args.to}, a co-signed destination approved ${age} s earlier`,
+              trigger,
+              actions: cosignedRule.action === "pause" ? [{ kind: "pause" }] : [],
+            });
+          }
+        }
+        return out;
       }
       default:
         return [];

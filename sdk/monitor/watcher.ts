@@ -11,7 +11,7 @@
  */
 import type { Provider } from "ethers";
 import { decodeChange, type ChangeParams } from "../rules/changes";
-import { changeKindOf, tripReasonOf, type TripReason } from "../rules/constants";
+import { APPROVER_ROLE, changeKindOf, tripReasonOf, type TripReason } from "../rules/constants";
 import type { VaultEvent, VaultEventName } from "./events";
 import { InvalidInputError } from "../errors/base";
 import { LogReader, type LogReaderAlert, type Reorg, type RetryOptions } from "./log-reader";
@@ -29,6 +29,8 @@ export type Anomaly =
       readonly amount: bigint;
     }
   | { readonly kind: "ChangeProposed"; readonly id: bigint; readonly change: ChangeParams; readonly eta: bigint }
+  /** An approver was added (by an executed AddApprover) or removed (removeApprover, renounceRole). */
+  | { readonly kind: "ApproverChanged"; readonly approver: string; readonly added: boolean; readonly by: string }
   | {
       readonly kind: "LargeQueuedWithdrawal";
       readonly id: bigint;
@@ -273,6 +275,9 @@ export class VaultWatcher implements AsyncIterable<WatchedEvent> {
     }
     if (e.name === "ChangeProposed") {
       return [{ kind: "ChangeProposed", id: e.args.id, change: decodeChange(changeKindOf(e.args.kind), e.args.params), eta: e.args.eta }];
+    }
+    if ((e.name === "RoleGranted" || e.name === "RoleRevoked") && e.args.role.toLowerCase() === APPROVER_ROLE) {
+      return [{ kind: "ApproverChanged", approver: e.args.account, added: e.name === "RoleGranted", by: e.args.sender }];
     }
     if (e.name === "WithdrawalQueued") {
       const threshold = this.thresholds.get(e.args.token) ?? this.defaultThreshold;

@@ -43,6 +43,8 @@ import {
 } from "../../sdk/errors";
 import { approvalDigest, approvalFromJson, approvalToJson, recoverApprover, type SignedApproval } from "../../sdk/rules";
 import { deploySafe } from "../../sdk/safe";
+import { Responder, VaultWatcher, parseResponderRules } from "../../sdk/monitor";
+import { formatVaultEvent } from "../../sdk/format";
 import { deployBlock, operatorClient } from "./helpers";
 import { botWallet } from "../../bench/sdk-requests";
 import { startRpcServer } from "../helpers/rpc-server";
@@ -344,6 +346,50 @@ describe("SDK co-signer: approval service and co-signed withdrawals", () => {
     expect(approvalDigest(r, 99n, 12345n)).to.equal(await lens.approvalDigest(f.vaultAddr, f.bot1.address, NATIVE, f.otc, eth(3), 7n, 99n, 12345n));
     expect(approvalDigest({ ...r, chainId: 1n }, 99n, 12345n)).to.not.equal(approvalDigest(r, 99n, 12345n));
     expect(POLICY.usdt.instant).to.be.lessThan(LARGE);
+  });
+
+  it("watcher decodes the new events and flags approver changes; the responder sees a co-signed withdrawal to a fresh co-signed destination", async () => {
+    const f = await loadFixture(fixture);
+    const from = await deployBlock(f);
+    const w = new VaultWatcher({ provider: ethers.provider, vault: f.vaultAddr, fromBlock: from });
+    const setup = await w.poll();
+    const names = setup.map((e) => e.name);
+    expect(names).to.include.members(["CosignedCapSet", "CosignedDestinationApproved"]);
+    const granted = setup.filter((e) => e.anomalies.some((a) => a.kind === "ApproverChanged"));
+    expect(granted.map((e) => e.anomalies[0])).to.deep.include({ kind: "ApproverChanged", approver: f.approverKey.address, added: true, by: f.admin.address });
+    expect(formatVaultEvent(granted[0])).to.match(/anomaly: approver 0x[0-9a-fA-F]{40} added/);
+
+    const rules = parseResponderRules({
+      vault: f.vaultAddr,
+      tripwire: { pause: false, cancelPending: false },
+      withdrawals: { onUnexpected: "log", freshCosignedDestination: { withinSeconds: 7 * 86400, action: "pause" }, expected: [] },
+      changes: { onUnexpected: "log", expected: [] },
+    });
+    const responder = await Responder.create({ vault: f.vaultAddr, signer: f.guardian, rules, fromBlock: from });
+    await responder.poll();
+    const approver = await approverFor(f);
+    const bot = await operatorClient(f);
+    const res = await bot.withdraw({ token: f.usdtAddr, to: f.otc, amount: LARGE }, { approval: (r) => approver.approve(r) });
+    if (!res.sent) throw new Error("not sent");
+    await res.tx.wait();
+    // A forged approval trips: the new reason decodes.
+    const forced = await bot.withdrawCosigned({ token: f.usdtAddr, to: f.otc, amount: usdt(1) }, { ...(await approver.approve({ operator: f.bot1.address, token: f.usdtAddr, to: f.otc, amount: usdt(2) })) }, { force: true });
+    if (!forced.sent) throw new Error("not sent");
+    const tripped = await forced.tx.wait();
+    expect(tripped.status === "tripped" && tripped.reason).to.equal("InvalidApproval");
+    const round = await responder.poll();
+    const finding = round.findings.find((x) => x.rule === "freshCosignedDestination");
+    expect(finding?.detail).to.match(/co-signed withdrawal \(approver 0x[0-9a-fA-F]{40}\) of 300000000000 .* a co-signed destination approved \d+ s earlier/);
+    expect(round.actions.map((a) => [a.action.kind, a.status])).to.deep.include(["pause", "confirmed"]);
+    expect(round.actions.find((a) => a.action.kind === "pause")!.rules).to.include("freshCosignedDestination");
+    expect(await f.vault.paused()).to.equal(true);
+    const later = await w.poll();
+    expect(later.map((e) => e.name)).to.include.members(["ApprovalUsed", "Withdrawn", "TripwireFired"]);
+    const trip = later.find((e) => e.name === "TripwireFired")!;
+    expect(trip.anomalies[0]).to.include({ kind: "TripwireFired", reason: "InvalidApproval" });
+    // Without the rule, the same withdrawal is no finding of that rule.
+    expect(() => parseResponderRules({ withdrawals: { expected: [], freshCosignedDestination: { withinSeconds: 10, action: "cancel" } }, changes: { expected: [] } })).to.throw(/freshCosignedDestination\.action/);
+    await bot.stop();
   });
 
   it("every new custom error decodes from revert data to its typed SDK class with its arguments", async () => {
