@@ -8,6 +8,14 @@ export interface VaultErrorArgs {
   AccessControlBadConfirmation: Record<string, never>;
   /** `AccessControlUnauthorizedAccount(address account, bytes32 neededRole)` */
   AccessControlUnauthorizedAccount: { readonly account: string; readonly neededRole: string };
+  /** `ApprovalAlreadyUsed(bytes32 digest)` */
+  ApprovalAlreadyUsed: { readonly digest: string };
+  /** `ApprovalExpired(uint256 deadline)` */
+  ApprovalExpired: { readonly deadline: bigint };
+  /** `ApproverIsOperator(address account)` */
+  ApproverIsOperator: { readonly account: string };
+  /** `ApproverStateUnchanged(address account)` */
+  ApproverStateUnchanged: { readonly account: string };
   /** `CannotCancelOwnRemoval(address guardian)` */
   CannotCancelOwnRemoval: { readonly guardian: string };
   /** `CapExceeded(address operator, address token, uint256 requested, uint256 available)` */
@@ -20,6 +28,8 @@ export interface VaultErrorArgs {
   ChangeNotReady: { readonly id: bigint; readonly eta: bigint };
   /** `ChangeOutdated(uint256 id)` */
   ChangeOutdated: { readonly id: bigint };
+  /** `CosignedCapExceeded(address operator, address token, uint256 requested, uint256 available)` */
+  CosignedCapExceeded: { readonly operator: string; readonly token: string; readonly requested: bigint; readonly available: bigint };
   /** `DelayOutOfRange(uint256 delay)` */
   DelayOutOfRange: { readonly delay: bigint };
   /** `DestinationNotApproved(address operator, address destination)` */
@@ -34,6 +44,8 @@ export interface VaultErrorArgs {
   InstantLimitExceeded: { readonly operator: string; readonly token: string; readonly amount: bigint; readonly instantLimit: bigint };
   /** `InsufficientBalance(address token, uint256 requested, uint256 balance)` */
   InsufficientBalance: { readonly token: string; readonly requested: bigint; readonly balance: bigint };
+  /** `InvalidApproval(address approver, bytes32 digest)` */
+  InvalidApproval: { readonly approver: string; readonly digest: string };
   /** `InvalidTripwire(uint256 maxCount, uint256 period)` */
   InvalidTripwire: { readonly maxCount: bigint; readonly period: bigint };
   /** `InvalidUnitDecimals(uint8 unitDecimals)` */
@@ -48,6 +60,8 @@ export interface VaultErrorArgs {
   NotATightening: Record<string, never>;
   /** `NotAdminOrGuardian(address account)` */
   NotAdminOrGuardian: { readonly account: string };
+  /** `NotApprover(address account)` */
+  NotApprover: { readonly account: string };
   /** `NotOperator(address account, address token)` */
   NotOperator: { readonly account: string; readonly token: string };
   /** `NotPaused()` */
@@ -128,6 +142,50 @@ export class AccessControlUnauthorizedAccountError extends VaultRevertError<"Acc
   }
 }
 
+/** The approval already moved funds once. (`ApprovalAlreadyUsed(bytes32)`, selector `0xf76efa90`) */
+export class ApprovalAlreadyUsedError extends VaultRevertError<"ApprovalAlreadyUsed"> {
+  static readonly errorName = "ApprovalAlreadyUsed";
+  static readonly signature = "ApprovalAlreadyUsed(bytes32)";
+  static readonly selector = "0xf76efa90";
+  static readonly notice = "The approval already moved funds once.";
+  constructor(args: VaultErrorArgs["ApprovalAlreadyUsed"], context?: RevertContext) {
+    super("ApprovalAlreadyUsed", args, "The approval already moved funds once.", context);
+  }
+}
+
+/** The approval's deadline has passed (it was valid up to and including `deadline`). (`ApprovalExpired(uint256)`, selector `0x2e29e1fd`) */
+export class ApprovalExpiredError extends VaultRevertError<"ApprovalExpired"> {
+  static readonly errorName = "ApprovalExpired";
+  static readonly signature = "ApprovalExpired(uint256)";
+  static readonly selector = "0x2e29e1fd";
+  static readonly notice = "The approval's deadline has passed (it was valid up to and including `deadline`).";
+  constructor(args: VaultErrorArgs["ApprovalExpired"], context?: RevertContext) {
+    super("ApprovalExpired", args, "The approval's deadline has passed (it was valid up to and including `deadline`).", context);
+  }
+}
+
+/** An approver cannot be an operator, nor an operator an approver. (`ApproverIsOperator(address)`, selector `0x54d533f1`) */
+export class ApproverIsOperatorError extends VaultRevertError<"ApproverIsOperator"> {
+  static readonly errorName = "ApproverIsOperator";
+  static readonly signature = "ApproverIsOperator(address)";
+  static readonly selector = "0x54d533f1";
+  static readonly notice = "An approver cannot be an operator, nor an operator an approver.";
+  constructor(args: VaultErrorArgs["ApproverIsOperator"], context?: RevertContext) {
+    super("ApproverIsOperator", args, "An approver cannot be an operator, nor an operator an approver.", context);
+  }
+}
+
+/** The account already is an approver. (`ApproverStateUnchanged(address)`, selector `0xd7ee9a96`) */
+export class ApproverStateUnchangedError extends VaultRevertError<"ApproverStateUnchanged"> {
+  static readonly errorName = "ApproverStateUnchanged";
+  static readonly signature = "ApproverStateUnchanged(address)";
+  static readonly selector = "0xd7ee9a96";
+  static readonly notice = "The account already is an approver.";
+  constructor(args: VaultErrorArgs["ApproverStateUnchanged"], context?: RevertContext) {
+    super("ApproverStateUnchanged", args, "The account already is an approver.", context);
+  }
+}
+
 /** A guardian cannot cancel the change that removes it. (`CannotCancelOwnRemoval(address)`, selector `0xa96aac48`) */
 export class CannotCancelOwnRemovalError extends VaultRevertError<"CannotCancelOwnRemoval"> {
   static readonly errorName = "CannotCancelOwnRemoval";
@@ -183,14 +241,25 @@ export class ChangeNotReadyError extends VaultRevertError<"ChangeNotReady"> {
   }
 }
 
-/** The change was proposed before an instant tightening of the same target (the operator x token limits, an operator x destination, a token's vault cap, the tripwire, an operator's opt-out, the delays, the pause, or an operator's suspension); loosening it again takes a new proposal and its full delay. (`ChangeOutdated(uint256)`, selector `0x098700ed`) */
+/** The change was proposed before an instant tightening of the same target (the operator x token limits, an operator x destination, a token's vault cap, the tripwire, an operator's opt-out, the delays, the pause, an operator's suspension, an approver, or an operator x token co-signed cap); loosening it again takes a new proposal and its full delay. (`ChangeOutdated(uint256)`, selector `0x098700ed`) */
 export class ChangeOutdatedError extends VaultRevertError<"ChangeOutdated"> {
   static readonly errorName = "ChangeOutdated";
   static readonly signature = "ChangeOutdated(uint256)";
   static readonly selector = "0x098700ed";
-  static readonly notice = "The change was proposed before an instant tightening of the same target (the operator x token limits, an operator x destination, a token's vault cap, the tripwire, an operator's opt-out, the delays, the pause, or an operator's suspension); loosening it again takes a new proposal and its full delay.";
+  static readonly notice = "The change was proposed before an instant tightening of the same target (the operator x token limits, an operator x destination, a token's vault cap, the tripwire, an operator's opt-out, the delays, the pause, an operator's suspension, an approver, or an operator x token co-signed cap); loosening it again takes a new proposal and its full delay.";
   constructor(args: VaultErrorArgs["ChangeOutdated"], context?: RevertContext) {
-    super("ChangeOutdated", args, "The change was proposed before an instant tightening of the same target (the operator x token limits, an operator x destination, a token's vault cap, the tripwire, an operator's opt-out, the delays, the pause, or an operator's suspension); loosening it again takes a new proposal and its full delay.", context);
+    super("ChangeOutdated", args, "The change was proposed before an instant tightening of the same target (the operator x token limits, an operator x destination, a token's vault cap, the tripwire, an operator's opt-out, the delays, the pause, an operator's suspension, an approver, or an operator x token co-signed cap); loosening it again takes a new proposal and its full delay.", context);
+  }
+}
+
+/** The co-signed withdrawal exceeds what the operator's co-signed cap leaves now. (`CosignedCapExceeded(address,address,uint256,uint256)`, selector `0xc77ad87f`) */
+export class CosignedCapExceededError extends VaultRevertError<"CosignedCapExceeded"> {
+  static readonly errorName = "CosignedCapExceeded";
+  static readonly signature = "CosignedCapExceeded(address,address,uint256,uint256)";
+  static readonly selector = "0xc77ad87f";
+  static readonly notice = "The co-signed withdrawal exceeds what the operator's co-signed cap leaves now.";
+  constructor(args: VaultErrorArgs["CosignedCapExceeded"], context?: RevertContext) {
+    super("CosignedCapExceeded", args, "The co-signed withdrawal exceeds what the operator's co-signed cap leaves now.", context);
   }
 }
 
@@ -271,6 +340,17 @@ export class InsufficientBalanceError extends VaultRevertError<"InsufficientBala
   }
 }
 
+/** The approval's signature does not verify for this exact withdrawal: another signer, other parameters, vault or chain, a malformed or high-s signature, or an EIP-1271 approver that refused or reverted. Trips the tripwire. (`InvalidApproval(address,bytes32)`, selector `0xabbb1e82`) */
+export class InvalidApprovalError extends VaultRevertError<"InvalidApproval"> {
+  static readonly errorName = "InvalidApproval";
+  static readonly signature = "InvalidApproval(address,bytes32)";
+  static readonly selector = "0xabbb1e82";
+  static readonly notice = "The approval's signature does not verify for this exact withdrawal: another signer, other parameters, vault or chain, a malformed or high-s signature, or an EIP-1271 approver that refused or reverted. Trips the tripwire.";
+  constructor(args: VaultErrorArgs["InvalidApproval"], context?: RevertContext) {
+    super("InvalidApproval", args, "The approval's signature does not verify for this exact withdrawal: another signer, other parameters, vault or chain, a malformed or high-s signature, or an EIP-1271 approver that refused or reverted. Trips the tripwire.", context);
+  }
+}
+
 /** The tripwire settings are out of range. (`InvalidTripwire(uint256,uint256)`, selector `0xc4212cbf`) */
 export class InvalidTripwireError extends VaultRevertError<"InvalidTripwire"> {
   static readonly errorName = "InvalidTripwire";
@@ -345,6 +425,17 @@ export class NotAdminOrGuardianError extends VaultRevertError<"NotAdminOrGuardia
   static readonly notice = "The caller is neither the admin nor a guardian.";
   constructor(args: VaultErrorArgs["NotAdminOrGuardian"], context?: RevertContext) {
     super("NotAdminOrGuardian", args, "The caller is neither the admin nor a guardian.", context);
+  }
+}
+
+/** The approval's approver is not (or no longer) an approver of this vault. Trips the tripwire. (`NotApprover(address)`, selector `0xec37f146`) */
+export class NotApproverError extends VaultRevertError<"NotApprover"> {
+  static readonly errorName = "NotApprover";
+  static readonly signature = "NotApprover(address)";
+  static readonly selector = "0xec37f146";
+  static readonly notice = "The approval's approver is not (or no longer) an approver of this vault. Trips the tripwire.";
+  constructor(args: VaultErrorArgs["NotApprover"], context?: RevertContext) {
+    super("NotApprover", args, "The approval's approver is not (or no longer) an approver of this vault. Trips the tripwire.", context);
   }
 }
 
@@ -660,12 +751,17 @@ export class ZeroAmountError extends VaultRevertError<"ZeroAmount"> {
 export const VAULT_ERROR_CLASSES = {
   AccessControlBadConfirmation: AccessControlBadConfirmationError,
   AccessControlUnauthorizedAccount: AccessControlUnauthorizedAccountError,
+  ApprovalAlreadyUsed: ApprovalAlreadyUsedError,
+  ApprovalExpired: ApprovalExpiredError,
+  ApproverIsOperator: ApproverIsOperatorError,
+  ApproverStateUnchanged: ApproverStateUnchangedError,
   CannotCancelOwnRemoval: CannotCancelOwnRemovalError,
   CapExceeded: CapExceededError,
   ChangeExpired: ChangeExpiredError,
   ChangeNotPending: ChangeNotPendingError,
   ChangeNotReady: ChangeNotReadyError,
   ChangeOutdated: ChangeOutdatedError,
+  CosignedCapExceeded: CosignedCapExceededError,
   DelayOutOfRange: DelayOutOfRangeError,
   DestinationNotApproved: DestinationNotApprovedError,
   EthTransferFailed: EthTransferFailedError,
@@ -673,6 +769,7 @@ export const VAULT_ERROR_CLASSES = {
   InstantLimitAboveCap: InstantLimitAboveCapError,
   InstantLimitExceeded: InstantLimitExceededError,
   InsufficientBalance: InsufficientBalanceError,
+  InvalidApproval: InvalidApprovalError,
   InvalidTripwire: InvalidTripwireError,
   InvalidUnitDecimals: InvalidUnitDecimalsError,
   InvalidWindow: InvalidWindowError,
@@ -680,6 +777,7 @@ export const VAULT_ERROR_CLASSES = {
   NotALowering: NotALoweringError,
   NotATightening: NotATighteningError,
   NotAdminOrGuardian: NotAdminOrGuardianError,
+  NotApprover: NotApproverError,
   NotOperator: NotOperatorError,
   NotPaused: NotPausedError,
   NotPendingAdmin: NotPendingAdminError,

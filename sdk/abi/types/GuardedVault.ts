@@ -112,6 +112,20 @@ export declare namespace IGuardedVault {
     tripwireOptOuts: string[];
   };
 
+  export type ApprovalStruct = {
+    approver: AddressLike;
+    nonce: BigNumberish;
+    deadline: BigNumberish;
+    signature: BytesLike;
+  };
+
+  export type ApprovalStructOutput = [
+    approver: string,
+    nonce: bigint,
+    deadline: bigint,
+    signature: string
+  ] & { approver: string; nonce: bigint; deadline: bigint; signature: string };
+
   export type ChangeStruct = {
     kind: BigNumberish;
     status: BigNumberish;
@@ -155,6 +169,7 @@ export declare namespace IGuardedVault {
 export interface GuardedVaultInterface extends Interface {
   getFunction(
     nameOrSignature:
+      | "APPROVER_ROLE"
       | "DEFAULT_ADMIN_ROLE"
       | "GRACE_PERIOD"
       | "GUARDIAN_ROLE"
@@ -180,6 +195,7 @@ export interface GuardedVaultInterface extends Interface {
       | "evacuate"
       | "executeChange"
       | "executeWithdrawal"
+      | "executeWithdrawalEarly"
       | "extsload"
       | "getChange"
       | "getRoleAdmin"
@@ -190,6 +206,7 @@ export interface GuardedVaultInterface extends Interface {
       | "isSuspended"
       | "isTripwireOptedOut"
       | "lengthenDelays"
+      | "lowerCosignedCap"
       | "lowerOperatorLimits"
       | "lowerVaultCap"
       | "operators"
@@ -201,6 +218,7 @@ export interface GuardedVaultInterface extends Interface {
       | "proposeChange"
       | "queueWithdrawal"
       | "recovery"
+      | "removeApprover"
       | "renounceRole"
       | "revokeDestination"
       | "revokeRole"
@@ -210,6 +228,7 @@ export interface GuardedVaultInterface extends Interface {
       | "tokens"
       | "tripwire"
       | "window"
+      | "withdrawCosigned"
       | "withdrawInstant"
       | "withdrawalCount"
       | "withdrawalDelay"
@@ -219,9 +238,12 @@ export interface GuardedVaultInterface extends Interface {
     nameOrSignatureOrTopic:
       | "AdminTransferStarted"
       | "AdminTransferred"
+      | "ApprovalUsed"
       | "ChangeCancelled"
       | "ChangeExecuted"
       | "ChangeProposed"
+      | "CosignedCapSet"
+      | "CosignedDestinationApproved"
       | "DelaysSet"
       | "Deposited"
       | "DestinationApproved"
@@ -247,6 +269,10 @@ export interface GuardedVaultInterface extends Interface {
       | "Withdrawn"
   ): EventFragment;
 
+  encodeFunctionData(
+    functionFragment: "APPROVER_ROLE",
+    values?: undefined
+  ): string;
   encodeFunctionData(
     functionFragment: "DEFAULT_ADMIN_ROLE",
     values?: undefined
@@ -336,6 +362,10 @@ export interface GuardedVaultInterface extends Interface {
     values: [BigNumberish]
   ): string;
   encodeFunctionData(
+    functionFragment: "executeWithdrawalEarly",
+    values: [BigNumberish, IGuardedVault.ApprovalStruct]
+  ): string;
+  encodeFunctionData(
     functionFragment: "extsload",
     values: [BytesLike[]]
   ): string;
@@ -376,6 +406,10 @@ export interface GuardedVaultInterface extends Interface {
     values: [BigNumberish, BigNumberish]
   ): string;
   encodeFunctionData(
+    functionFragment: "lowerCosignedCap",
+    values: [AddressLike, AddressLike, BigNumberish]
+  ): string;
+  encodeFunctionData(
     functionFragment: "lowerOperatorLimits",
     values: [IGuardedVault.OperatorLimitsStruct]
   ): string;
@@ -408,6 +442,10 @@ export interface GuardedVaultInterface extends Interface {
   ): string;
   encodeFunctionData(functionFragment: "recovery", values?: undefined): string;
   encodeFunctionData(
+    functionFragment: "removeApprover",
+    values: [AddressLike]
+  ): string;
+  encodeFunctionData(
     functionFragment: "renounceRole",
     values: [BytesLike, AddressLike]
   ): string;
@@ -435,6 +473,15 @@ export interface GuardedVaultInterface extends Interface {
   encodeFunctionData(functionFragment: "tripwire", values?: undefined): string;
   encodeFunctionData(functionFragment: "window", values?: undefined): string;
   encodeFunctionData(
+    functionFragment: "withdrawCosigned",
+    values: [
+      AddressLike,
+      AddressLike,
+      BigNumberish,
+      IGuardedVault.ApprovalStruct
+    ]
+  ): string;
+  encodeFunctionData(
     functionFragment: "withdrawInstant",
     values: [AddressLike, AddressLike, BigNumberish]
   ): string;
@@ -447,6 +494,10 @@ export interface GuardedVaultInterface extends Interface {
     values?: undefined
   ): string;
 
+  decodeFunctionResult(
+    functionFragment: "APPROVER_ROLE",
+    data: BytesLike
+  ): Result;
   decodeFunctionResult(
     functionFragment: "DEFAULT_ADMIN_ROLE",
     data: BytesLike
@@ -517,6 +568,10 @@ export interface GuardedVaultInterface extends Interface {
     functionFragment: "executeWithdrawal",
     data: BytesLike
   ): Result;
+  decodeFunctionResult(
+    functionFragment: "executeWithdrawalEarly",
+    data: BytesLike
+  ): Result;
   decodeFunctionResult(functionFragment: "extsload", data: BytesLike): Result;
   decodeFunctionResult(functionFragment: "getChange", data: BytesLike): Result;
   decodeFunctionResult(
@@ -540,6 +595,10 @@ export interface GuardedVaultInterface extends Interface {
   ): Result;
   decodeFunctionResult(
     functionFragment: "lengthenDelays",
+    data: BytesLike
+  ): Result;
+  decodeFunctionResult(
+    functionFragment: "lowerCosignedCap",
     data: BytesLike
   ): Result;
   decodeFunctionResult(
@@ -575,6 +634,10 @@ export interface GuardedVaultInterface extends Interface {
   ): Result;
   decodeFunctionResult(functionFragment: "recovery", data: BytesLike): Result;
   decodeFunctionResult(
+    functionFragment: "removeApprover",
+    data: BytesLike
+  ): Result;
+  decodeFunctionResult(
     functionFragment: "renounceRole",
     data: BytesLike
   ): Result;
@@ -598,6 +661,10 @@ export interface GuardedVaultInterface extends Interface {
   decodeFunctionResult(functionFragment: "tokens", data: BytesLike): Result;
   decodeFunctionResult(functionFragment: "tripwire", data: BytesLike): Result;
   decodeFunctionResult(functionFragment: "window", data: BytesLike): Result;
+  decodeFunctionResult(
+    functionFragment: "withdrawCosigned",
+    data: BytesLike
+  ): Result;
   decodeFunctionResult(
     functionFragment: "withdrawInstant",
     data: BytesLike
@@ -630,6 +697,31 @@ export namespace AdminTransferredEvent {
   export interface OutputObject {
     previousAdmin: string;
     newAdmin: string;
+  }
+  export type Event = TypedContractEvent<InputTuple, OutputTuple, OutputObject>;
+  export type Filter = TypedDeferredTopicFilter<Event>;
+  export type Log = TypedEventLog<Event>;
+  export type LogDescription = TypedLogDescription<Event>;
+}
+
+export namespace ApprovalUsedEvent {
+  export type InputTuple = [
+    digest: BytesLike,
+    approver: AddressLike,
+    operator: AddressLike,
+    withdrawalId: BigNumberish
+  ];
+  export type OutputTuple = [
+    digest: string,
+    approver: string,
+    operator: string,
+    withdrawalId: bigint
+  ];
+  export interface OutputObject {
+    digest: string;
+    approver: string;
+    operator: string;
+    withdrawalId: bigint;
   }
   export type Event = TypedContractEvent<InputTuple, OutputTuple, OutputObject>;
   export type Filter = TypedDeferredTopicFilter<Event>;
@@ -681,6 +773,41 @@ export namespace ChangeProposedEvent {
     kind: bigint;
     params: string;
     eta: bigint;
+  }
+  export type Event = TypedContractEvent<InputTuple, OutputTuple, OutputObject>;
+  export type Filter = TypedDeferredTopicFilter<Event>;
+  export type Log = TypedEventLog<Event>;
+  export type LogDescription = TypedLogDescription<Event>;
+}
+
+export namespace CosignedCapSetEvent {
+  export type InputTuple = [
+    operator: AddressLike,
+    token: AddressLike,
+    cosignedCap: BigNumberish
+  ];
+  export type OutputTuple = [
+    operator: string,
+    token: string,
+    cosignedCap: bigint
+  ];
+  export interface OutputObject {
+    operator: string;
+    token: string;
+    cosignedCap: bigint;
+  }
+  export type Event = TypedContractEvent<InputTuple, OutputTuple, OutputObject>;
+  export type Filter = TypedDeferredTopicFilter<Event>;
+  export type Log = TypedEventLog<Event>;
+  export type LogDescription = TypedLogDescription<Event>;
+}
+
+export namespace CosignedDestinationApprovedEvent {
+  export type InputTuple = [operator: AddressLike, destination: AddressLike];
+  export type OutputTuple = [operator: string, destination: string];
+  export interface OutputObject {
+    operator: string;
+    destination: string;
   }
   export type Event = TypedContractEvent<InputTuple, OutputTuple, OutputObject>;
   export type Filter = TypedDeferredTopicFilter<Event>;
@@ -1147,6 +1274,8 @@ export interface GuardedVault extends BaseContract {
     event?: TCEvent
   ): Promise<this>;
 
+  APPROVER_ROLE: TypedContractMethod<[], [string], "view">;
+
   DEFAULT_ADMIN_ROLE: TypedContractMethod<[], [string], "view">;
 
   GRACE_PERIOD: TypedContractMethod<[], [bigint], "view">;
@@ -1213,6 +1342,12 @@ export interface GuardedVault extends BaseContract {
     "nonpayable"
   >;
 
+  executeWithdrawalEarly: TypedContractMethod<
+    [id: BigNumberish, approval: IGuardedVault.ApprovalStruct],
+    [boolean],
+    "nonpayable"
+  >;
+
   extsload: TypedContractMethod<[slots: BytesLike[]], [string[]], "view">;
 
   getChange: TypedContractMethod<
@@ -1257,6 +1392,12 @@ export interface GuardedVault extends BaseContract {
 
   lengthenDelays: TypedContractMethod<
     [newChangeDelay: BigNumberish, newWithdrawalDelay: BigNumberish],
+    [void],
+    "nonpayable"
+  >;
+
+  lowerCosignedCap: TypedContractMethod<
+    [operator: AddressLike, token: AddressLike, cosignedCap: BigNumberish],
     [void],
     "nonpayable"
   >;
@@ -1307,6 +1448,12 @@ export interface GuardedVault extends BaseContract {
 
   recovery: TypedContractMethod<[], [string], "view">;
 
+  removeApprover: TypedContractMethod<
+    [approver: AddressLike],
+    [void],
+    "nonpayable"
+  >;
+
   renounceRole: TypedContractMethod<
     [role: BytesLike, callerConfirmation: AddressLike],
     [void],
@@ -1353,6 +1500,17 @@ export interface GuardedVault extends BaseContract {
 
   window: TypedContractMethod<[], [bigint], "view">;
 
+  withdrawCosigned: TypedContractMethod<
+    [
+      token: AddressLike,
+      to: AddressLike,
+      amount: BigNumberish,
+      approval: IGuardedVault.ApprovalStruct
+    ],
+    [boolean],
+    "nonpayable"
+  >;
+
   withdrawInstant: TypedContractMethod<
     [token: AddressLike, to: AddressLike, amount: BigNumberish],
     [boolean],
@@ -1367,6 +1525,9 @@ export interface GuardedVault extends BaseContract {
     key: string | FunctionFragment
   ): T;
 
+  getFunction(
+    nameOrSignature: "APPROVER_ROLE"
+  ): TypedContractMethod<[], [string], "view">;
   getFunction(
     nameOrSignature: "DEFAULT_ADMIN_ROLE"
   ): TypedContractMethod<[], [string], "view">;
@@ -1451,6 +1612,13 @@ export interface GuardedVault extends BaseContract {
     nameOrSignature: "executeWithdrawal"
   ): TypedContractMethod<[id: BigNumberish], [void], "nonpayable">;
   getFunction(
+    nameOrSignature: "executeWithdrawalEarly"
+  ): TypedContractMethod<
+    [id: BigNumberish, approval: IGuardedVault.ApprovalStruct],
+    [boolean],
+    "nonpayable"
+  >;
+  getFunction(
     nameOrSignature: "extsload"
   ): TypedContractMethod<[slots: BytesLike[]], [string[]], "view">;
   getFunction(
@@ -1497,6 +1665,13 @@ export interface GuardedVault extends BaseContract {
     nameOrSignature: "lengthenDelays"
   ): TypedContractMethod<
     [newChangeDelay: BigNumberish, newWithdrawalDelay: BigNumberish],
+    [void],
+    "nonpayable"
+  >;
+  getFunction(
+    nameOrSignature: "lowerCosignedCap"
+  ): TypedContractMethod<
+    [operator: AddressLike, token: AddressLike, cosignedCap: BigNumberish],
     [void],
     "nonpayable"
   >;
@@ -1554,6 +1729,9 @@ export interface GuardedVault extends BaseContract {
     nameOrSignature: "recovery"
   ): TypedContractMethod<[], [string], "view">;
   getFunction(
+    nameOrSignature: "removeApprover"
+  ): TypedContractMethod<[approver: AddressLike], [void], "nonpayable">;
+  getFunction(
     nameOrSignature: "renounceRole"
   ): TypedContractMethod<
     [role: BytesLike, callerConfirmation: AddressLike],
@@ -1597,6 +1775,18 @@ export interface GuardedVault extends BaseContract {
     nameOrSignature: "window"
   ): TypedContractMethod<[], [bigint], "view">;
   getFunction(
+    nameOrSignature: "withdrawCosigned"
+  ): TypedContractMethod<
+    [
+      token: AddressLike,
+      to: AddressLike,
+      amount: BigNumberish,
+      approval: IGuardedVault.ApprovalStruct
+    ],
+    [boolean],
+    "nonpayable"
+  >;
+  getFunction(
     nameOrSignature: "withdrawInstant"
   ): TypedContractMethod<
     [token: AddressLike, to: AddressLike, amount: BigNumberish],
@@ -1625,6 +1815,13 @@ export interface GuardedVault extends BaseContract {
     AdminTransferredEvent.OutputObject
   >;
   getEvent(
+    key: "ApprovalUsed"
+  ): TypedContractEvent<
+    ApprovalUsedEvent.InputTuple,
+    ApprovalUsedEvent.OutputTuple,
+    ApprovalUsedEvent.OutputObject
+  >;
+  getEvent(
     key: "ChangeCancelled"
   ): TypedContractEvent<
     ChangeCancelledEvent.InputTuple,
@@ -1644,6 +1841,20 @@ export interface GuardedVault extends BaseContract {
     ChangeProposedEvent.InputTuple,
     ChangeProposedEvent.OutputTuple,
     ChangeProposedEvent.OutputObject
+  >;
+  getEvent(
+    key: "CosignedCapSet"
+  ): TypedContractEvent<
+    CosignedCapSetEvent.InputTuple,
+    CosignedCapSetEvent.OutputTuple,
+    CosignedCapSetEvent.OutputObject
+  >;
+  getEvent(
+    key: "CosignedDestinationApproved"
+  ): TypedContractEvent<
+    CosignedDestinationApprovedEvent.InputTuple,
+    CosignedDestinationApprovedEvent.OutputTuple,
+    CosignedDestinationApprovedEvent.OutputObject
   >;
   getEvent(
     key: "DelaysSet"
@@ -1830,6 +2041,17 @@ export interface GuardedVault extends BaseContract {
       AdminTransferredEvent.OutputObject
     >;
 
+    "ApprovalUsed(bytes32,address,address,uint256)": TypedContractEvent<
+      ApprovalUsedEvent.InputTuple,
+      ApprovalUsedEvent.OutputTuple,
+      ApprovalUsedEvent.OutputObject
+    >;
+    ApprovalUsed: TypedContractEvent<
+      ApprovalUsedEvent.InputTuple,
+      ApprovalUsedEvent.OutputTuple,
+      ApprovalUsedEvent.OutputObject
+    >;
+
     "ChangeCancelled(uint256,address)": TypedContractEvent<
       ChangeCancelledEvent.InputTuple,
       ChangeCancelledEvent.OutputTuple,
@@ -1861,6 +2083,28 @@ export interface GuardedVault extends BaseContract {
       ChangeProposedEvent.InputTuple,
       ChangeProposedEvent.OutputTuple,
       ChangeProposedEvent.OutputObject
+    >;
+
+    "CosignedCapSet(address,address,uint256)": TypedContractEvent<
+      CosignedCapSetEvent.InputTuple,
+      CosignedCapSetEvent.OutputTuple,
+      CosignedCapSetEvent.OutputObject
+    >;
+    CosignedCapSet: TypedContractEvent<
+      CosignedCapSetEvent.InputTuple,
+      CosignedCapSetEvent.OutputTuple,
+      CosignedCapSetEvent.OutputObject
+    >;
+
+    "CosignedDestinationApproved(address,address)": TypedContractEvent<
+      CosignedDestinationApprovedEvent.InputTuple,
+      CosignedDestinationApprovedEvent.OutputTuple,
+      CosignedDestinationApprovedEvent.OutputObject
+    >;
+    CosignedDestinationApproved: TypedContractEvent<
+      CosignedDestinationApprovedEvent.InputTuple,
+      CosignedDestinationApprovedEvent.OutputTuple,
+      CosignedDestinationApprovedEvent.OutputObject
     >;
 
     "DelaysSet(uint32,uint32)": TypedContractEvent<
