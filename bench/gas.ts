@@ -16,6 +16,21 @@ const { ethers } = hre;
 
 export const NATIVE = "0xEeeeeEeeeEeEeeEeEeEeeEEEeeeeEeeeeeeeEEeE";
 const DAY = 86_400n;
+/** ChangeKind values of the co-signing changes (IGuardedVault). */
+const ChangeKindAddApprover = 13;
+const ChangeKindSetCosignedCap = 15;
+/** The EIP-712 type an approver signs (IGuardedVault.Approval). */
+const APPROVAL_TYPES = {
+  Approval: [
+    { name: "operator", type: "address" },
+    { name: "token", type: "address" },
+    { name: "to", type: "address" },
+    { name: "amount", type: "uint256" },
+    { name: "withdrawalId", type: "uint256" },
+    { name: "nonce", type: "uint256" },
+    { name: "deadline", type: "uint256" },
+  ],
+};
 
 export interface Row {
   /** Stable key, used in results.json and the baseline. */
@@ -269,9 +284,32 @@ export async function measure(options: { hotPathOnly?: boolean } = {}): Promise<
     const changeId = await vault.changeCount();
     await vault.connect(admin).proposeChange(1, coder.encode(["address", "address"], [bot.address, holder.address]));
     const cancelChangeId = await vault.changeCount();
+    // Co-signing: `holder` (a plain key, not an operator) as approver, a co-signed cap for the bot.
+    const approver = holder;
+    await vault.connect(admin).proposeChange(ChangeKindAddApprover, coder.encode(["address"], [approver.address]));
+    const approverChange = await vault.changeCount();
+    await vault.connect(admin).proposeChange(ChangeKindSetCosignedCap, coder.encode(["address", "address", "uint256"], [bot.address, erc20Addr, 10n ** 22n]));
+    const cosignedCapChange = await vault.changeCount();
     await ethers.provider.send("evm_increaseTime", [Number(DAY)]);
     add("executeChange", "executeChange (approve a destination)", await gasOf(vault.connect(admin).executeChange(changeId)));
     add("cancelChange", "cancelChange (guardian)", await gasOf(vault.connect(guardian).cancelChange(cancelChangeId)));
+    await vault.connect(admin).executeChange(approverChange);
+    await vault.connect(admin).executeChange(cosignedCapChange);
+    const chainId = (await ethers.provider.getNetwork()).chainId;
+    let nonce = 0n;
+    const approval = async (amount: bigint, withdrawalId: bigint) => {
+      const message = { operator: bot.address, token: erc20Addr, to: exchange.address, amount, withdrawalId, nonce: ++nonce, deadline: 2n ** 40n };
+      const domain = { name: "GuardedVault", version: "1", chainId, verifyingContract: vaultAddr };
+      const signature = await approver.signTypedData(domain, APPROVAL_TYPES, message);
+      return { approver: approver.address, nonce: message.nonce, deadline: message.deadline, signature };
+    };
+    // Above the instant limit (10^20), with the approver's EIP-712 signature.
+    const big = 2n * 10n ** 20n;
+    add("cosigned.erc20.first", "withdrawCosigned (ERC-20, key approver), first", await gasOf(v.withdrawCosigned(erc20Addr, exchange.address, big, await approval(big, 0n))));
+    add("cosigned.erc20.next", "withdrawCosigned (ERC-20, key approver), subsequent", await gasOf(v.withdrawCosigned(erc20Addr, exchange.address, big, await approval(big, 0n))));
+    await v.queueWithdrawal(erc20Addr, exchange.address, big);
+    const earlyId = await vault.withdrawalCount();
+    add("early", "executeWithdrawalEarly (ERC-20, key approver)", await gasOf(v.executeWithdrawalEarly(earlyId, await approval(big, earlyId))));
     add("evacuate", "evacuate (guardian, ERC-20 to recovery)", await gasOf(vault.connect(guardian).evacuate(erc20Addr, 10n ** 18n)));
     add("suspend", "suspendOperator (3 tokens listed)", await gasOf(vault.connect(guardian).suspendOperator(bot.address)));
     add("pause", "pause (3 tokens listed)", await gasOf(vault.connect(guardian).pause()));

@@ -40,6 +40,12 @@ export function renderGasTable(results: ResultsFile): string {
     `| first \`pause\` / \`suspendOperator\` (3 tokens listed) | ${fmt(gas("pause"))} / ${fmt(gas("suspend"))} | | |`,
   ];
   if (has("suspend.sparse")) lines.push(`| \`suspendOperator\`, limits on 1 of 32 listed tokens | ${fmt(gas("suspend.sparse"))} | | |`);
+  if (has("cosigned.erc20.next")) {
+    lines.push(
+      `| vault \`withdrawCosigned\`, ERC-20 above the instant limit, key approver: first / subsequent | ${fmt(gas("cosigned.erc20.first"))} / ${fmt(gas("cosigned.erc20.next"))} | ${over("cosigned.erc20.next", "raw.erc20")} | |`,
+      `| \`executeWithdrawalEarly\` (ERC-20, key approver) | ${fmt(gas("early"))} | | |`,
+    );
+  }
   if (has("removeOperator")) lines.push(`| \`removeOperator\` (limits on 3 tokens, 1 destination) | ${fmt(gas("removeOperator"))} | | |`);
   lines.push(
     `| \`evacuate\` (ERC-20) | ${fmt(gas("evacuate"))} | | |`,

@@ -99,6 +99,16 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
         uint256 value;
     }
 
+    /// @dev The co-signed paths' state.
+    struct Cosigning {
+        /// @dev Co-signed limiter of each operator for each token: a RateLimit word (cap in units, ring, last).
+        mapping(address operator => mapping(address token => Word)) words;
+        /// @dev Destinations an operator may pay only through a co-signed withdrawal.
+        mapping(address operator => mapping(address destination => bool)) cosignedOnly;
+        /// @dev EIP-712 digests of approvals that moved funds.
+        mapping(bytes32 digest => bool) used;
+    }
+
     /// @dev Queue accounting of one operator for one token, in base units; one slot.
     struct QueueAccount {
         uint128 queueCap;
@@ -144,12 +154,8 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
     /// was proposed before the tightening, and loosening the target again takes a new proposal and its
     /// full delay. Pause and suspension keep the same marker in the slots they already write.
     mapping(bytes32 target => uint256 changeCount) private _tightenedAt;
-    /// @dev Co-signed limiter of each operator for each token: a RateLimit word (cap in units, ring, last).
-    mapping(address operator => mapping(address token => Word)) private _cosignedWord;
-    /// @dev Destinations an operator may pay only through a co-signed withdrawal.
-    mapping(address operator => mapping(address destination => bool)) private _cosignedOnly;
-    /// @dev EIP-712 digests of approvals that moved funds.
-    mapping(bytes32 digest => bool) private _approvalUsed;
+    /// @dev What the co-signed paths keep; three consecutive slots (VaultStorage names them).
+    Cosigning private _cosigning;
 
     modifier onlyAdmin() {
         if (msg.sender != admin) revert AccessControlUnauthorizedAccount(msg.sender, DEFAULT_ADMIN_ROLE);
@@ -295,7 +301,7 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
         if (info.suspended) revert OperatorIsSuspended(msg.sender);
         bytes32 digest = _approvalDigest(token, to, amount, 0, approval);
         if (!_checkApproval(digest, approval, token, to, amount)) return false;
-        if (!_approved[msg.sender][to] && !_cosignedOnly[msg.sender][to]) {
+        if (!_approved[msg.sender][to] && !_cosigning.cosignedOnly[msg.sender][to]) {
             bytes memory err = abi.encodeWithSelector(DestinationNotApproved.selector, msg.sender, to);
             return _trip(token, to, amount, TripReason.DestinationNotApproved, err);
         }
@@ -380,9 +386,9 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
     function revokeDestination(address operator, address destination) external onlyAdminOrGuardian {
         // Recorded even if not approved now: a pending proposal to approve it is outdated.
         _tighten(ChangeKind.ApproveDestination, operator, destination);
-        if (!_approved[operator][destination] && !_cosignedOnly[operator][destination]) return;
+        if (!_approved[operator][destination] && !_cosigning.cosignedOnly[operator][destination]) return;
         _approved[operator][destination] = false;
-        _cosignedOnly[operator][destination] = false;
+        _cosigning.cosignedOnly[operator][destination] = false;
         emit DestinationRevoked(operator, destination);
     }
 
@@ -425,7 +431,7 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
     function lowerCosignedCap(address operator, address token, uint256 cosignedCap) external onlyAdminOrGuardian {
         uint256 capUnits = _checkCosignedCap(operator, token, cosignedCap);
         uint256 unit = PolicyWords.unitOf(_tokenWord[token].value);
-        _requireLowering(_cosignedWord[operator][token].value.capOf() * unit, cosignedCap);
+        _requireLowering(_cosigning.words[operator][token].value.capOf() * unit, cosignedCap);
         _tighten(ChangeKind.SetCosignedCap, operator, token);
         _setCosignedCap(operator, token, capUnits, cosignedCap);
     }
@@ -610,20 +616,13 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
                 _requireCurrent(id, kind, limits.operator, limits.token);
                 _setOperatorLimits(limits);
             }
-        } else if (kind == ChangeKind.ApproveDestination || kind == ChangeKind.ApproveCosignedDestination) {
+        } else if (kind == ChangeKind.ApproveDestination) {
             (address operator, address destination) = abi.decode(params, (address, address));
             if (operator == address(0) || destination == address(0)) revert ZeroAddress();
-            // One target for both kinds: revokeDestination outdates either.
-            if (commit) _requireCurrent(id, ChangeKind.ApproveDestination, operator, destination);
-            if (!commit) return;
-            if (kind == ChangeKind.ApproveDestination) {
-                if (!_approved[operator][destination]) {
-                    _approved[operator][destination] = true;
-                    emit DestinationApproved(operator, destination);
-                }
-            } else if (!_cosignedOnly[operator][destination]) {
-                _cosignedOnly[operator][destination] = true;
-                emit CosignedDestinationApproved(operator, destination);
+            if (commit) _requireCurrent(id, kind, operator, destination);
+            if (commit && !_approved[operator][destination]) {
+                _approved[operator][destination] = true;
+                emit DestinationApproved(operator, destination);
             }
         } else if (kind == ChangeKind.ListToken) {
             (address token, uint8 unitDecimals, uint256 vaultCap) = abi.decode(params, (address, uint8, uint256));
@@ -702,7 +701,14 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
                 _requireCurrent(id, kind, operator, address(0));
                 _setTripwireOptOut(operator, optOut);
             }
-        } else if (kind == ChangeKind.AddApprover) {
+        } else {
+            _changeCosigning(kind, params, commit, id);
+        }
+    }
+
+    /// @dev `_change` for the co-signing kinds: AddApprover, ApproveCosignedDestination, SetCosignedCap.
+    function _changeCosigning(ChangeKind kind, bytes memory params, bool commit, uint256 id) private {
+        if (kind == ChangeKind.AddApprover) {
             address approver = abi.decode(params, (address));
             if (approver == address(0)) revert ZeroAddress();
             if (hasRole(APPROVER_ROLE, approver)) revert ApproverStateUnchanged(approver);
@@ -710,6 +716,16 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
             if (commit) {
                 _requireCurrent(id, kind, approver, address(0));
                 _grantRole(APPROVER_ROLE, approver);
+            }
+        } else if (kind == ChangeKind.ApproveCosignedDestination) {
+            (address operator, address destination) = abi.decode(params, (address, address));
+            if (operator == address(0) || destination == address(0)) revert ZeroAddress();
+            if (!commit) return;
+            // One target with ApproveDestination: revokeDestination outdates either kind.
+            _requireCurrent(id, ChangeKind.ApproveDestination, operator, destination);
+            if (!_cosigning.cosignedOnly[operator][destination]) {
+                _cosigning.cosignedOnly[operator][destination] = true;
+                emit CosignedDestinationApproved(operator, destination);
             }
         } else {
             // ChangeKind.SetCosignedCap: abi.decode rejects kinds past the enum's end.
@@ -789,7 +805,7 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
         returns (bool)
     {
         if (block.timestamp > a.deadline) revert ApprovalExpired(a.deadline);
-        if (_approvalUsed[digest]) revert ApprovalAlreadyUsed(digest);
+        if (_cosigning.used[digest]) revert ApprovalAlreadyUsed(digest);
         bytes memory err;
         if (!hasRole(APPROVER_ROLE, a.approver)) {
             err = abi.encodeWithSelector(NotApprover.selector, a.approver);
@@ -804,7 +820,7 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
     /// @dev Charges a co-signed outflow to the caller's co-signed limiter (trips if it does not fit) and
     /// to the token's vault-wide limiter (reverts if it does not fit).
     function _chargeCosigned(address token, address to, uint256 amount, uint256 tokenWord) private returns (bool) {
-        Word storage slot = _cosignedWord[msg.sender][token];
+        Word storage slot = _cosigning.words[msg.sender][token];
         uint256 word = slot.value;
         uint256 units = _toUnits(amount, PolicyWords.unitOf(tokenWord));
         (uint256 updated,, bool ok) = word.consume(_now(), BUCKET, units);
@@ -819,7 +835,7 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
     }
 
     function _useApproval(bytes32 digest, address approver, uint256 withdrawalId) private {
-        _approvalUsed[digest] = true;
+        _cosigning.used[digest] = true;
         emit ApprovalUsed(digest, approver, msg.sender, withdrawalId);
     }
 
@@ -830,7 +846,7 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
     }
 
     function _setCosignedCap(address operator, address token, uint256 capUnits, uint256 cosignedCap) private {
-        Word storage slot = _cosignedWord[operator][token];
+        Word storage slot = _cosigning.words[operator][token];
         slot.value = slot.value.withCap(capUnits);
         emit CosignedCapSet(operator, token, cosignedCap);
     }

@@ -38,6 +38,10 @@ describe("VaultLens and the raw storage it reads", () => {
     expect(constant("OPERATOR_WORDS_SLOT")).to.equal(layout._operatorWord);
     expect(constant("TOKEN_WORDS_SLOT")).to.equal(layout._tokenWord);
     expect(constant("QUEUE_SLOT")).to.equal(layout._queue);
+    // The co-signing struct's three mappings take three consecutive slots, in declaration order.
+    expect(constant("COSIGNED_WORDS_SLOT")).to.equal(layout._cosigning);
+    expect(constant("COSIGNED_ONLY_SLOT")).to.equal(layout._cosigning + 1n);
+    expect(constant("APPROVALS_USED_SLOT")).to.equal(layout._cosigning + 2n);
   });
 
   it("extsload returns the stored words: the two policy words and the packed queue account", async () => {
