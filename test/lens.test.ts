@@ -28,9 +28,8 @@ describe("VaultLens and the raw storage it reads", () => {
     expect(layout._tokenWord).to.equal(STORAGE_SLOTS.tokenWords);
     expect(layout._queue).to.equal(STORAGE_SLOTS.queue);
     expect(layout._roles).to.equal(STORAGE_SLOTS.roles);
-    expect(layout._cosignedWord).to.equal(STORAGE_SLOTS.cosignedWords);
-    expect(layout._cosignedOnly).to.equal(STORAGE_SLOTS.cosignedOnly);
-    expect(layout._approvalUsed).to.equal(STORAGE_SLOTS.approvalsUsed);
+    // The co-signing struct's mappings (the limiter words, co-signed-only destinations, used digests).
+    expect([STORAGE_SLOTS.cosignedWords, STORAGE_SLOTS.cosignedOnly, STORAGE_SLOTS.approvalsUsed]).to.deep.equal([layout._cosigning, layout._cosigning + 1n, layout._cosigning + 2n]);
     // The Solidity library holds the same numbers: read them from its source constants.
     const src = await hre.artifacts.getBuildInfo("contracts/libraries/VaultStorage.sol:VaultStorage");
     const text = src!.input.sources["contracts/libraries/VaultStorage.sol"].content;
