@@ -11,13 +11,13 @@
  */
 import hre, { ethers, network } from "hardhat";
 import { setBalance, time } from "@nomicfoundation/hardhat-network-helpers";
-import type { Signer } from "ethers";
-import { GuardianTransactions, OperatorClient } from "../sdk/clients";
+import { Wallet, type Signer } from "ethers";
+import { AdminClient, ApprovalDeclinedError, ApproverClient, GuardianTransactions, OperatorClient } from "../sdk/clients";
 import { parseVaultConfig, syncVault } from "../sdk/deploy";
 import { toSdkError, type VaultRevertError } from "../sdk/errors";
 import { formatTable } from "../sdk/format";
 import { VaultWatcher, fetchVaultEvents, formatAmount, readExposure, type Anomaly } from "../sdk/monitor";
-import { NATIVE, statusOf } from "../sdk/rules";
+import { NATIVE, approvalStruct, statusOf } from "../sdk/rules";
 import { deploySafe, execSafeTransaction } from "../sdk/safe";
 
 /** Only for adding up dollars in the final table; every token amount comes from the chain. */
@@ -57,13 +57,19 @@ export interface DemoOutcome {
   readonly stolenKeySuspended: boolean;
   readonly paused: boolean;
   readonly queuedWithdrawalStatus: string;
+  /** The co-signed payment to the OTC desk: its amount and whether it went out in one transaction. */
+  readonly otcPayment: { readonly amount: bigint; readonly status: string; readonly blocks: number };
+  /** What the attacker's attempt at a co-signed payment came to (the approval service, then a self-signed approval). */
+  readonly forgedApproval: { readonly serviceDeclined: boolean; readonly vaultMoves: boolean };
 }
 
 const zero = (): PerToken => ({ USDT: 0n, USDC: 0n, ETH: 0n });
 
 export async function main(options: { log?: (line: string) => void } = {}): Promise<DemoOutcome> {
   const log = options.log ?? ((line: string) => console.log(line));
-  const [deployer, owner1, owner2, owner3, admin, bot1, bot2, binance, okx, coinbase, recovery, attacker, responder] = await ethers.getSigners();
+  const [deployer, owner1, owner2, owner3, admin, bot1, bot2, binance, okx, coinbase, recovery, attacker, responder, otcDesk] = await ethers.getSigners();
+  // The approver's key lives on its own host (an HSM or KMS key in production; a plain key here).
+  const approverKey = new Wallet("0x" + "a9".repeat(32), ethers.provider);
   await setBalance(deployer.address, 10n ** 24n);
 
   // --- Setup: tokens, the guardian Safe, the vault from its config, the funding --------------------
@@ -123,6 +129,7 @@ export async function main(options: { log?: (line: string) => void } = {}): Prom
     [okx.address, "OKX deposit"],
     [coinbase.address, "Coinbase deposit"],
     [attacker.address, "attacker"],
+    [otcDesk.address, "OTC desk"],
   ]);
   const unlimited = (network.config as { allowUnlimitedContractSize?: boolean }).allowUnlimitedContractSize;
   const deployed = await syncVault({
@@ -140,6 +147,26 @@ export async function main(options: { log?: (line: string) => void } = {}): Prom
   await usdc.mint(vaultAddress, 10_000_000n * 10n ** 6n);
   await deployer.sendTransaction({ to: vaultAddress, value: 2_500n * 10n ** 18n });
 
+  // The co-signer: an approver, an OTC desk bot1 may pay only with an approver's approval, and a co-signed
+  // cap of 500,000 USDT a window for bot1: risk-increasing changes, so proposed and executed after 24 h.
+  const adminClient = new AdminClient({ vault: vaultAddress, signer: admin });
+  const cosignerChanges = [
+    await (await adminClient.propose.addApprover({ approver: approverKey.address })).wait(),
+    await (await adminClient.propose.approveCosignedDestination({ operator: bot1.address, destination: otcDesk.address })).wait(),
+    await (await adminClient.propose.setCosignedCap({ operator: bot1.address, token: token.USDT.address, cosignedCap: 500_000n * 10n ** 6n })).wait(),
+  ];
+  await time.increaseTo(cosignerChanges[cosignerChanges.length - 1].eta);
+  for (const c of cosignerChanges) await (await adminClient.execute(c.id)).wait();
+  // The firm's own check: did our treasury system ask for exactly this payment?
+  const treasuryRequests = new Set<string>();
+  const approvalService = await ApproverClient.create({
+    vault: vaultAddress,
+    provider: ethers.provider,
+    signer: approverKey,
+    ttlSeconds: 300,
+    check: (r) => treasuryRequests.has(`${r.operator}|${r.token}|${r.to}|${r.amount}`),
+  });
+
   const fmt = (s: Symbol, v: bigint) => `${formatAmount(v, token[s].decimals)} ${s}`;
   const usdOf = (p: PerToken) => p.USDT / 10n ** 6n + p.USDC / 10n ** 6n + (p.ETH * ETH_PRICE_USD) / 10n ** 18n;
   const balances = async (): Promise<PerToken> => {
@@ -152,6 +179,7 @@ export async function main(options: { log?: (line: string) => void } = {}): Prom
   log(`  hot treasury: ${SYMBOLS.map((s) => fmt(s, treasury[s])).join(", ")} (≈ $${formatAmount(usdOf(treasury), 0)} at $${formatAmount(ETH_PRICE_USD, 0)}/ETH)`);
   log(`  guardian: a 2-of-3 Safe ${safeAddress}; admin ${admin.address}; recovery (cold) ${recovery.address}`);
   log(`  bot1 may send to Binance and OKX deposit addresses, bot2 to Coinbase; more than 10 withdrawals a minute trips the tripwire`);
+  log(`  bot1 may pay the OTC desk ${otcDesk.address} only with an approver's signature, up to 500,000 USDT a window (approver ${approverKey.address} on its own host)`);
 
   // The bound, promised before anything happens: read from the vault's own view.
   const report = await readExposure({ provider: ethers.provider, vault: vaultAddress, horizons: [24n * 3600n, 48n * 3600n] });
@@ -203,6 +231,22 @@ export async function main(options: { log?: (line: string) => void } = {}): Prom
     const outcome = await r.tx.wait();
     log(`   ${when.padStart(4)}  ${p.bot} ${fmt(p.s, p.amount)} → ${labels.get(p.to.address)}: ${outcome.status}; ${fmt(p.s, client.available(token[p.s].address).operatorAvailable)} left in its window`);
   }
+
+  // A large payment to the OTC desk, above bot1's instant limit: the treasury system asks for it, the
+  // approval service checks it with the treasury system and signs, the bot sends it at once.
+  await time.increase(HOUR);
+  const otcAmount = 400_000n * 10n ** 6n;
+  treasuryRequests.add(`${bot1.address}|${token.USDT.address}|${otcDesk.address}|${otcAmount}`);
+  await clients.bot1.refresh();
+  const otcBlock = await ethers.provider.getBlockNumber();
+  const otc = await clients.bot1.withdraw({ token: token.USDT.address, to: otcDesk.address, amount: otcAmount }, { approval: (r) => approvalService.approve({ ...r, requestId: "otc-2023-11-18-1" }) });
+  if (!otc.sent) throw new Error(`the OTC payment was held back: ${otc.decision.action === "reject" ? otc.decision.error.message : otc.decision.action}`);
+  const otcOutcome = await otc.tx.wait();
+  const otcBlocks = (await ethers.provider.getBlockNumber()) - otcBlock;
+  log(
+    `   ${`+${(BigInt(await time.latest()) - dayStart) / 3600n}h`.padStart(4)}  bot1 ${fmt("USDT", otcAmount)} → OTC desk (above its ${fmt("USDT", 250_000n * 10n ** 6n)} instant limit): ` +
+      `the approval service asked the treasury system, signed; ${otcOutcome.status} in ${otcBlocks} block through the ${otc.path === "cosigned" ? "co-signed" : otc.path} path`,
+  );
 
   // --- 2. The Kronos replay: the attacker has bot1's key -------------------------------------------
   const start = await vault.clockStart();
@@ -259,6 +303,24 @@ export async function main(options: { log?: (line: string) => void } = {}): Prom
     const r = await (await stolen.queueWithdrawal(token.USDT.address, binance.address, 5_000_000n * 10n ** 6n)).wait();
     const q = r!.logs.map((l) => vault.interface.parseLog(l)).find((e) => e?.name === "WithdrawalQueued")!;
     return `queued #${q.args.id}, visible on-chain, executable only ${formatTime(q.args.eta, dayStart)}`;
+  });
+  let forgedApproval = { serviceDeclined: false, vaultMoves: true };
+  await attempt("pay the OTC desk 500,000 USDT co-signed: ask the approval service, or sign an approval with the stolen key", async () => {
+    const amount = 500_000n * 10n ** 6n;
+    const asked = await approvalService.approve({ operator: bot1.address, token: token.USDT.address, to: otcDesk.address, amount }).catch((e: unknown) => e);
+    const serviceDeclined = asked instanceof ApprovalDeclinedError;
+    // The stolen key signs the approval itself and presents it as the approver's.
+    const forged = await (bot1 as Signer).signTypedData(
+      { name: "GuardedVault", version: "1", chainId: (await ethers.provider.getNetwork()).chainId, verifyingContract: vaultAddress },
+      { Approval: ["operator", "token", "to"].map((name) => ({ name, type: "address" })).concat(["amount", "withdrawalId", "nonce", "deadline"].map((name) => ({ name, type: "uint256" }))) },
+      { operator: bot1.address, token: token.USDT.address, to: otcDesk.address, amount, withdrawalId: 0n, nonce: 1n, deadline: 2n ** 40n },
+    );
+    const approval = approvalStruct({ approver: approverKey.address, nonce: 1n, deadline: 2n ** 40n, signature: forged });
+    // What the vault does with it, read with eth_call: `false` means the tripwire fires and suspends the key.
+    const moves = await stolen.withdrawCosigned.staticCall(token.USDT.address, otcDesk.address, amount, approval);
+    forgedApproval = { serviceDeclined, vaultMoves: moves };
+    return `${serviceDeclined ? "the service declined (the treasury system never asked for it)" : "the service signed"}; ` +
+      `a self-signed approval does not verify: ${moves ? "it would move" : "the vault would trip the tripwire (InvalidApproval) and suspend the key"}`;
   });
   await attempt("boundary racing, part 1: take all the window allows just before a limiter edge, in chunks under the instant limit", async () => {
     let sent = 0;
@@ -322,6 +384,8 @@ export async function main(options: { log?: (line: string) => void } = {}): Prom
     stolenKeySuspended: await vault.isSuspended(bot1.address),
     paused: await vault.paused(),
     queuedWithdrawalStatus: statusOf((await vault.getWithdrawal(queuedId)).status),
+    otcPayment: { amount: otcAmount, status: otcOutcome.status, blocks: otcBlocks },
+    forgedApproval,
   };
   const row = (label: string, p: PerToken | null, usd: bigint) => [label, ...SYMBOLS.map((s) => (p ? formatAmount(p[s], token[s].decimals) : "")), `$${formatAmount(usd, 0)}`];
   log("");

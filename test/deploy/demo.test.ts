@@ -4,6 +4,12 @@ import { takeSnapshot } from "@nomicfoundation/hardhat-network-helpers";
 import { KRONOS_LOSS_USD, main } from "../../scripts/demo";
 import { vaultLens } from "../helpers/fixture";
 
+async function usdtOf(vaultAddress: string, holder: string): Promise<bigint> {
+  const vault = await ethers.getContractAt("GuardedVault", vaultAddress);
+  const [usdtAddress] = await vault.tokens();
+  return (await ethers.getContractAt("MockUSDT", usdtAddress)).balanceOf(holder);
+}
+
 describe("deploy: npm run demo", () => {
   it("replays the Kronos attack: the stolen key stays within the promised bound, is suspended, and the queue is cancelled", async () => {
     const snapshot = await takeSnapshot();
@@ -21,6 +27,15 @@ describe("deploy: npm run demo", () => {
       expect(outcome.attackerGotUsd * 10n).to.be.lessThan(outcome.unguardedUsd);
       expect(outcome.unguardedUsd).to.be.within(25_000_000n, 30_000_000n);
       expect(outcome.attackerAddressGot).to.deep.equal({ USDT: 0n, USDC: 0n, ETH: 0n });
+
+      // The co-signer: the OTC payment went out at once with the approver's signature; the attacker's
+      // request was declined by the firm's check and its self-signed approval would trip the tripwire.
+      expect(outcome.otcPayment).to.deep.equal({ amount: 400_000n * 10n ** 6n, status: "withdrawn", blocks: 1 });
+      expect(outcome.forgedApproval).to.deep.equal({ serviceDeclined: true, vaultMoves: false });
+      const otcDesk = (await ethers.getSigners())[13];
+      expect(await usdtOf(outcome.vault, otcDesk.address)).to.equal(400_000n * 10n ** 6n);
+      expect(output).to.match(/bot1 400,000 USDT → OTC desk .*withdrawn in 1 block through the co-signed path/);
+      expect(output).to.match(/the service declined .* the vault would trip the tripwire \(InvalidApproval\)/);
 
       // The response.
       expect(outcome.stolenKeySuspended).to.equal(true);
