@@ -47,9 +47,9 @@ export async function runApprove(args: ApproveArgs, hre: HardhatRuntimeEnvironme
   if (args.withdrawal !== undefined) {
     // An early release: the queued withdrawal's fields come from the chain; any given must match.
     const id = parseId(args.withdrawal, "withdrawal");
-    const { connectGuardedVault } = await import("../sdk/abi");
-    const w = await connectGuardedVault(vault.address, provider).getWithdrawal(id);
-    if (w.status === 0n) throw new InvalidInputError("withdrawal", `no queued withdrawal #${id} in ${vault.address}`);
+    const { readQueuedWithdrawal } = await import("../sdk/clients/approver");
+    const w = await readQueuedWithdrawal(provider, vault.address, id);
+    if (w.status === "None") throw new InvalidInputError("withdrawal", `no queued withdrawal #${id} in ${vault.address}`);
     request = { token: w.token, to: w.to, amount: w.amount, withdrawalId: id };
   } else {
     if (!args.token || !args.to || !args.amount) throw new InvalidInputError("token", "missing: pass --token, --to and --amount (or --withdrawal ID for an early release)");

@@ -19,12 +19,12 @@
  * What it logs (through `log`, if given): the request id, the decision, the digest and the withdrawal's
  * fields; never a signature, a key, a PIN or a provider URL.
  */
-import { Contract, Interface, getAddress, hexlify, randomBytes, type Provider, type Signer } from "ethers";
+import { AbiCoder, Contract, Interface, getAddress, hexlify, keccak256, randomBytes, toBeHex, type Provider, type Signer } from "ethers";
 import { packSignatures, safeMessageHash, signSafeMessage } from "../safe/safe";
 import { VaultSdkError, InvalidInputError, RpcError, type VaultRevertError } from "../errors/base";
 import { vaultErrorFromData } from "../errors/revert";
 import { requireAddress } from "../errors/validate";
-import { APPROVER_ROLE, statusOf } from "../rules/constants";
+import { APPROVER_ROLE, statusOf, type Status } from "../rules/constants";
 import { isListedWord, isPausedWord } from "../rules/policy";
 import {
   approvalDigest,
@@ -306,14 +306,13 @@ export class ApproverClient {
       mappingSlot(STORAGE_SLOTS.tokenWords, r.token),
       roleSlot(APPROVER_ROLE, this.approver),
       nestedSlot(STORAGE_SLOTS.cosignedOnly, r.operator, r.to),
+      mappingSlot(STORAGE_SLOTS.operatorInfo, r.operator),
     ];
-    const [words, operators, approved, suspended, block, withdrawal, safeOk] = await Promise.all([
+    const [words, approved, block, withdrawal, safeOk] = await Promise.all([
       read(() => vault.extsload(slots)),
-      read(() => vault.operators()),
       read(() => vault.isApproved(r.operator, r.to)),
-      read(() => vault.isSuspended(r.operator)),
       read(() => this.provider.getBlock("latest")),
-      r.withdrawalId === 0n ? Promise.resolve(null) : read(() => vault.getWithdrawal(r.withdrawalId)),
+      r.withdrawalId === 0n ? Promise.resolve(null) : readQueuedWithdrawal(this.provider, this.vault, r.withdrawalId),
       this.safe ? this.checkSafeOwners() : Promise.resolve(null),
     ]);
     if (!block) throw new VaultSdkError("the provider returned no latest block");
@@ -322,14 +321,16 @@ export class ApproverClient {
     if (BigInt(words[1]) !== 1n) throw refuse("not-approver", `${this.approver} is not an approver of the vault`, { name: "NotApprover", args: { account: this.approver } });
     if (!isListedWord(tokenWord)) throw refuse("unknown-token", `${r.token} is not listed`, { name: "UnknownToken", args: { token: r.token } });
     if (isPausedWord(tokenWord)) throw refuse("paused", "the vault is paused", { name: "VaultIsPaused", args: {} });
-    if (!operators.some((o) => o.toLowerCase() === r.operator.toLowerCase())) {
+    // OperatorInfo { bool registered; bool suspended; ... } packed from the low byte.
+    const info = BigInt(words[3]);
+    if ((info & 0xffn) === 0n) {
       throw refuse("not-operator", `${r.operator} is not an operator`, { name: "NotOperator", args: { account: r.operator, token: r.token } });
     }
-    if (suspended) throw refuse("operator-suspended", `${r.operator} is suspended`, { name: "OperatorIsSuspended", args: { operator: r.operator } });
+    if (((info >> 8n) & 0xffn) !== 0n) throw refuse("operator-suspended", `${r.operator} is suspended`, { name: "OperatorIsSuspended", args: { operator: r.operator } });
     const cosignedOnly = BigInt(words[2]) !== 0n;
     if (withdrawal) {
       // An early release needs the ordinary approval of the destination (as executeWithdrawal).
-      const status = statusOf(withdrawal.status);
+      const status = withdrawal.status;
       const same =
         status === "Pending" &&
         withdrawal.operator.toLowerCase() === r.operator.toLowerCase() &&
@@ -369,6 +370,26 @@ export class ApproverClient {
   private fields(r: ApprovalRequest, requestId: string | null) {
     return { requestId, operator: r.operator, token: r.token, to: r.to, amount: r.amount.toString(), withdrawalId: r.withdrawalId.toString() };
   }
+}
+
+/** A queued withdrawal as the vault stores it (`QueuedWithdrawal`; status `None` for an unused id), read with one `extsload`. */
+export async function readQueuedWithdrawal(
+  provider: Provider,
+  vault: string,
+  id: bigint,
+): Promise<{ operator: string; eta: bigint; status: Status; token: string; to: string; amount: bigint }> {
+  const base = BigInt(keccak256(AbiCoder.defaultAbiCoder().encode(["uint256", "uint256"], [id, STORAGE_SLOTS.withdrawals])));
+  const slots = [0n, 1n, 2n, 3n].map((i) => toBeHex(base + i, 32));
+  const words = (await read(() => connectVault(vault, provider).extsload(slots))).map((w) => BigInt(w));
+  const address = (w: bigint) => getAddress(toBeHex(w & ((1n << 160n) - 1n), 20));
+  return {
+    operator: address(words[0]),
+    eta: (words[0] >> 160n) & ((1n << 64n) - 1n),
+    status: statusOf((words[0] >> 224n) & 0xffn),
+    token: address(words[1]),
+    to: address(words[2]),
+    amount: words[3],
+  };
 }
 
 /** Reads the chain: whether `account`'s EIP-1271 `isValidSignature(digest, signature)` answers the magic value (false if it reverts or has no code). */

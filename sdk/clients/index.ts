@@ -25,6 +25,7 @@ export {
   DuplicateRequestError,
   EIP1271_MAGIC,
   isValidSignature1271,
+  readQueuedWithdrawal,
 } from "./approver";
 export type { ApprovalCheck, ApprovalCheckRequest, ApprovalInput, ApprovalRefusal, ApprovalStore, ApproverClientOptions, ApproverLogEntry } from "./approver";
 export { GuardianClient, GuardianTransactions } from "./guardian";

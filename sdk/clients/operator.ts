@@ -74,8 +74,7 @@ import {
   type SignedApproval,
 } from "../rules/approval";
 import { STORAGE_SLOTS, bytes32Slot, nestedSlot, roleSlot } from "./state";
-import { connectVault, read } from "./transport";
-import { isValidSignature1271 } from "./approver";
+import { isValidSignature1271, readQueuedWithdrawal } from "./approver";
 
 export interface OperatorClientOptions {
   readonly vault: string;
@@ -504,8 +503,8 @@ export class OperatorClient {
     const wid = requireUint(id, "id");
     let w = this.cache.queued.get(wid);
     if (!w) {
-      const onChain = await read(() => connectVault(this.vault, this.cache.provider).getWithdrawal(wid));
-      const status = STATUSES[Number(onChain.status)];
+      const onChain = await readQueuedWithdrawal(this.cache.provider, this.vault, wid);
+      const status = onChain.status;
       if (status === "None") throw vaultErrorFromData({ name: "UnknownWithdrawal", args: { id: wid } }, { source: "preflight" });
       w = { id: wid, operator: onChain.operator, token: onChain.token, to: onChain.to, amount: onChain.amount, eta: onChain.eta, status };
     }

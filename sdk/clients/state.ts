@@ -21,7 +21,17 @@ import {
 } from "../rules/policy";
 
 /** Storage slots of the vault's mappings (`VaultStorage`; `roles` is AccessControl's `_roles`). */
-export const STORAGE_SLOTS = { roles: 0n, operatorWords: 1n, tokenWords: 2n, queue: 5n, cosignedWords: 18n, cosignedOnly: 19n, approvalsUsed: 20n } as const;
+export const STORAGE_SLOTS = {
+  roles: 0n,
+  operatorWords: 1n,
+  tokenWords: 2n,
+  operatorInfo: 4n,
+  queue: 5n,
+  withdrawals: 6n,
+  cosignedWords: 18n,
+  cosignedOnly: 19n,
+  approvalsUsed: 20n,
+} as const;
 
 const coder = AbiCoder.defaultAbiCoder();
 const MASK_128 = (1n << 128n) - 1n;
