@@ -41,7 +41,7 @@ import {
   type Clock,
   type QueuedWithdrawalData,
 } from "../rules/policy";
-import { readOperatorWords } from "./state";
+import { readOperatorRecord, readOperatorWords, readOperators, readTokens } from "./state";
 import { connectVault, read } from "./transport";
 import { NotAVaultError, NotAnOperatorError, RpcError } from "../errors/base";
 import { toSdkError } from "../errors/revert";
@@ -180,9 +180,9 @@ export class OperatorPolicyCache {
       vault.clockStart({ blockTag }),
       vault.window({ blockTag }),
       vault.withdrawalDelay({ blockTag }),
-      vault.tokens({ blockTag }),
-      vault.operators({ blockTag }),
-      vault.isTripwireOptedOut(o.operator, { blockTag }),
+      readTokens(vault, { blockTag }),
+      readOperators(vault, { blockTag }),
+      readOperatorRecord(vault, o.operator, { blockTag }).then((r) => r.tripwireOptedOut),
     ]).then(
       (values) => ({ values, error: null }),
       (error: unknown) => ({ values: null, error: toSdkError(error) }),
@@ -236,7 +236,12 @@ export class OperatorPolicyCache {
     const vault = connectVault(this.vault, this.provider);
     const blockTag = head.number;
     const [withdrawalDelay, tokenList, operators, optedOut] = await read(() =>
-      Promise.all([vault.withdrawalDelay({ blockTag }), vault.tokens({ blockTag }), vault.operators({ blockTag }), vault.isTripwireOptedOut(this.operator, { blockTag })]),
+      Promise.all([
+        vault.withdrawalDelay({ blockTag }),
+        readTokens(vault, { blockTag }),
+        readOperators(vault, { blockTag }),
+        readOperatorRecord(vault, this.operator, { blockTag }).then((r) => r.tripwireOptedOut),
+      ]),
     );
     return {
       position: { blockNumber: head.number, timestamp: BigInt(head.timestamp) },

@@ -111,45 +111,6 @@ export declare namespace IGuardedVault {
     destinations: IGuardedVault.DestinationConfigStructOutput[];
     tripwireOptOuts: string[];
   };
-
-  export type ChangeStruct = {
-    kind: BigNumberish;
-    status: BigNumberish;
-    eta: BigNumberish;
-    params: BytesLike;
-  };
-
-  export type ChangeStructOutput = [
-    kind: bigint,
-    status: bigint,
-    eta: bigint,
-    params: string
-  ] & { kind: bigint; status: bigint; eta: bigint; params: string };
-
-  export type QueuedWithdrawalStruct = {
-    operator: AddressLike;
-    eta: BigNumberish;
-    status: BigNumberish;
-    token: AddressLike;
-    to: AddressLike;
-    amount: BigNumberish;
-  };
-
-  export type QueuedWithdrawalStructOutput = [
-    operator: string,
-    eta: bigint,
-    status: bigint,
-    token: string,
-    to: string,
-    amount: bigint
-  ] & {
-    operator: string;
-    eta: bigint;
-    status: bigint;
-    token: string;
-    to: string;
-    amount: bigint;
-  };
 }
 
 export interface GuardedVaultInterface extends Interface {
@@ -181,23 +142,18 @@ export interface GuardedVaultInterface extends Interface {
       | "executeChange"
       | "executeWithdrawal"
       | "extsload"
-      | "getChange"
       | "getRoleAdmin"
-      | "getWithdrawal"
       | "grantRole"
       | "hasRole"
       | "isApproved"
       | "isSuspended"
-      | "isTripwireOptedOut"
       | "lengthenDelays"
       | "lowerOperatorLimits"
       | "lowerVaultCap"
-      | "operators"
       | "optIntoTripwire"
       | "pause"
       | "paused"
       | "pendingAdmin"
-      | "policyWords"
       | "proposeChange"
       | "queueWithdrawal"
       | "recovery"
@@ -207,8 +163,6 @@ export interface GuardedVaultInterface extends Interface {
       | "supportsInterface"
       | "suspendOperator"
       | "tightenTripwire"
-      | "tokens"
-      | "tripwire"
       | "window"
       | "withdrawInstant"
       | "withdrawalCount"
@@ -340,16 +294,8 @@ export interface GuardedVaultInterface extends Interface {
     values: [BytesLike[]]
   ): string;
   encodeFunctionData(
-    functionFragment: "getChange",
-    values: [BigNumberish]
-  ): string;
-  encodeFunctionData(
     functionFragment: "getRoleAdmin",
     values: [BytesLike]
-  ): string;
-  encodeFunctionData(
-    functionFragment: "getWithdrawal",
-    values: [BigNumberish]
   ): string;
   encodeFunctionData(
     functionFragment: "grantRole",
@@ -368,10 +314,6 @@ export interface GuardedVaultInterface extends Interface {
     values: [AddressLike]
   ): string;
   encodeFunctionData(
-    functionFragment: "isTripwireOptedOut",
-    values: [AddressLike]
-  ): string;
-  encodeFunctionData(
     functionFragment: "lengthenDelays",
     values: [BigNumberish, BigNumberish]
   ): string;
@@ -383,7 +325,6 @@ export interface GuardedVaultInterface extends Interface {
     functionFragment: "lowerVaultCap",
     values: [AddressLike, BigNumberish]
   ): string;
-  encodeFunctionData(functionFragment: "operators", values?: undefined): string;
   encodeFunctionData(
     functionFragment: "optIntoTripwire",
     values: [AddressLike]
@@ -393,10 +334,6 @@ export interface GuardedVaultInterface extends Interface {
   encodeFunctionData(
     functionFragment: "pendingAdmin",
     values?: undefined
-  ): string;
-  encodeFunctionData(
-    functionFragment: "policyWords",
-    values: [AddressLike, AddressLike]
   ): string;
   encodeFunctionData(
     functionFragment: "proposeChange",
@@ -431,8 +368,6 @@ export interface GuardedVaultInterface extends Interface {
     functionFragment: "tightenTripwire",
     values: [BigNumberish, BigNumberish]
   ): string;
-  encodeFunctionData(functionFragment: "tokens", values?: undefined): string;
-  encodeFunctionData(functionFragment: "tripwire", values?: undefined): string;
   encodeFunctionData(functionFragment: "window", values?: undefined): string;
   encodeFunctionData(
     functionFragment: "withdrawInstant",
@@ -518,13 +453,8 @@ export interface GuardedVaultInterface extends Interface {
     data: BytesLike
   ): Result;
   decodeFunctionResult(functionFragment: "extsload", data: BytesLike): Result;
-  decodeFunctionResult(functionFragment: "getChange", data: BytesLike): Result;
   decodeFunctionResult(
     functionFragment: "getRoleAdmin",
-    data: BytesLike
-  ): Result;
-  decodeFunctionResult(
-    functionFragment: "getWithdrawal",
     data: BytesLike
   ): Result;
   decodeFunctionResult(functionFragment: "grantRole", data: BytesLike): Result;
@@ -532,10 +462,6 @@ export interface GuardedVaultInterface extends Interface {
   decodeFunctionResult(functionFragment: "isApproved", data: BytesLike): Result;
   decodeFunctionResult(
     functionFragment: "isSuspended",
-    data: BytesLike
-  ): Result;
-  decodeFunctionResult(
-    functionFragment: "isTripwireOptedOut",
     data: BytesLike
   ): Result;
   decodeFunctionResult(
@@ -550,7 +476,6 @@ export interface GuardedVaultInterface extends Interface {
     functionFragment: "lowerVaultCap",
     data: BytesLike
   ): Result;
-  decodeFunctionResult(functionFragment: "operators", data: BytesLike): Result;
   decodeFunctionResult(
     functionFragment: "optIntoTripwire",
     data: BytesLike
@@ -559,10 +484,6 @@ export interface GuardedVaultInterface extends Interface {
   decodeFunctionResult(functionFragment: "paused", data: BytesLike): Result;
   decodeFunctionResult(
     functionFragment: "pendingAdmin",
-    data: BytesLike
-  ): Result;
-  decodeFunctionResult(
-    functionFragment: "policyWords",
     data: BytesLike
   ): Result;
   decodeFunctionResult(
@@ -595,8 +516,6 @@ export interface GuardedVaultInterface extends Interface {
     functionFragment: "tightenTripwire",
     data: BytesLike
   ): Result;
-  decodeFunctionResult(functionFragment: "tokens", data: BytesLike): Result;
-  decodeFunctionResult(functionFragment: "tripwire", data: BytesLike): Result;
   decodeFunctionResult(functionFragment: "window", data: BytesLike): Result;
   decodeFunctionResult(
     functionFragment: "withdrawInstant",
@@ -1215,19 +1134,7 @@ export interface GuardedVault extends BaseContract {
 
   extsload: TypedContractMethod<[slots: BytesLike[]], [string[]], "view">;
 
-  getChange: TypedContractMethod<
-    [id: BigNumberish],
-    [IGuardedVault.ChangeStructOutput],
-    "view"
-  >;
-
   getRoleAdmin: TypedContractMethod<[role: BytesLike], [string], "view">;
-
-  getWithdrawal: TypedContractMethod<
-    [id: BigNumberish],
-    [IGuardedVault.QueuedWithdrawalStructOutput],
-    "view"
-  >;
 
   grantRole: TypedContractMethod<
     [arg0: BytesLike, arg1: AddressLike],
@@ -1249,12 +1156,6 @@ export interface GuardedVault extends BaseContract {
 
   isSuspended: TypedContractMethod<[operator: AddressLike], [boolean], "view">;
 
-  isTripwireOptedOut: TypedContractMethod<
-    [operator: AddressLike],
-    [boolean],
-    "view"
-  >;
-
   lengthenDelays: TypedContractMethod<
     [newChangeDelay: BigNumberish, newWithdrawalDelay: BigNumberish],
     [void],
@@ -1273,8 +1174,6 @@ export interface GuardedVault extends BaseContract {
     "nonpayable"
   >;
 
-  operators: TypedContractMethod<[], [string[]], "view">;
-
   optIntoTripwire: TypedContractMethod<
     [operator: AddressLike],
     [void],
@@ -1286,12 +1185,6 @@ export interface GuardedVault extends BaseContract {
   paused: TypedContractMethod<[], [boolean], "view">;
 
   pendingAdmin: TypedContractMethod<[], [string], "view">;
-
-  policyWords: TypedContractMethod<
-    [operator: AddressLike, token: AddressLike],
-    [[bigint, bigint] & { opWord: bigint; tokenWord: bigint }],
-    "view"
-  >;
 
   proposeChange: TypedContractMethod<
     [kind: BigNumberish, params: BytesLike],
@@ -1341,14 +1234,6 @@ export interface GuardedVault extends BaseContract {
     [maxCount: BigNumberish, period: BigNumberish],
     [void],
     "nonpayable"
-  >;
-
-  tokens: TypedContractMethod<[], [string[]], "view">;
-
-  tripwire: TypedContractMethod<
-    [],
-    [[bigint, bigint] & { maxCount: bigint; period: bigint }],
-    "view"
   >;
 
   window: TypedContractMethod<[], [bigint], "view">;
@@ -1454,22 +1339,8 @@ export interface GuardedVault extends BaseContract {
     nameOrSignature: "extsload"
   ): TypedContractMethod<[slots: BytesLike[]], [string[]], "view">;
   getFunction(
-    nameOrSignature: "getChange"
-  ): TypedContractMethod<
-    [id: BigNumberish],
-    [IGuardedVault.ChangeStructOutput],
-    "view"
-  >;
-  getFunction(
     nameOrSignature: "getRoleAdmin"
   ): TypedContractMethod<[role: BytesLike], [string], "view">;
-  getFunction(
-    nameOrSignature: "getWithdrawal"
-  ): TypedContractMethod<
-    [id: BigNumberish],
-    [IGuardedVault.QueuedWithdrawalStructOutput],
-    "view"
-  >;
   getFunction(
     nameOrSignature: "grantRole"
   ): TypedContractMethod<[arg0: BytesLike, arg1: AddressLike], [void], "view">;
@@ -1489,9 +1360,6 @@ export interface GuardedVault extends BaseContract {
   >;
   getFunction(
     nameOrSignature: "isSuspended"
-  ): TypedContractMethod<[operator: AddressLike], [boolean], "view">;
-  getFunction(
-    nameOrSignature: "isTripwireOptedOut"
   ): TypedContractMethod<[operator: AddressLike], [boolean], "view">;
   getFunction(
     nameOrSignature: "lengthenDelays"
@@ -1515,9 +1383,6 @@ export interface GuardedVault extends BaseContract {
     "nonpayable"
   >;
   getFunction(
-    nameOrSignature: "operators"
-  ): TypedContractMethod<[], [string[]], "view">;
-  getFunction(
     nameOrSignature: "optIntoTripwire"
   ): TypedContractMethod<[operator: AddressLike], [void], "nonpayable">;
   getFunction(
@@ -1529,13 +1394,6 @@ export interface GuardedVault extends BaseContract {
   getFunction(
     nameOrSignature: "pendingAdmin"
   ): TypedContractMethod<[], [string], "view">;
-  getFunction(
-    nameOrSignature: "policyWords"
-  ): TypedContractMethod<
-    [operator: AddressLike, token: AddressLike],
-    [[bigint, bigint] & { opWord: bigint; tokenWord: bigint }],
-    "view"
-  >;
   getFunction(
     nameOrSignature: "proposeChange"
   ): TypedContractMethod<
@@ -1582,16 +1440,6 @@ export interface GuardedVault extends BaseContract {
     [maxCount: BigNumberish, period: BigNumberish],
     [void],
     "nonpayable"
-  >;
-  getFunction(
-    nameOrSignature: "tokens"
-  ): TypedContractMethod<[], [string[]], "view">;
-  getFunction(
-    nameOrSignature: "tripwire"
-  ): TypedContractMethod<
-    [],
-    [[bigint, bigint] & { maxCount: bigint; period: bigint }],
-    "view"
   >;
   getFunction(
     nameOrSignature: "window"
