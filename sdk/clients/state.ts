@@ -103,11 +103,20 @@ export async function readWords(vault: GuardedVault, slots: readonly (string | b
   return words.map((w) => BigInt(w));
 }
 
+/** Element slots read together with a list's length, so that a short list costs one call. */
+const LIST_GUESS = 8;
+
+/**
+ * A storage `address[]`: its length word and its first LIST_GUESS element slots in one call (the rest, for
+ * a longer list, in a second one).
+ */
 async function readAddressArray(vault: GuardedVault, slot: bigint, at: ReadAt): Promise<string[]> {
-  const [length] = await readWords(vault, [slot], at);
   const first = keccak256(toBeHex(slot, 32));
-  const words = await readWords(vault, Array.from({ length: Number(length) }, (_, i) => slotAt(first, BigInt(i))), at);
-  return words.map(addressOf);
+  const element = (i: number) => slotAt(first, BigInt(i));
+  const [length, ...words] = await readWords(vault, [slot, ...Array.from({ length: LIST_GUESS }, (_, i) => element(i))], at);
+  const n = Number(length);
+  if (n > LIST_GUESS) words.push(...(await readWords(vault, Array.from({ length: n - LIST_GUESS }, (_, i) => element(LIST_GUESS + i)), at)));
+  return words.slice(0, n).map(addressOf);
 }
 
 /** The listed tokens, in listing order (what `tokens()` of IGuardedVault v1 returned). */
