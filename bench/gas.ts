@@ -356,8 +356,8 @@ export function readGasFile(file: string): Record<string, bigint> {
 
 /** Committed runtime sizes (bytes) that CI holds the contracts to: no growth at all. */
 export const SIZE_BASELINE_FILE = path.join(__dirname, "size-baseline.json");
-/** The vault's runtime code must stay this far under EIP-170's 24,576 bytes, for the guards to come. */
-export const VAULT_SIZE_LIMIT = 19_500;
+/** The vault's runtime code must stay at least 1 KiB under EIP-170's 24,576 bytes. */
+export const VAULT_SIZE_LIMIT = 23_552;
 /** Contracts whose runtime size is printed and guarded. */
 export const SIZED_CONTRACTS = ["GuardedVault", "VaultFactory", "VaultLens"] as const;
 

@@ -12,7 +12,7 @@
 import hre, { ethers, network } from "hardhat";
 import { setBalance, time } from "@nomicfoundation/hardhat-network-helpers";
 import { Wallet, type Signer } from "ethers";
-import { AdminClient, ApprovalDeclinedError, ApproverClient, GuardianTransactions, OperatorClient } from "../sdk/clients";
+import { AdminClient, ApprovalDeclinedError, ApproverClient, GuardianTransactions, OperatorClient, readWithdrawal } from "../sdk/clients";
 import { parseVaultConfig, syncVault } from "../sdk/deploy";
 import { toSdkError, type VaultRevertError } from "../sdk/errors";
 import { formatTable } from "../sdk/format";
@@ -357,7 +357,7 @@ export async function main(options: { log?: (line: string) => void } = {}): Prom
   const g = new GuardianTransactions(vaultAddress);
   const queuedId = (anomalies.find((a) => a.kind === "LargeQueuedWithdrawal") as Extract<Anomaly, { kind: "LargeQueuedWithdrawal" }> | undefined)?.id ?? 1n;
   await execSafeTransaction({ safe, tx: g.cancelWithdrawal(queuedId), owners: [owner1, owner3] });
-  log(`   - Safe: cancelWithdrawal(${queuedId}) → ${statusOf((await vault.getWithdrawal(queuedId)).status)}`);
+  log(`   - Safe: cancelWithdrawal(${queuedId}) → ${statusOf((await readWithdrawal(vault, queuedId)).status)}`);
   await execSafeTransaction({ safe, tx: g.pause(), owners: [owner2, owner3] });
   log(`   - Safe: pause() → paused: ${await vault.paused()}; bot1 suspended: ${await vault.isSuspended(bot1.address)}`);
   await time.increase(24 * HOUR);
@@ -383,7 +383,7 @@ export async function main(options: { log?: (line: string) => void } = {}): Prom
     anomalies: anomalies.map((a) => a.kind),
     stolenKeySuspended: await vault.isSuspended(bot1.address),
     paused: await vault.paused(),
-    queuedWithdrawalStatus: statusOf((await vault.getWithdrawal(queuedId)).status),
+    queuedWithdrawalStatus: statusOf((await readWithdrawal(vault, queuedId)).status),
     otcPayment: { amount: otcAmount, status: otcOutcome.status, blocks: otcBlocks },
     forgedApproval,
   };

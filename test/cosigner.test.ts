@@ -585,7 +585,7 @@ describe("co-signer: approvers and EIP-712 approvals", () => {
     async function queued(f: CosignerFixture, amount = usdt(300_000)) {
       await f.vault.connect(f.bot1).queueWithdrawal(f.usdtAddr, f.exchange.address, amount);
       const id = await f.vault.withdrawalCount();
-      const w = await f.vault.getWithdrawal(id);
+      const w = await f.lens.getWithdrawal(f.vault, id);
       const r = usdtTo(f, f.exchange.address, amount, { withdrawalId: id });
       return { id, eta: w.eta, r, a: await approve(f, f.approver, r) };
     }
@@ -596,7 +596,7 @@ describe("co-signer: approvers and EIP-712 approvals", () => {
       const tx = f.vault.connect(f.bot1).executeWithdrawalEarly(id, a);
       await expect(tx).to.emit(f.vault, "ApprovalUsed").withArgs(digestOf(f, r), f.approver.address, f.bot1.address, id);
       await expect(tx).to.emit(f.vault, "WithdrawalExecuted").withArgs(id, f.bot1.address, f.usdtAddr, f.exchange.address, r.amount);
-      expect((await f.vault.getWithdrawal(id)).status).to.equal(2n);
+      expect((await f.lens.getWithdrawal(f.vault, id)).status).to.equal(2n);
       const s = await f.lens.operatorState(f.vault, f.bot1.address, f.usdtAddr);
       expect([s.pendingQueued, s.cosignedUsed]).to.deep.equal([0n, r.amount]);
       expect((await f.lens.tokenState(f.vault, f.usdtAddr)).used).to.equal(r.amount);
@@ -645,7 +645,7 @@ describe("co-signer: approvers and EIP-712 approvals", () => {
       const { id, r } = await queued(f);
       const forInstant = await approve(f, f.approver, { ...r, withdrawalId: 0n });
       await expectTrip(f, () => f.vault.connect(f.bot1).executeWithdrawalEarly(id, forInstant), r, TripReason.InvalidApproval);
-      expect((await f.vault.getWithdrawal(id)).status).to.equal(1n);
+      expect((await f.lens.getWithdrawal(f.vault, id)).status).to.equal(1n);
       const g = await loadFixture(cosignerFixture);
       const q = await queued(g);
       const otherId = await approve(g, g.approver, { ...q.r, withdrawalId: q.id + 1n });
@@ -656,7 +656,7 @@ describe("co-signer: approvers and EIP-712 approvals", () => {
       const f = await loadFixture(cosignerFixture);
       const big = await queued(f, COSIGNED_CAP + usdt(1));
       await expectTrip(f, () => f.vault.connect(f.bot1).executeWithdrawalEarly(big.id, big.a), big.r, TripReason.CosignedCapExceeded);
-      expect((await f.vault.getWithdrawal(big.id)).status).to.equal(1n);
+      expect((await f.lens.getWithdrawal(f.vault, big.id)).status).to.equal(1n);
 
       const g = await loadFixture(cosignerFixture);
       const q = await queued(g, COSIGNED_CAP);

@@ -19,7 +19,7 @@
  * What it logs (through `log`, if given): the request id, the decision, the digest and the withdrawal's
  * fields; never a signature, a key, a PIN or a provider URL.
  */
-import { AbiCoder, Contract, Interface, getAddress, hexlify, keccak256, randomBytes, toBeHex, type Provider, type Signer } from "ethers";
+import { Contract, Interface, getAddress, hexlify, randomBytes, type Provider, type Signer } from "ethers";
 import { packSignatures, safeMessageHash, signSafeMessage } from "../safe/safe";
 import { VaultSdkError, InvalidInputError, RpcError, type VaultRevertError } from "../errors/base";
 import { vaultErrorFromData } from "../errors/revert";
@@ -36,7 +36,7 @@ import {
   type SignedApproval,
 } from "../rules/approval";
 import { connectVault, rawCall, read } from "./transport";
-import { STORAGE_SLOTS, mappingSlot, nestedSlot, roleSlot } from "./state";
+import { STORAGE_OFFSETS, STORAGE_SLOTS, mappingSlot, nestedSlot, readWithdrawal, roleSlot } from "./state";
 
 /** EIP-1271's magic value. */
 export const EIP1271_MAGIC = "0x1626ba7e";
@@ -321,12 +321,12 @@ export class ApproverClient {
     if (BigInt(words[1]) !== 1n) throw refuse("not-approver", `${this.approver} is not an approver of the vault`, { name: "NotApprover", args: { account: this.approver } });
     if (!isListedWord(tokenWord)) throw refuse("unknown-token", `${r.token} is not listed`, { name: "UnknownToken", args: { token: r.token } });
     if (isPausedWord(tokenWord)) throw refuse("paused", "the vault is paused", { name: "VaultIsPaused", args: {} });
-    // OperatorInfo { bool registered; bool suspended; ... } packed from the low byte.
     const info = BigInt(words[3]);
-    if ((info & 0xffn) === 0n) {
+    const flag = (offset: number) => ((info >> BigInt(offset * 8)) & 0xffn) !== 0n;
+    if (!flag(STORAGE_OFFSETS.infoRegistered)) {
       throw refuse("not-operator", `${r.operator} is not an operator`, { name: "NotOperator", args: { account: r.operator, token: r.token } });
     }
-    if (((info >> 8n) & 0xffn) !== 0n) throw refuse("operator-suspended", `${r.operator} is suspended`, { name: "OperatorIsSuspended", args: { operator: r.operator } });
+    if (flag(STORAGE_OFFSETS.infoSuspended)) throw refuse("operator-suspended", `${r.operator} is suspended`, { name: "OperatorIsSuspended", args: { operator: r.operator } });
     const cosignedOnly = BigInt(words[2]) !== 0n;
     if (withdrawal) {
       // An early release needs the ordinary approval of the destination (as executeWithdrawal).
@@ -372,24 +372,14 @@ export class ApproverClient {
   }
 }
 
-/** A queued withdrawal as the vault stores it (`QueuedWithdrawal`; status `None` for an unused id), read with one `extsload`. */
+/** A queued withdrawal as the vault stores it (status `None` for an unused id): `readWithdrawal` with its status named. */
 export async function readQueuedWithdrawal(
   provider: Provider,
   vault: string,
   id: bigint,
 ): Promise<{ operator: string; eta: bigint; status: Status; token: string; to: string; amount: bigint }> {
-  const base = BigInt(keccak256(AbiCoder.defaultAbiCoder().encode(["uint256", "uint256"], [id, STORAGE_SLOTS.withdrawals])));
-  const slots = [0n, 1n, 2n, 3n].map((i) => toBeHex(base + i, 32));
-  const words = (await read(() => connectVault(vault, provider).extsload(slots))).map((w) => BigInt(w));
-  const address = (w: bigint) => getAddress(toBeHex(w & ((1n << 160n) - 1n), 20));
-  return {
-    operator: address(words[0]),
-    eta: (words[0] >> 160n) & ((1n << 64n) - 1n),
-    status: statusOf((words[0] >> 224n) & 0xffn),
-    token: address(words[1]),
-    to: address(words[2]),
-    amount: words[3],
-  };
+  const w = await read(() => readWithdrawal(connectVault(vault, provider), id));
+  return { ...w, status: statusOf(w.status) };
 }
 
 /** Reads the chain: whether `account`'s EIP-1271 `isValidSignature(digest, signature)` answers the magic value (false if it reverts or has no code). */

@@ -3,10 +3,11 @@ import { ethers } from "hardhat";
 import { takeSnapshot } from "@nomicfoundation/hardhat-network-helpers";
 import { KRONOS_LOSS_USD, main } from "../../scripts/demo";
 import { vaultLens } from "../helpers/fixture";
+import { views } from "../helpers/views";
 
 async function usdtOf(vaultAddress: string, holder: string): Promise<bigint> {
   const vault = await ethers.getContractAt("GuardedVault", vaultAddress);
-  const [usdtAddress] = await vault.tokens();
+  const [usdtAddress] = await views.tokens(vault);
   return (await ethers.getContractAt("MockUSDT", usdtAddress)).balanceOf(holder);
 }
 
@@ -47,7 +48,7 @@ describe("deploy: npm run demo", () => {
 
       // The figures are the chain's: the exchange deposit address holds bot1's own payment plus what the attacker moved.
       const vault = await ethers.getContractAt("GuardedVault", outcome.vault);
-      const [usdtAddress] = await vault.tokens();
+      const [usdtAddress] = await views.tokens(vault);
       const usdt = await ethers.getContractAt("MockUSDT", usdtAddress);
       const binance = (await ethers.getSigners())[7];
       expect(await usdt.balanceOf(binance.address)).to.equal(250_000n * 10n ** 6n + outcome.attackerGot.USDT);

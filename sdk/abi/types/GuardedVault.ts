@@ -125,45 +125,6 @@ export declare namespace IGuardedVault {
     deadline: bigint,
     signature: string
   ] & { approver: string; nonce: bigint; deadline: bigint; signature: string };
-
-  export type ChangeStruct = {
-    kind: BigNumberish;
-    status: BigNumberish;
-    eta: BigNumberish;
-    params: BytesLike;
-  };
-
-  export type ChangeStructOutput = [
-    kind: bigint,
-    status: bigint,
-    eta: bigint,
-    params: string
-  ] & { kind: bigint; status: bigint; eta: bigint; params: string };
-
-  export type QueuedWithdrawalStruct = {
-    operator: AddressLike;
-    eta: BigNumberish;
-    status: BigNumberish;
-    token: AddressLike;
-    to: AddressLike;
-    amount: BigNumberish;
-  };
-
-  export type QueuedWithdrawalStructOutput = [
-    operator: string,
-    eta: bigint,
-    status: bigint,
-    token: string,
-    to: string,
-    amount: bigint
-  ] & {
-    operator: string;
-    eta: bigint;
-    status: bigint;
-    token: string;
-    to: string;
-    amount: bigint;
-  };
 }
 
 export interface GuardedVaultInterface extends Interface {
@@ -197,24 +158,19 @@ export interface GuardedVaultInterface extends Interface {
       | "executeWithdrawal"
       | "executeWithdrawalEarly"
       | "extsload"
-      | "getChange"
       | "getRoleAdmin"
-      | "getWithdrawal"
       | "grantRole"
       | "hasRole"
       | "isApproved"
       | "isSuspended"
-      | "isTripwireOptedOut"
       | "lengthenDelays"
       | "lowerCosignedCap"
       | "lowerOperatorLimits"
       | "lowerVaultCap"
-      | "operators"
       | "optIntoTripwire"
       | "pause"
       | "paused"
       | "pendingAdmin"
-      | "policyWords"
       | "proposeChange"
       | "queueWithdrawal"
       | "recovery"
@@ -225,8 +181,6 @@ export interface GuardedVaultInterface extends Interface {
       | "supportsInterface"
       | "suspendOperator"
       | "tightenTripwire"
-      | "tokens"
-      | "tripwire"
       | "window"
       | "withdrawCosigned"
       | "withdrawInstant"
@@ -370,16 +324,8 @@ export interface GuardedVaultInterface extends Interface {
     values: [BytesLike[]]
   ): string;
   encodeFunctionData(
-    functionFragment: "getChange",
-    values: [BigNumberish]
-  ): string;
-  encodeFunctionData(
     functionFragment: "getRoleAdmin",
     values: [BytesLike]
-  ): string;
-  encodeFunctionData(
-    functionFragment: "getWithdrawal",
-    values: [BigNumberish]
   ): string;
   encodeFunctionData(
     functionFragment: "grantRole",
@@ -398,10 +344,6 @@ export interface GuardedVaultInterface extends Interface {
     values: [AddressLike]
   ): string;
   encodeFunctionData(
-    functionFragment: "isTripwireOptedOut",
-    values: [AddressLike]
-  ): string;
-  encodeFunctionData(
     functionFragment: "lengthenDelays",
     values: [BigNumberish, BigNumberish]
   ): string;
@@ -417,7 +359,6 @@ export interface GuardedVaultInterface extends Interface {
     functionFragment: "lowerVaultCap",
     values: [AddressLike, BigNumberish]
   ): string;
-  encodeFunctionData(functionFragment: "operators", values?: undefined): string;
   encodeFunctionData(
     functionFragment: "optIntoTripwire",
     values: [AddressLike]
@@ -427,10 +368,6 @@ export interface GuardedVaultInterface extends Interface {
   encodeFunctionData(
     functionFragment: "pendingAdmin",
     values?: undefined
-  ): string;
-  encodeFunctionData(
-    functionFragment: "policyWords",
-    values: [AddressLike, AddressLike]
   ): string;
   encodeFunctionData(
     functionFragment: "proposeChange",
@@ -469,8 +406,6 @@ export interface GuardedVaultInterface extends Interface {
     functionFragment: "tightenTripwire",
     values: [BigNumberish, BigNumberish]
   ): string;
-  encodeFunctionData(functionFragment: "tokens", values?: undefined): string;
-  encodeFunctionData(functionFragment: "tripwire", values?: undefined): string;
   encodeFunctionData(functionFragment: "window", values?: undefined): string;
   encodeFunctionData(
     functionFragment: "withdrawCosigned",
@@ -573,13 +508,8 @@ export interface GuardedVaultInterface extends Interface {
     data: BytesLike
   ): Result;
   decodeFunctionResult(functionFragment: "extsload", data: BytesLike): Result;
-  decodeFunctionResult(functionFragment: "getChange", data: BytesLike): Result;
   decodeFunctionResult(
     functionFragment: "getRoleAdmin",
-    data: BytesLike
-  ): Result;
-  decodeFunctionResult(
-    functionFragment: "getWithdrawal",
     data: BytesLike
   ): Result;
   decodeFunctionResult(functionFragment: "grantRole", data: BytesLike): Result;
@@ -587,10 +517,6 @@ export interface GuardedVaultInterface extends Interface {
   decodeFunctionResult(functionFragment: "isApproved", data: BytesLike): Result;
   decodeFunctionResult(
     functionFragment: "isSuspended",
-    data: BytesLike
-  ): Result;
-  decodeFunctionResult(
-    functionFragment: "isTripwireOptedOut",
     data: BytesLike
   ): Result;
   decodeFunctionResult(
@@ -609,7 +535,6 @@ export interface GuardedVaultInterface extends Interface {
     functionFragment: "lowerVaultCap",
     data: BytesLike
   ): Result;
-  decodeFunctionResult(functionFragment: "operators", data: BytesLike): Result;
   decodeFunctionResult(
     functionFragment: "optIntoTripwire",
     data: BytesLike
@@ -618,10 +543,6 @@ export interface GuardedVaultInterface extends Interface {
   decodeFunctionResult(functionFragment: "paused", data: BytesLike): Result;
   decodeFunctionResult(
     functionFragment: "pendingAdmin",
-    data: BytesLike
-  ): Result;
-  decodeFunctionResult(
-    functionFragment: "policyWords",
     data: BytesLike
   ): Result;
   decodeFunctionResult(
@@ -658,8 +579,6 @@ export interface GuardedVaultInterface extends Interface {
     functionFragment: "tightenTripwire",
     data: BytesLike
   ): Result;
-  decodeFunctionResult(functionFragment: "tokens", data: BytesLike): Result;
-  decodeFunctionResult(functionFragment: "tripwire", data: BytesLike): Result;
   decodeFunctionResult(functionFragment: "window", data: BytesLike): Result;
   decodeFunctionResult(
     functionFragment: "withdrawCosigned",
@@ -1350,19 +1269,7 @@ export interface GuardedVault extends BaseContract {
 
   extsload: TypedContractMethod<[slots: BytesLike[]], [string[]], "view">;
 
-  getChange: TypedContractMethod<
-    [id: BigNumberish],
-    [IGuardedVault.ChangeStructOutput],
-    "view"
-  >;
-
   getRoleAdmin: TypedContractMethod<[role: BytesLike], [string], "view">;
-
-  getWithdrawal: TypedContractMethod<
-    [id: BigNumberish],
-    [IGuardedVault.QueuedWithdrawalStructOutput],
-    "view"
-  >;
 
   grantRole: TypedContractMethod<
     [arg0: BytesLike, arg1: AddressLike],
@@ -1383,12 +1290,6 @@ export interface GuardedVault extends BaseContract {
   >;
 
   isSuspended: TypedContractMethod<[operator: AddressLike], [boolean], "view">;
-
-  isTripwireOptedOut: TypedContractMethod<
-    [operator: AddressLike],
-    [boolean],
-    "view"
-  >;
 
   lengthenDelays: TypedContractMethod<
     [newChangeDelay: BigNumberish, newWithdrawalDelay: BigNumberish],
@@ -1414,8 +1315,6 @@ export interface GuardedVault extends BaseContract {
     "nonpayable"
   >;
 
-  operators: TypedContractMethod<[], [string[]], "view">;
-
   optIntoTripwire: TypedContractMethod<
     [operator: AddressLike],
     [void],
@@ -1427,12 +1326,6 @@ export interface GuardedVault extends BaseContract {
   paused: TypedContractMethod<[], [boolean], "view">;
 
   pendingAdmin: TypedContractMethod<[], [string], "view">;
-
-  policyWords: TypedContractMethod<
-    [operator: AddressLike, token: AddressLike],
-    [[bigint, bigint] & { opWord: bigint; tokenWord: bigint }],
-    "view"
-  >;
 
   proposeChange: TypedContractMethod<
     [kind: BigNumberish, params: BytesLike],
@@ -1488,14 +1381,6 @@ export interface GuardedVault extends BaseContract {
     [maxCount: BigNumberish, period: BigNumberish],
     [void],
     "nonpayable"
-  >;
-
-  tokens: TypedContractMethod<[], [string[]], "view">;
-
-  tripwire: TypedContractMethod<
-    [],
-    [[bigint, bigint] & { maxCount: bigint; period: bigint }],
-    "view"
   >;
 
   window: TypedContractMethod<[], [bigint], "view">;
@@ -1622,22 +1507,8 @@ export interface GuardedVault extends BaseContract {
     nameOrSignature: "extsload"
   ): TypedContractMethod<[slots: BytesLike[]], [string[]], "view">;
   getFunction(
-    nameOrSignature: "getChange"
-  ): TypedContractMethod<
-    [id: BigNumberish],
-    [IGuardedVault.ChangeStructOutput],
-    "view"
-  >;
-  getFunction(
     nameOrSignature: "getRoleAdmin"
   ): TypedContractMethod<[role: BytesLike], [string], "view">;
-  getFunction(
-    nameOrSignature: "getWithdrawal"
-  ): TypedContractMethod<
-    [id: BigNumberish],
-    [IGuardedVault.QueuedWithdrawalStructOutput],
-    "view"
-  >;
   getFunction(
     nameOrSignature: "grantRole"
   ): TypedContractMethod<[arg0: BytesLike, arg1: AddressLike], [void], "view">;
@@ -1657,9 +1528,6 @@ export interface GuardedVault extends BaseContract {
   >;
   getFunction(
     nameOrSignature: "isSuspended"
-  ): TypedContractMethod<[operator: AddressLike], [boolean], "view">;
-  getFunction(
-    nameOrSignature: "isTripwireOptedOut"
   ): TypedContractMethod<[operator: AddressLike], [boolean], "view">;
   getFunction(
     nameOrSignature: "lengthenDelays"
@@ -1690,9 +1558,6 @@ export interface GuardedVault extends BaseContract {
     "nonpayable"
   >;
   getFunction(
-    nameOrSignature: "operators"
-  ): TypedContractMethod<[], [string[]], "view">;
-  getFunction(
     nameOrSignature: "optIntoTripwire"
   ): TypedContractMethod<[operator: AddressLike], [void], "nonpayable">;
   getFunction(
@@ -1704,13 +1569,6 @@ export interface GuardedVault extends BaseContract {
   getFunction(
     nameOrSignature: "pendingAdmin"
   ): TypedContractMethod<[], [string], "view">;
-  getFunction(
-    nameOrSignature: "policyWords"
-  ): TypedContractMethod<
-    [operator: AddressLike, token: AddressLike],
-    [[bigint, bigint] & { opWord: bigint; tokenWord: bigint }],
-    "view"
-  >;
   getFunction(
     nameOrSignature: "proposeChange"
   ): TypedContractMethod<
@@ -1760,16 +1618,6 @@ export interface GuardedVault extends BaseContract {
     [maxCount: BigNumberish, period: BigNumberish],
     [void],
     "nonpayable"
-  >;
-  getFunction(
-    nameOrSignature: "tokens"
-  ): TypedContractMethod<[], [string[]], "view">;
-  getFunction(
-    nameOrSignature: "tripwire"
-  ): TypedContractMethod<
-    [],
-    [[bigint, bigint] & { maxCount: bigint; period: bigint }],
-    "view"
   >;
   getFunction(
     nameOrSignature: "window"
