@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { NATIVE, POLICY, vaultLens } from "./helpers/fixture";
+import { views } from "./helpers/views";
 
 async function factoryFixture() {
   const [admin, guardian, bot, exchange, recovery, deployer] = await ethers.getSigners();

@@ -327,7 +327,9 @@ export class ApproverClient {
       throw refuse("not-operator", `${r.operator} is not an operator`, { name: "NotOperator", args: { account: r.operator, token: r.token } });
     }
     if (flag(STORAGE_OFFSETS.infoSuspended)) throw refuse("operator-suspended", `${r.operator} is suspended`, { name: "OperatorIsSuspended", args: { operator: r.operator } });
-    const cosignedOnly = BigInt(words[2]) !== 0n;
+    // A co-signed destination holds 1 + the operator's generation when it was approved (a removal voids it).
+    const generation = (info >> BigInt(STORAGE_OFFSETS.infoGeneration * 8)) & 0xffffffffn;
+    const cosignedOnly = BigInt(words[2]) === generation + 1n;
     if (withdrawal) {
       // An early release needs the ordinary approval of the destination (as executeWithdrawal).
       const status = withdrawal.status;

@@ -73,7 +73,7 @@ import {
   type ApprovalRequest,
   type SignedApproval,
 } from "../rules/approval";
-import { STORAGE_SLOTS, bytes32Slot, nestedSlot, roleSlot } from "./state";
+import { STORAGE_OFFSETS, STORAGE_SLOTS, bytes32Slot, mappingSlot, nestedSlot, roleSlot } from "./state";
 import { isValidSignature1271, readQueuedWithdrawal } from "./approver";
 
 export interface OperatorClientOptions {
@@ -614,7 +614,8 @@ export class OperatorClient {
   }
 
   private checkInstantAt(ctx: ReturnType<OperatorClient["context"]>, to: string, amount: bigint, timestamp: bigint): InstantCheck {
-    return checkInstant({ ...this.withdrawalInput(ctx, to, amount, timestamp), clock: this.cache.clock });
+    // The record's suspension: the words' HELD bit also marks a key added again after a removal.
+    return checkInstant({ ...this.withdrawalInput(ctx, to, amount, timestamp), clock: this.cache.clock, suspended: ctx.suspended });
   }
 
   private checkQueueAt(ctx: ReturnType<OperatorClient["context"]>, to: string, amount: bigint, timestamp: bigint): QueueCheck {
@@ -706,6 +707,7 @@ export class OperatorClient {
       nestedSlot(STORAGE_SLOTS.cosignedOnly, this.address, target.to),
       bytes32Slot(STORAGE_SLOTS.approvalsUsed, digest),
       roleSlot(APPROVER_ROLE, a.approver),
+      mappingSlot(STORAGE_SLOTS.operatorInfo, this.address),
     ];
     // An approval of another withdrawal (or vault, chain, operator) cannot verify for this one.
     const forThis = approvalMatches(a, target) && (a.digest === undefined || a.digest.toLowerCase() === digest);
@@ -716,9 +718,11 @@ export class OperatorClient {
       forThis && !byKey ? isValidSignature1271(this.cache.provider, a.approver, digest, a.signature) : Promise.resolve(false),
     ]);
     const [words] = vaultInterface.decodeFunctionResult("extsload", raw) as unknown as [string[]];
+    // A co-signed destination holds 1 + the operator's generation when it was approved (a removal voids it).
+    const generation = (BigInt(words[4]) >> BigInt(STORAGE_OFFSETS.infoGeneration * 8)) & 0xffffffffn;
     return {
       cosignedWord: BigInt(words[0]),
-      cosignedOnly: BigInt(words[1]) !== 0n,
+      cosignedOnly: BigInt(words[1]) === generation + 1n,
       approval: {
         approver: requireAddress(a.approver, "approval.approver"),
         digest,

@@ -28,6 +28,7 @@ import {
   DuplicateRequestError,
   GuardianClient,
   OperatorClient,
+  readOperatorRecord,
   readQueuedWithdrawal,
   vaultInterface,
   type ApproverLogEntry,
@@ -224,7 +225,7 @@ describe("SDK co-signer: approval service and co-signed withdrawals", () => {
     expect(d.effect).to.equal("trip");
     expect(d.error).to.be.instanceOf(CosignedCapExceededError);
     expect(await ethers.provider.getBlockNumber()).to.equal(startBlock);
-    expect(await f.vault.isSuspended(f.bot1.address)).to.equal(false);
+    expect((await readOperatorRecord(f.vault, f.bot1.address)).suspended).to.equal(false);
 
     // Used once: a second use is refused locally (ApprovalAlreadyUsed, a revert).
     const ok = await bot.withdraw(req, { approval: a });
@@ -245,7 +246,7 @@ describe("SDK co-signer: approval service and co-signed withdrawals", () => {
     const forcedRes = await bot.withdrawCosigned({ ...req, amount: LARGE + 1n }, a, { force: true });
     if (!forcedRes.sent) throw new Error("not sent");
     expect((await forcedRes.tx.wait()).status).to.equal("tripped");
-    expect(await f.vault.isSuspended(f.bot1.address)).to.equal(true);
+    expect((await readOperatorRecord(f.vault, f.bot1.address)).suspended).to.equal(true);
     await bot.stop();
   });
 

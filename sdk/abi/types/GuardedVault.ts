@@ -132,18 +132,7 @@ export interface GuardedVaultInterface extends Interface {
     nameOrSignature:
       | "APPROVER_ROLE"
       | "DEFAULT_ADMIN_ROLE"
-      | "GRACE_PERIOD"
       | "GUARDIAN_ROLE"
-      | "MAX_DELAY"
-      | "MAX_OPERATORS"
-      | "MAX_TOKENS"
-      | "MAX_TRIP_COUNT"
-      | "MAX_TRIP_PERIOD"
-      | "MAX_UNIT_DECIMALS"
-      | "MAX_WINDOW"
-      | "MIN_DELAY"
-      | "MIN_GUARDIANS"
-      | "MIN_WINDOW"
       | "NATIVE"
       | "acceptAdmin"
       | "admin"
@@ -162,7 +151,6 @@ export interface GuardedVaultInterface extends Interface {
       | "grantRole"
       | "hasRole"
       | "isApproved"
-      | "isSuspended"
       | "lengthenDelays"
       | "lowerCosignedCap"
       | "lowerOperatorLimits"
@@ -175,6 +163,7 @@ export interface GuardedVaultInterface extends Interface {
       | "queueWithdrawal"
       | "recovery"
       | "removeApprover"
+      | "removeOperator"
       | "renounceRole"
       | "revokeDestination"
       | "revokeRole"
@@ -204,6 +193,7 @@ export interface GuardedVaultInterface extends Interface {
       | "DestinationRevoked"
       | "Evacuated"
       | "OperatorLimitsSet"
+      | "OperatorRemoved"
       | "OperatorSuspended"
       | "OperatorUnsuspended"
       | "RecoverySet"
@@ -232,45 +222,7 @@ export interface GuardedVaultInterface extends Interface {
     values?: undefined
   ): string;
   encodeFunctionData(
-    functionFragment: "GRACE_PERIOD",
-    values?: undefined
-  ): string;
-  encodeFunctionData(
     functionFragment: "GUARDIAN_ROLE",
-    values?: undefined
-  ): string;
-  encodeFunctionData(functionFragment: "MAX_DELAY", values?: undefined): string;
-  encodeFunctionData(
-    functionFragment: "MAX_OPERATORS",
-    values?: undefined
-  ): string;
-  encodeFunctionData(
-    functionFragment: "MAX_TOKENS",
-    values?: undefined
-  ): string;
-  encodeFunctionData(
-    functionFragment: "MAX_TRIP_COUNT",
-    values?: undefined
-  ): string;
-  encodeFunctionData(
-    functionFragment: "MAX_TRIP_PERIOD",
-    values?: undefined
-  ): string;
-  encodeFunctionData(
-    functionFragment: "MAX_UNIT_DECIMALS",
-    values?: undefined
-  ): string;
-  encodeFunctionData(
-    functionFragment: "MAX_WINDOW",
-    values?: undefined
-  ): string;
-  encodeFunctionData(functionFragment: "MIN_DELAY", values?: undefined): string;
-  encodeFunctionData(
-    functionFragment: "MIN_GUARDIANS",
-    values?: undefined
-  ): string;
-  encodeFunctionData(
-    functionFragment: "MIN_WINDOW",
     values?: undefined
   ): string;
   encodeFunctionData(functionFragment: "NATIVE", values?: undefined): string;
@@ -340,10 +292,6 @@ export interface GuardedVaultInterface extends Interface {
     values: [AddressLike, AddressLike]
   ): string;
   encodeFunctionData(
-    functionFragment: "isSuspended",
-    values: [AddressLike]
-  ): string;
-  encodeFunctionData(
     functionFragment: "lengthenDelays",
     values: [BigNumberish, BigNumberish]
   ): string;
@@ -380,6 +328,10 @@ export interface GuardedVaultInterface extends Interface {
   encodeFunctionData(functionFragment: "recovery", values?: undefined): string;
   encodeFunctionData(
     functionFragment: "removeApprover",
+    values: [AddressLike]
+  ): string;
+  encodeFunctionData(
+    functionFragment: "removeOperator",
     values: [AddressLike]
   ): string;
   encodeFunctionData(
@@ -438,38 +390,9 @@ export interface GuardedVaultInterface extends Interface {
     data: BytesLike
   ): Result;
   decodeFunctionResult(
-    functionFragment: "GRACE_PERIOD",
-    data: BytesLike
-  ): Result;
-  decodeFunctionResult(
     functionFragment: "GUARDIAN_ROLE",
     data: BytesLike
   ): Result;
-  decodeFunctionResult(functionFragment: "MAX_DELAY", data: BytesLike): Result;
-  decodeFunctionResult(
-    functionFragment: "MAX_OPERATORS",
-    data: BytesLike
-  ): Result;
-  decodeFunctionResult(functionFragment: "MAX_TOKENS", data: BytesLike): Result;
-  decodeFunctionResult(
-    functionFragment: "MAX_TRIP_COUNT",
-    data: BytesLike
-  ): Result;
-  decodeFunctionResult(
-    functionFragment: "MAX_TRIP_PERIOD",
-    data: BytesLike
-  ): Result;
-  decodeFunctionResult(
-    functionFragment: "MAX_UNIT_DECIMALS",
-    data: BytesLike
-  ): Result;
-  decodeFunctionResult(functionFragment: "MAX_WINDOW", data: BytesLike): Result;
-  decodeFunctionResult(functionFragment: "MIN_DELAY", data: BytesLike): Result;
-  decodeFunctionResult(
-    functionFragment: "MIN_GUARDIANS",
-    data: BytesLike
-  ): Result;
-  decodeFunctionResult(functionFragment: "MIN_WINDOW", data: BytesLike): Result;
   decodeFunctionResult(functionFragment: "NATIVE", data: BytesLike): Result;
   decodeFunctionResult(
     functionFragment: "acceptAdmin",
@@ -516,10 +439,6 @@ export interface GuardedVaultInterface extends Interface {
   decodeFunctionResult(functionFragment: "hasRole", data: BytesLike): Result;
   decodeFunctionResult(functionFragment: "isApproved", data: BytesLike): Result;
   decodeFunctionResult(
-    functionFragment: "isSuspended",
-    data: BytesLike
-  ): Result;
-  decodeFunctionResult(
     functionFragment: "lengthenDelays",
     data: BytesLike
   ): Result;
@@ -556,6 +475,10 @@ export interface GuardedVaultInterface extends Interface {
   decodeFunctionResult(functionFragment: "recovery", data: BytesLike): Result;
   decodeFunctionResult(
     functionFragment: "removeApprover",
+    data: BytesLike
+  ): Result;
+  decodeFunctionResult(
+    functionFragment: "removeOperator",
     data: BytesLike
   ): Result;
   decodeFunctionResult(
@@ -840,6 +763,19 @@ export namespace OperatorLimitsSetEvent {
     cap: bigint;
     instantLimit: bigint;
     queueCap: bigint;
+  }
+  export type Event = TypedContractEvent<InputTuple, OutputTuple, OutputObject>;
+  export type Filter = TypedDeferredTopicFilter<Event>;
+  export type Log = TypedEventLog<Event>;
+  export type LogDescription = TypedLogDescription<Event>;
+}
+
+export namespace OperatorRemovedEvent {
+  export type InputTuple = [operator: AddressLike, by: AddressLike];
+  export type OutputTuple = [operator: string, by: string];
+  export interface OutputObject {
+    operator: string;
+    by: string;
   }
   export type Event = TypedContractEvent<InputTuple, OutputTuple, OutputObject>;
   export type Filter = TypedDeferredTopicFilter<Event>;
@@ -1197,29 +1133,7 @@ export interface GuardedVault extends BaseContract {
 
   DEFAULT_ADMIN_ROLE: TypedContractMethod<[], [string], "view">;
 
-  GRACE_PERIOD: TypedContractMethod<[], [bigint], "view">;
-
   GUARDIAN_ROLE: TypedContractMethod<[], [string], "view">;
-
-  MAX_DELAY: TypedContractMethod<[], [bigint], "view">;
-
-  MAX_OPERATORS: TypedContractMethod<[], [bigint], "view">;
-
-  MAX_TOKENS: TypedContractMethod<[], [bigint], "view">;
-
-  MAX_TRIP_COUNT: TypedContractMethod<[], [bigint], "view">;
-
-  MAX_TRIP_PERIOD: TypedContractMethod<[], [bigint], "view">;
-
-  MAX_UNIT_DECIMALS: TypedContractMethod<[], [bigint], "view">;
-
-  MAX_WINDOW: TypedContractMethod<[], [bigint], "view">;
-
-  MIN_DELAY: TypedContractMethod<[], [bigint], "view">;
-
-  MIN_GUARDIANS: TypedContractMethod<[], [bigint], "view">;
-
-  MIN_WINDOW: TypedContractMethod<[], [bigint], "view">;
 
   NATIVE: TypedContractMethod<[], [string], "view">;
 
@@ -1289,8 +1203,6 @@ export interface GuardedVault extends BaseContract {
     "view"
   >;
 
-  isSuspended: TypedContractMethod<[operator: AddressLike], [boolean], "view">;
-
   lengthenDelays: TypedContractMethod<
     [newChangeDelay: BigNumberish, newWithdrawalDelay: BigNumberish],
     [void],
@@ -1343,6 +1255,12 @@ export interface GuardedVault extends BaseContract {
 
   removeApprover: TypedContractMethod<
     [approver: AddressLike],
+    [void],
+    "nonpayable"
+  >;
+
+  removeOperator: TypedContractMethod<
+    [operator: AddressLike],
     [void],
     "nonpayable"
   >;
@@ -1417,41 +1335,8 @@ export interface GuardedVault extends BaseContract {
     nameOrSignature: "DEFAULT_ADMIN_ROLE"
   ): TypedContractMethod<[], [string], "view">;
   getFunction(
-    nameOrSignature: "GRACE_PERIOD"
-  ): TypedContractMethod<[], [bigint], "view">;
-  getFunction(
     nameOrSignature: "GUARDIAN_ROLE"
   ): TypedContractMethod<[], [string], "view">;
-  getFunction(
-    nameOrSignature: "MAX_DELAY"
-  ): TypedContractMethod<[], [bigint], "view">;
-  getFunction(
-    nameOrSignature: "MAX_OPERATORS"
-  ): TypedContractMethod<[], [bigint], "view">;
-  getFunction(
-    nameOrSignature: "MAX_TOKENS"
-  ): TypedContractMethod<[], [bigint], "view">;
-  getFunction(
-    nameOrSignature: "MAX_TRIP_COUNT"
-  ): TypedContractMethod<[], [bigint], "view">;
-  getFunction(
-    nameOrSignature: "MAX_TRIP_PERIOD"
-  ): TypedContractMethod<[], [bigint], "view">;
-  getFunction(
-    nameOrSignature: "MAX_UNIT_DECIMALS"
-  ): TypedContractMethod<[], [bigint], "view">;
-  getFunction(
-    nameOrSignature: "MAX_WINDOW"
-  ): TypedContractMethod<[], [bigint], "view">;
-  getFunction(
-    nameOrSignature: "MIN_DELAY"
-  ): TypedContractMethod<[], [bigint], "view">;
-  getFunction(
-    nameOrSignature: "MIN_GUARDIANS"
-  ): TypedContractMethod<[], [bigint], "view">;
-  getFunction(
-    nameOrSignature: "MIN_WINDOW"
-  ): TypedContractMethod<[], [bigint], "view">;
   getFunction(
     nameOrSignature: "NATIVE"
   ): TypedContractMethod<[], [string], "view">;
@@ -1527,9 +1412,6 @@ export interface GuardedVault extends BaseContract {
     "view"
   >;
   getFunction(
-    nameOrSignature: "isSuspended"
-  ): TypedContractMethod<[operator: AddressLike], [boolean], "view">;
-  getFunction(
     nameOrSignature: "lengthenDelays"
   ): TypedContractMethod<
     [newChangeDelay: BigNumberish, newWithdrawalDelay: BigNumberish],
@@ -1589,6 +1471,9 @@ export interface GuardedVault extends BaseContract {
   getFunction(
     nameOrSignature: "removeApprover"
   ): TypedContractMethod<[approver: AddressLike], [void], "nonpayable">;
+  getFunction(
+    nameOrSignature: "removeOperator"
+  ): TypedContractMethod<[operator: AddressLike], [void], "nonpayable">;
   getFunction(
     nameOrSignature: "renounceRole"
   ): TypedContractMethod<
@@ -1745,6 +1630,13 @@ export interface GuardedVault extends BaseContract {
     OperatorLimitsSetEvent.InputTuple,
     OperatorLimitsSetEvent.OutputTuple,
     OperatorLimitsSetEvent.OutputObject
+  >;
+  getEvent(
+    key: "OperatorRemoved"
+  ): TypedContractEvent<
+    OperatorRemovedEvent.InputTuple,
+    OperatorRemovedEvent.OutputTuple,
+    OperatorRemovedEvent.OutputObject
   >;
   getEvent(
     key: "OperatorSuspended"
@@ -2019,6 +1911,17 @@ export interface GuardedVault extends BaseContract {
       OperatorLimitsSetEvent.InputTuple,
       OperatorLimitsSetEvent.OutputTuple,
       OperatorLimitsSetEvent.OutputObject
+    >;
+
+    "OperatorRemoved(address,address)": TypedContractEvent<
+      OperatorRemovedEvent.InputTuple,
+      OperatorRemovedEvent.OutputTuple,
+      OperatorRemovedEvent.OutputObject
+    >;
+    OperatorRemoved: TypedContractEvent<
+      OperatorRemovedEvent.InputTuple,
+      OperatorRemovedEvent.OutputTuple,
+      OperatorRemovedEvent.OutputObject
     >;
 
     "OperatorSuspended(address,address)": TypedContractEvent<
