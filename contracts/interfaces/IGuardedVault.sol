@@ -69,6 +69,7 @@ interface IGuardedVault is IAccessControl {
     /// - ApproveCosignedDestination: (address operator, address destination): `destination` may be paid by
     ///   `operator` only through `withdrawCosigned`
     /// - SetCosignedCap: (address operator, address token, uint256 cosignedCap); `operator` must be an operator
+    ///   with limits for `token` (NotOperator), so that its removal clears the co-signed cap too
     enum ChangeKind {
         SetOperatorLimits,
         ApproveDestination,
