@@ -87,53 +87,6 @@ describe("VaultFactory", () => {
     await expect(factory.deploy(salt, initCode, ethers.ZeroHash, [], plan.links[1])).to.be.revertedWithCustomError(factory, "ConfigMismatch");
   });
 
-  it("the 8 tokens x 16 operators + 64 destinations config, too large for EIP-3860 as init code, deploys in one transaction with its whole policy in force", async () => {
-    const { factory, admin, guardian, bot, exchange, recovery } = await loadFixture(factoryFixture);
-    const guardians = [guardian.address, (await ethers.getSigners())[11].address];
-    const config = gridConfig({ name: "8x16", tokens: 8, operators: 16, destinations: 4, admin: admin.address, guardians, recovery: recovery.address, operator0: bot.address, destination0: exchange.address });
-    // What it used to take: everything in the init code, above EIP-3860's limit.
-    const vaultFactory = await ethers.getContractFactory("GuardedVault");
-    const oldInitCodeBytes = ethers.dataLength(vaultFactory.bytecode) + ethers.dataLength(encodeInitConfig(toInitConfig(config)));
-    expect(oldInitCodeBytes).to.be.above(EIP3860_LIMIT);
-    const plan = await planFor(factory, config);
-    expect(ethers.dataLength(plan.initCode)).to.be.below(ethers.dataLength(vaultFactory.bytecode) + 1_000);
-    expect(plan.batches).to.have.length(1);
-    const receipt = await sendDeploy(factory, plan);
-    expect(receipt.gasUsed).to.be.at.most(TX_GAS_CAP);
-    expect(await factory.pendingConfig(plan.address)).to.equal(ethers.ZeroHash);
-    // The block of the deployment already holds the whole policy: read at that block, it matches the config.
-    await verifyVault({ provider: ethers.provider, config, vault: plan.address, fromBlock: receipt.blockNumber });
-    const vault = await ethers.getContractAt("GuardedVault", plan.address);
-    expect(await vault.admin({ blockTag: receipt.blockNumber })).to.equal(admin.address);
-    expect(await vault.paused({ blockTag: receipt.blockNumber })).to.equal(false);
-    await admin.sendTransaction({ to: plan.address, value: 10n ** 18n });
-    await expect(vault.connect(bot).withdrawInstant(NATIVE, exchange.address, 10n ** 17n)).to.emit(vault, "Withdrawn");
-  });
-
-  it("the largest config (32 tokens x 64 operators, limits for every pair, 256 destinations) deploys in stages, every transaction within EIP-7825's 2^24 gas", async function () {
-    this.timeout(600_000);
-    const { factory, admin, guardian, bot, exchange, recovery } = await loadFixture(factoryFixture);
-    const vault = await ethers.getContractFactory("GuardedVault");
-    const probe = await vault.deploy({ ...(toInitConfig(gridConfig({ name: "probe", tokens: 0, operators: 0, destinations: 0, admin: admin.address, guardians: [], recovery: recovery.address })) as unknown as IGuardedVault.InitConfigStruct), admin: ethers.ZeroAddress, guardians: [] });
-    const [maxTokens, maxOperators] = [await probe.MAX_TOKENS(), await probe.MAX_OPERATORS()];
-    expect([maxTokens, maxOperators]).to.deep.equal([32n, 64n]);
-    const guardians = [guardian.address, (await ethers.getSigners())[11].address];
-    const config = gridConfig({ name: "largest", tokens: Number(maxTokens), operators: Number(maxOperators), destinations: 4, admin: admin.address, guardians, recovery: recovery.address, operator0: bot.address, destination0: exchange.address });
-    const plan = await planFor(factory, config);
-    expect(plan.steps.length).to.equal(32 + 32 * 64 + 64 * 4 + config.operators.filter((o) => o.tripwireOptOut).length + 2 + 1);
-    expect(plan.batches.length).to.be.above(1);
-    const receipts = [await sendDeploy(factory, plan)];
-    for (let i = 1; i < plan.batches.length; i++) receipts.push(await sendBatch(factory, plan, i));
-    for (const r of receipts) expect(r.gasUsed).to.be.at.most(TX_GAS_CAP);
-    // The plan's bound holds for every batch.
-    receipts.forEach((r, i) => expect(r.gasUsed, `batch ${i}`).to.be.at.most(plan.batches[i].gasBound));
-    const last = receipts[receipts.length - 1];
-    await verifyVault({ provider: ethers.provider, config, vault: plan.address, fromBlock: receipts[0].blockNumber });
-    const v = await ethers.getContractAt("GuardedVault", plan.address);
-    expect(await v.paused({ blockTag: last.blockNumber - 1 })).to.equal(true);
-    expect(await v.paused({ blockTag: last.blockNumber })).to.equal(false);
-  });
-
   describe("staged deployment", () => {
     it("is cut into batches; until the last one the vault is paused, has no admin and no guardians, and nothing can move funds or change policy", async () => {
       const { factory, plan, staged, admin, guardian, bot, exchange, attacker } = await loadFixture(factoryFixture);
@@ -292,5 +245,55 @@ describe("VaultFactory", () => {
     // One flipped byte in the creation code is another contract.
     const tampered = initCode.slice(0, 100) + (initCode.slice(100, 102) === "00" ? "01" : "00") + initCode.slice(102);
     await expect(deploy(tampered)).to.be.revertedWithCustomError(factory, "NotAVault");
+  });
+
+  // Within the per-transaction gas cap of EIP-7825 (2^24): every transaction is sent with that gas limit.
+  describe("per-transaction gas cap (EIP-7825)", () => {
+    it("the 8 tokens x 16 operators + 64 destinations config, too large for EIP-3860 as init code, deploys in one transaction with its whole policy in force", async () => {
+      const { factory, admin, guardian, bot, exchange, recovery } = await loadFixture(factoryFixture);
+      const guardians = [guardian.address, (await ethers.getSigners())[11].address];
+      const config = gridConfig({ name: "8x16", tokens: 8, operators: 16, destinations: 4, admin: admin.address, guardians, recovery: recovery.address, operator0: bot.address, destination0: exchange.address });
+      // What it used to take: everything in the init code, above EIP-3860's limit.
+      const vaultFactory = await ethers.getContractFactory("GuardedVault");
+      const oldInitCodeBytes = ethers.dataLength(vaultFactory.bytecode) + ethers.dataLength(encodeInitConfig(toInitConfig(config)));
+      expect(oldInitCodeBytes).to.be.above(EIP3860_LIMIT);
+      const plan = await planFor(factory, config);
+      expect(ethers.dataLength(plan.initCode)).to.be.below(ethers.dataLength(vaultFactory.bytecode) + 1_000);
+      expect(plan.batches).to.have.length(1);
+      const receipt = await sendDeploy(factory, plan);
+      expect(receipt.gasUsed).to.be.at.most(TX_GAS_CAP);
+      expect(await factory.pendingConfig(plan.address)).to.equal(ethers.ZeroHash);
+      // The block of the deployment already holds the whole policy: read at that block, it matches the config.
+      await verifyVault({ provider: ethers.provider, config, vault: plan.address, fromBlock: receipt.blockNumber });
+      const vault = await ethers.getContractAt("GuardedVault", plan.address);
+      expect(await vault.admin({ blockTag: receipt.blockNumber })).to.equal(admin.address);
+      expect(await vault.paused({ blockTag: receipt.blockNumber })).to.equal(false);
+      await admin.sendTransaction({ to: plan.address, value: 10n ** 18n });
+      await expect(vault.connect(bot).withdrawInstant(NATIVE, exchange.address, 10n ** 17n)).to.emit(vault, "Withdrawn");
+    });
+
+    it("the largest config (32 tokens x 64 operators, limits for every pair, 256 destinations) deploys in stages, every transaction within EIP-7825's 2^24 gas", async function () {
+      this.timeout(600_000);
+      const { factory, admin, guardian, bot, exchange, recovery } = await loadFixture(factoryFixture);
+      const vault = await ethers.getContractFactory("GuardedVault");
+      const probe = await vault.deploy({ ...(toInitConfig(gridConfig({ name: "probe", tokens: 0, operators: 0, destinations: 0, admin: admin.address, guardians: [], recovery: recovery.address })) as unknown as IGuardedVault.InitConfigStruct), admin: ethers.ZeroAddress, guardians: [] });
+      const [maxTokens, maxOperators] = [await probe.MAX_TOKENS(), await probe.MAX_OPERATORS()];
+      expect([maxTokens, maxOperators]).to.deep.equal([32n, 64n]);
+      const guardians = [guardian.address, (await ethers.getSigners())[11].address];
+      const config = gridConfig({ name: "largest", tokens: Number(maxTokens), operators: Number(maxOperators), destinations: 4, admin: admin.address, guardians, recovery: recovery.address, operator0: bot.address, destination0: exchange.address });
+      const plan = await planFor(factory, config);
+      expect(plan.steps.length).to.equal(32 + 32 * 64 + 64 * 4 + config.operators.filter((o) => o.tripwireOptOut).length + 2 + 1);
+      expect(plan.batches.length).to.be.above(1);
+      const receipts = [await sendDeploy(factory, plan)];
+      for (let i = 1; i < plan.batches.length; i++) receipts.push(await sendBatch(factory, plan, i));
+      for (const r of receipts) expect(r.gasUsed).to.be.at.most(TX_GAS_CAP);
+      // The plan's bound holds for every batch.
+      receipts.forEach((r, i) => expect(r.gasUsed, `batch ${i}`).to.be.at.most(plan.batches[i].gasBound));
+      const last = receipts[receipts.length - 1];
+      await verifyVault({ provider: ethers.provider, config, vault: plan.address, fromBlock: receipts[0].blockNumber });
+      const v = await ethers.getContractAt("GuardedVault", plan.address);
+      expect(await v.paused({ blockTag: last.blockNumber - 1 })).to.equal(true);
+      expect(await v.paused({ blockTag: last.blockNumber })).to.equal(false);
+    });
   });
 });
