@@ -10,7 +10,7 @@ import { AlertDispatcher, routeFinding } from "./alerts";
 import type { AlertKind, ChainConfig, MonitorConfig, Severity, VaultConfigEntry } from "./config";
 import { findingsOf, toNewEvent, type FindingContext, type TimedEvent } from "./findings";
 import { chainReader, logReaderSource, type ChainReader, type VaultEventSource, type VaultEventSourceOptions } from "./reader";
-import { Responder, parseResponderRules, readVaultStatus, type ResponderAction, type TokenMeta } from "./sdk";
+import { Responder, parseResponderRules, readVaultStatus, sleep, type ResponderAction, type TokenMeta } from "./sdk";
 import { readVaultSnapshot } from "./snapshot";
 import { MonitorStore, type NewFinding, type StoredFinding } from "./store";
 
@@ -56,18 +56,6 @@ interface VaultState {
   source: VaultEventSource | null;
   responder: Responder | null;
 }
-
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    if (signal?.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    }
-    signal?.addEventListener("abort", done, { once: true });
-  });
 
 export class Monitor {
   readonly store: MonitorStore;
@@ -306,7 +294,7 @@ export class Monitor {
         } catch {
           // Logged and recorded by pollChain; the next round reads the same blocks again.
         }
-        if (!more) await sleep(c.config.pollMs, o.signal);
+        if (!more) await sleep(c.config.pollMs, { signal: o.signal });
       }
     });
     const delivery = (async () => {
@@ -316,7 +304,7 @@ export class Monitor {
         } catch (e) {
           this.log({ type: "error", source: "alerts", error: safeMessage(e) });
         }
-        await sleep(this.deliveryPollMs, o.signal);
+        await sleep(this.deliveryPollMs, { signal: o.signal });
       }
     })();
     await Promise.all([...loops, delivery]);

@@ -26,3 +26,4 @@ export type { TokenMeta, VaultStatus } from "../sdk/format";
 export type { TxBuilderBatchFile } from "../sdk/safe";
 export { requireAddress } from "../sdk/errors/validate";
 export { connectVault, read } from "../sdk/clients/transport";
+export { sleep } from "../sdk/monitor/sleep";

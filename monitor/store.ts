@@ -99,10 +99,8 @@ CREATE TABLE IF NOT EXISTS snapshots (
 /** JSON with bigints as decimal strings (every amount in the store is a decimal string). */
 export const toJson = (value: unknown): string => JSON.stringify(value, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
 
-export interface StoredEvent {
-  readonly id: number;
-  readonly chain: string;
-  readonly vault: string;
+/** An event as the monitor records it. */
+export interface NewEvent {
   readonly blockNumber: number;
   readonly blockHash: string;
   readonly logIndex: number;
@@ -110,23 +108,23 @@ export interface StoredEvent {
   /** Block timestamp, seconds. */
   readonly timestamp: number;
   readonly name: string;
+  /** Arguments by name (amounts are stored as decimal strings). */
+  readonly args: Record<string, unknown>;
+}
+
+/** A recorded event read back, with where it belongs and the operator and token it names, if any. */
+export interface StoredEvent extends NewEvent {
+  readonly id: number;
+  readonly chain: string;
+  readonly vault: string;
   readonly operator: string | null;
   readonly token: string | null;
   /** Arguments by name, amounts as decimal strings. */
   readonly args: Record<string, unknown>;
 }
 
-export interface NewEvent {
-  readonly blockNumber: number;
-  readonly blockHash: string;
-  readonly logIndex: number;
-  readonly transactionHash: string;
-  readonly timestamp: number;
-  readonly name: string;
-  readonly args: Record<string, unknown>;
-}
-
-export interface NewFinding {
+/** What a finding says: the same whether it is about to be recorded (`NewFinding`) or read back (`StoredFinding`). */
+export interface FindingFacts {
   readonly chain: string;
   readonly vault: string | null;
   readonly kind: AlertKind;
@@ -135,22 +133,17 @@ export interface NewFinding {
   readonly dedupKey: string;
   readonly summary: string;
   readonly details: Record<string, unknown>;
+}
+
+export interface NewFinding extends FindingFacts {
   /** Position of the event that raised it, if any (linked to the stored event). */
   readonly event?: { readonly blockNumber: number; readonly logIndex: number };
   /** Sinks it goes to (routing is decided by the caller). */
   readonly sinks: readonly string[];
 }
 
-export interface StoredFinding {
+export interface StoredFinding extends FindingFacts {
   readonly id: number;
-  readonly chain: string;
-  readonly vault: string | null;
-  readonly kind: AlertKind;
-  readonly severity: Severity;
-  readonly action: "trigger" | "resolve";
-  readonly dedupKey: string;
-  readonly summary: string;
-  readonly details: Record<string, unknown>;
   readonly eventId: number | null;
   /** Milliseconds since the epoch. */
   readonly createdAt: number;

@@ -9,6 +9,7 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { parseAmount, parseDuration } from "../sdk/deploy/config";
 import { InvalidInputError } from "../sdk/errors/base";
 import type { WatchedEvent } from "../sdk/monitor";
+import { sleep } from "../sdk/monitor/sleep";
 import { DEPLOYMENTS_PARAM, Output, VAULT_PARAM, action, parseId, resolveVault, toJsonLine, type VaultArgs } from "./lib";
 
 export interface WatchArgs extends VaultArgs {
@@ -99,7 +100,7 @@ export async function runWatch(args: WatchArgs, hre: HardhatRuntimeEnvironment) 
       }
       out.progress(`watching, read up to block ${watcher.nextBlock - 1}`);
       const untilIdle = idleMs === null ? Infinity : headSince + idleMs - Date.now();
-      await new Promise((resolve) => setTimeout(resolve, Math.max(0, Math.min(interval, deadline - Date.now(), untilIdle))));
+      await sleep(Math.max(0, Math.min(interval, deadline - Date.now(), untilIdle)));
     }
   } finally {
     out.done();

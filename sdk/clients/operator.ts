@@ -53,11 +53,13 @@ import {
   type InstantCheck,
   type QueueCheck,
   type Rejection,
+  type WithdrawalInput,
 } from "../rules/policy";
 import { vaultErrorFromData } from "../errors/revert";
 import { asReceipt, providerOf, sentTransaction, vaultInterface, type SendOverrides, type SentTransaction, type UnsignedTransaction } from "./transport";
 import { KeySender } from "./sender";
 import { requireAddress, requireAmount, requireUint } from "../errors/validate";
+import { sleep } from "../monitor/sleep";
 
 export interface OperatorClientOptions {
   readonly vault: string;
@@ -191,7 +193,8 @@ export class OperatorClient {
   private readonly cache: OperatorPolicyCache;
   private readonly interval: number;
   private loop: Promise<void> | null = null;
-  private sleeper: { timer: ReturnType<typeof setTimeout>; resolve: () => void } | null = null;
+  /** Ends the wait between two rounds early (set while the loop waits). */
+  private interrupt: AbortController | null = null;
   private running = false;
   private readonly errorListeners = new Set<(error: unknown) => void>();
 
@@ -288,12 +291,9 @@ export class OperatorClient {
           }
         }
         if (!this.running) break;
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, this.interval);
-          timer.unref?.();
-          this.sleeper = { timer, resolve };
-        });
-        this.sleeper = null;
+        this.interrupt = new AbortController();
+        await sleep(this.interval, { signal: this.interrupt.signal, unref: true });
+        this.interrupt = null;
       }
     })().finally(() => (this.loop = null));
   }
@@ -301,10 +301,7 @@ export class OperatorClient {
   /** Stops the background refresh; resolves when the current round is over. */
   async stop(): Promise<void> {
     this.running = false;
-    if (this.sleeper) {
-      clearTimeout(this.sleeper.timer);
-      this.sleeper.resolve();
-    }
+    this.interrupt?.abort();
     await this.loop;
   }
 
@@ -470,9 +467,9 @@ export class OperatorClient {
     return { token, ...e };
   }
 
-  private checkInstantAt(ctx: ReturnType<OperatorClient["context"]>, to: string, amount: bigint, timestamp: bigint): InstantCheck {
-    return checkInstant({
-      clock: this.cache.clock,
+  /** What both withdrawal paths read, from the cache, for this operator. */
+  private withdrawalInput(ctx: ReturnType<OperatorClient["context"]>, to: string, amount: bigint, timestamp: bigint): WithdrawalInput {
+    return {
       timestamp,
       operator: this.address,
       token: ctx.token,
@@ -483,22 +480,17 @@ export class OperatorClient {
       approved: this.cache.isApproved(to),
       registered: this.cache.registered,
       tripwireOptedOut: this.cache.optedOut,
-    });
+    };
+  }
+
+  private checkInstantAt(ctx: ReturnType<OperatorClient["context"]>, to: string, amount: bigint, timestamp: bigint): InstantCheck {
+    return checkInstant({ ...this.withdrawalInput(ctx, to, amount, timestamp), clock: this.cache.clock });
   }
 
   private checkQueueAt(ctx: ReturnType<OperatorClient["context"]>, to: string, amount: bigint, timestamp: bigint): QueueCheck {
     return checkQueue({
-      timestamp,
-      operator: this.address,
-      token: ctx.token,
-      to,
-      amount,
-      opWord: ctx.opWord,
-      tokenWord: ctx.tokenWord,
-      approved: this.cache.isApproved(to),
-      registered: this.cache.registered,
+      ...this.withdrawalInput(ctx, to, amount, timestamp),
       suspended: ctx.suspended,
-      tripwireOptedOut: this.cache.optedOut,
       queueCap: ctx.queueCap,
       pending: ctx.pendingQueued,
       withdrawalDelay: this.cache.withdrawalDelay,

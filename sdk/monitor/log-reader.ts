@@ -23,6 +23,7 @@ import { decodeVaultLog, type VaultEvent, type VaultEventName } from "./events";
 import { InvalidInputError, RpcError } from "../errors/base";
 import { read, vaultInterface } from "../clients/transport";
 import { requireAddress } from "../errors/validate";
+import { sleep } from "./sleep";
 
 /** Retries of one request before a range is split (or, for a single block, declared unreadable this round). */
 export interface RetryOptions {
@@ -191,8 +192,6 @@ interface Checkpoint {
   readonly hash: string;
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref?.());
-
 export class LogReader {
   readonly vault: string;
   /** The names of the events read. */
@@ -323,7 +322,7 @@ export class LogReader {
     let failure: unknown;
     let tries = 0;
     for (let attempt = 0; attempt < this.attempts; attempt++) {
-      if (attempt > 0) await sleep(this.delay(attempt));
+      if (attempt > 0) await sleep(this.delay(attempt), { unref: true });
       tries++;
       let page: { events: VaultEvent[]; hash: string | null };
       try {

@@ -32,6 +32,7 @@ import { GuardianClient } from "../clients/guardian";
 import { connectVault, providerOf, read } from "../clients/transport";
 import { requireAddress } from "../errors/validate";
 import { UnreadableBlockError, type LogReaderAlert, type RetryOptions } from "./log-reader";
+import { sleep } from "./sleep";
 import { VaultWatcher, type WatchedEvent } from "./watcher";
 
 // ---------------------------------------------------------------------------------------------------------
@@ -680,7 +681,7 @@ export class Responder {
         this.log({ type: "error", level: "error", name: error.name, message: error.message });
       }
       if (stopAt !== undefined && this.watcher.nextBlock > stopAt) break;
-      await sleep(this.pollInterval, o.signal);
+      await sleep(this.pollInterval, { signal: o.signal });
     }
     return this.actions.slice(start);
   }
@@ -952,17 +953,4 @@ function errorOf(e: unknown): { name: string; message: string } {
   if (e instanceof VaultRevertError) return { name: e.errorName, message: e.message };
   if (e instanceof Error) return { name: e.name, message: e.message };
   return { name: "Error", message: String(e) };
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    }
-    signal?.addEventListener("abort", done);
-  });
 }

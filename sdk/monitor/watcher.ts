@@ -16,6 +16,7 @@ import type { VaultEvent, VaultEventName } from "./events";
 import { InvalidInputError } from "../errors/base";
 import { LogReader, type LogReaderAlert, type Reorg, type RetryOptions } from "./log-reader";
 import { requireAddress, requireUint } from "../errors/validate";
+import { sleep } from "./sleep";
 
 /** Something a guardian should look at. */
 export type Anomaly =
@@ -108,7 +109,8 @@ export class VaultWatcher implements AsyncIterable<WatchedEvent> {
   private readonly sinks = new Set<IteratorSink>();
   private started = false;
   private loop: Promise<void> | null = null;
-  private sleeper: { timer: ReturnType<typeof setTimeout>; resolve: () => void } | null = null;
+  /** Ends the wait between two rounds early (set while the loop waits). */
+  private interrupt: AbortController | null = null;
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(options: WatcherOptions) {
@@ -326,12 +328,9 @@ export class VaultWatcher implements AsyncIterable<WatchedEvent> {
           await this.reportError(e);
         }
         if (!active()) break;
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, this.interval);
-          timer.unref?.();
-          this.sleeper = { timer, resolve };
-        });
-        this.sleeper = null;
+        this.interrupt = new AbortController();
+        await sleep(this.interval, { signal: this.interrupt.signal, unref: true });
+        this.interrupt = null;
       }
     })().finally(() => {
       this.loop = null;
@@ -341,10 +340,7 @@ export class VaultWatcher implements AsyncIterable<WatchedEvent> {
   }
 
   private async halt(): Promise<void> {
-    if (this.sleeper) {
-      clearTimeout(this.sleeper.timer);
-      this.sleeper.resolve();
-    }
+    this.interrupt?.abort();
     await this.loop;
   }
 }

@@ -14,6 +14,7 @@ export type {
   QueuedWithdrawalData,
   Rejection,
   TokenWord,
+  WithdrawalInput,
 } from "./policy";
 export * from "./constants";
 export { CHANGE_PARAM_TYPES, decodeChange, encodeChange } from "./changes";

@@ -87,9 +87,8 @@ export type Rejection =
   | { readonly ok: false; readonly effect: "trip"; readonly breach: TripReason; readonly error: VaultErrorData }
   | { readonly ok: false; readonly effect: "revert"; readonly breach: TripReason | null; readonly error: VaultErrorData };
 
-/** Everything `withdrawInstant` reads, as the contract holds it. */
-export interface InstantInput {
-  readonly clock: Clock;
+/** What both withdrawal paths (`withdrawInstant`, `queueWithdrawal`) read, as the contract holds it. */
+export interface WithdrawalInput {
   /** Timestamp of the block the call executes in. */
   readonly timestamp: bigint;
   readonly operator: string;
@@ -109,25 +108,20 @@ export interface InstantInput {
   readonly suspended?: boolean;
 }
 
+/** Everything `withdrawInstant` reads. */
+export interface InstantInput extends WithdrawalInput {
+  readonly clock: Clock;
+}
+
 /** The result of an instant withdrawal: moved funds (with the words as the contract writes them), or a rejection. */
 export type InstantCheck =
   | { readonly ok: true; readonly units: bigint; readonly opWord: bigint; readonly tokenWord: bigint }
   | Rejection;
 
 /** Everything `queueWithdrawal` reads. */
-export interface QueueInput {
-  readonly timestamp: bigint;
-  readonly operator: string;
-  readonly token: string;
-  readonly to: string;
-  readonly amount: bigint;
-  readonly opWord: bigint;
-  readonly tokenWord: bigint;
-  readonly approved: boolean;
-  readonly registered: boolean;
+export interface QueueInput extends WithdrawalInput {
   /** `isSuspended(operator)`. */
   readonly suspended: boolean;
-  readonly tripwireOptedOut: boolean;
   /** Queue cap and pending queued total of the operator for the token, in base units. */
   readonly queueCap: bigint;
   readonly pending: bigint;

@@ -1,12 +1,13 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, setBalance } from "@nomicfoundation/hardhat-network-helpers";
-import { Wallet, verifyMessage, verifyTypedData } from "ethers";
+import { Wallet } from "ethers";
 import { KMSClient } from "@aws-sdk/client-kms";
-import { ChangeKind, POLICY, deployVaultFixture, encodeChange, proposeAndExecute, usdt } from "../helpers/fixture";
+import { ChangeKind, deployVaultFixture, encodeChange, proposeAndExecute, usdt } from "../helpers/fixture";
 import { operatorClient } from "../sdk/helpers";
 import { GuardianClient } from "../../sdk/index";
 import { AwsKmsSigner, KmsRequestError, UnsupportedKeyError } from "../../sdk/signers";
+import { expectSignaturesRecover, vaultWithOperatorFixture } from "./helpers";
 import { startLocalKms, type LocalKms } from "./kms-endpoint";
 
 describe("AWS KMS signer (the real @aws-sdk/client-kms against a local KMS endpoint)", () => {
@@ -29,19 +30,7 @@ describe("AWS KMS signer (the real @aws-sdk/client-kms against a local KMS endpo
 
   const open = () => AwsKmsSigner.open({ keyId: "11111111-aaaa-bbbb-cccc-000000000001", client, provider: ethers.provider });
 
-  async function vaultWithKmsOperator() {
-    const f = await deployVaultFixture();
-    const address = ethers.computeAddress(operatorKey.publicKey);
-    await setBalance(address, 10n ** 20n);
-    await proposeAndExecute(
-      f.vault,
-      f.admin,
-      ChangeKind.SetOperatorLimits,
-      encodeChange.setOperatorLimits({ operator: address, token: f.usdtAddr, cap: POLICY.usdt.cap, instantLimit: POLICY.usdt.instant, queueCap: POLICY.usdt.queueCap }),
-    );
-    await proposeAndExecute(f.vault, f.admin, ChangeKind.ApproveDestination, encodeChange.approveDestination(address, f.exchange.address));
-    return f;
-  }
+  const vaultWithKmsOperator = vaultWithOperatorFixture(() => ethers.computeAddress(operatorKey.publicKey));
 
   it("reads the address from GetPublicKey and sends withdrawals signed with Sign (low and high s)", async () => {
     const f = await loadFixture(vaultWithKmsOperator);
@@ -65,10 +54,7 @@ describe("AWS KMS signer (the real @aws-sdk/client-kms against a local KMS endpo
   it("signs messages and typed data, and acts as a guardian", async () => {
     const f = await loadFixture(deployVaultFixture);
     const signer = await open();
-    expect(verifyMessage("kms", await signer.signMessage("kms"))).to.equal(signer.address);
-    const domain = { name: "Vault", chainId: 31337 };
-    const types = { Note: [{ name: "text", type: "string" }] };
-    expect(verifyTypedData(domain, types, { text: "x" }, await signer.signTypedData(domain, types, { text: "x" }))).to.equal(signer.address);
+    await expectSignaturesRecover(signer, "kms");
     // A guardian key in KMS pauses the vault (the fixture's guardian is replaced by a KMS-held one).
     await proposeAndExecute(f.vault, f.admin, ChangeKind.AddGuardian, encodeChange.address(signer.address));
     await setBalance(signer.address, 10n ** 20n);

@@ -4,7 +4,7 @@ import { loadFixture, setBalance } from "@nomicfoundation/hardhat-network-helper
 import { Contract, ContractFactory, TypedDataEncoder, verifyMessage, verifyTypedData } from "ethers";
 import * as pkcs11js from "pkcs11js";
 import CompatibilityFallbackHandlerArtifact from "@safe-global/safe-smart-account/build/artifacts/contracts/handler/CompatibilityFallbackHandler.sol/CompatibilityFallbackHandler.json";
-import { ChangeKind, POLICY, deployVaultFixture, encodeChange, proposeAndExecute, usdt } from "../helpers/fixture";
+import { usdt } from "../helpers/fixture";
 import { safeGuardedFixture } from "../guard/helpers";
 import { operatorClient } from "../sdk/helpers";
 import { GuardianTransactions, InvalidInputError } from "../../sdk/index";
@@ -21,6 +21,7 @@ import {
   generatePkcs11Key,
 } from "../../sdk/signers";
 import { loadPkcs11Module } from "../../sdk/signers/pkcs11-module";
+import { expectSignaturesRecover, vaultWithOperatorFixture } from "./helpers";
 import { MODULE, createToken, tokenWithKey, type TestToken } from "./softhsm";
 
 const open = (t: TestToken, key = "operator") => Pkcs11Signer.open({ module: MODULE, token: t.label, key: { label: key }, pin: { env: t.pinEnv }, provider: ethers.provider });
@@ -90,19 +91,7 @@ describe("PKCS#11 signer on SoftHSM2", () => {
   });
 
   /** The plain fixture vault with the HSM key as a USDT operator allowed to pay `exchange`. */
-  async function plainVaultWithHsmOperator() {
-    const f = await deployVaultFixture();
-    const address = token.key.address;
-    await setBalance(address, 10n ** 20n);
-    await proposeAndExecute(
-      f.vault,
-      f.admin,
-      ChangeKind.SetOperatorLimits,
-      encodeChange.setOperatorLimits({ operator: address, token: f.usdtAddr, cap: POLICY.usdt.cap, instantLimit: POLICY.usdt.instant, queueCap: POLICY.usdt.queueCap }),
-    );
-    await proposeAndExecute(f.vault, f.admin, ChangeKind.ApproveDestination, encodeChange.approveDestination(address, f.exchange.address));
-    return f;
-  }
+  const plainVaultWithHsmOperator = vaultWithOperatorFixture(() => token.key.address);
 
   it("signs as a guardian Safe owner: Safe transactions and an EIP-712 approval verified on-chain", async () => {
     const { f, address } = await loadFixture(hsmOwnerFixture);
@@ -148,10 +137,7 @@ describe("PKCS#11 signer on SoftHSM2", () => {
 
   it("signs EIP-191 messages and EIP-712 typed data that ethers recovers to the token's key", async () => {
     const signer = await open(token);
-    expect(verifyMessage("attest", await signer.signMessage("attest"))).to.equal(signer.address);
-    const domain = { name: "Vault", chainId: 31337 };
-    const types = { Note: [{ name: "text", type: "string" }] };
-    expect(verifyTypedData(domain, types, { text: "hi" }, await signer.signTypedData(domain, types, { text: "hi" }))).to.equal(signer.address);
+    await expectSignaturesRecover(signer, "attest");
     await expect(signer.signTransaction({ from: ethers.ZeroAddress.replace(/0$/, "1"), to: signer.address })).to.be.rejectedWith(/this key is/);
   });
 
