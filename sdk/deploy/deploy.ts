@@ -5,8 +5,10 @@
  *   canonical deterministic-deployment proxy (`DETERMINISTIC_DEPLOYER`) with a fixed salt, so its address
  *   depends only on its creation code (which embeds the vault's).
  * - A vault is deployed by the factory with the salt `deploymentSalt(config)` (from the config's `name` and
- *   `salt`) and the init code `creation code ++ abi.encode(InitConfig)`: the whole policy applies in the
- *   deployment transaction.
+ *   `salt`, mixed with `configHash(config)` for CREATE2) and the init code `creation code ++ header` (the
+ *   fixed-size settings); the rest of the policy follows as hash-chained steps, in as many transactions as the
+ *   gas cap needs (`planVaultDeployment`, see `./staging.ts`). Until the last step the vault is paused and
+ *   has no admin and no guardians.
  * - `diffVaultConfig` compares a deployed vault's policy with a config and plans what would make them
  *   equal: safety-increasing steps as instant calls, risk-increasing ones as timelocked proposals (already
  *   pending proposals are recognised, so applying twice proposes nothing new).
@@ -188,7 +190,7 @@ export interface DeploymentRecord {
   readonly chainId: number;
   readonly blockNumber: number;
   readonly transactionHash: string;
-  /** keccak256 of the ABI-encoded InitConfig deployed (`VaultDeployed.configHash`). */
+  /** What the vault's address commits to: keccak256(abi.encode(keccak256(header), stepsRoot)) (`VaultDeployed.configHash`). */
   readonly configHash: string;
   readonly initCodeHash: string;
   readonly factory: string;
