@@ -1,7 +1,7 @@
 import { ethers } from "hardhat";
 import type { TransactionReceipt } from "ethers";
 import { NATIVE } from "./fixture";
-import { planVaultDeployment, type VaultConfig, type VaultDeploymentPlan } from "../../sdk/deploy";
+import { encodeVaultHeader, planVaultDeployment, type VaultConfig, type VaultDeploymentPlan } from "../../sdk/deploy";
 import type { VaultFactory } from "../../typechain-types";
 
 /** EIP-7825: most gas one transaction may use (Fusaka). */
@@ -56,11 +56,15 @@ export function gridConfig(o: {
   };
 }
 
-/** The plan of `config` for the factory at `factory` (the SDK's plan assumes the deterministic factory). */
+/**
+ * The plan of `config` for the factory at `factory` (the SDK's plan assumes the deterministic factory), with the
+ * creation code of the current build (instrumented under coverage, where the SDK's copy would be NotAVault).
+ */
 export async function planFor(factory: VaultFactory, config: VaultConfig, maxGas = TX_GAS_CAP): Promise<VaultDeploymentPlan> {
   const plan = planVaultDeployment(config, { maxGasPerTransaction: maxGas });
-  const address = await factory.predict(plan.salt, plan.configHash, ethers.keccak256(plan.initCode));
-  return { ...plan, address };
+  const initCode = ethers.concat([(await ethers.getContractFactory("GuardedVault")).bytecode, encodeVaultHeader(config)]);
+  const address = await factory.predict(plan.salt, plan.configHash, ethers.keccak256(initCode));
+  return { ...plan, initCode, address };
 }
 
 const items = (plan: VaultDeploymentPlan, from: number, to: number) => plan.steps.slice(from, to).map((s) => ({ kind: s.kind, params: s.params }));
