@@ -487,48 +487,13 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
     }
 
     /// @inheritdoc IGuardedVault
-    function policyWords(address operator, address token) external view returns (uint256 opWord, uint256 tokenWord) {
-        return (_operatorWord[operator][token].value, _tokenWord[token].value);
-    }
-
-    /// @inheritdoc IGuardedVault
-    function tripwire() external view returns (uint8 maxCount, uint32 period) {
-        return (_tripMax, _tripPeriod);
-    }
-
-    /// @inheritdoc IGuardedVault
     function isSuspended(address operator) external view returns (bool) {
         return _operatorInfo[operator].suspended;
     }
 
     /// @inheritdoc IGuardedVault
-    function isTripwireOptedOut(address operator) external view returns (bool) {
-        return _operatorInfo[operator].tripwireOptOut;
-    }
-
-    /// @inheritdoc IGuardedVault
     function isApproved(address operator, address destination) external view returns (bool) {
         return _approved[operator][destination];
-    }
-
-    /// @inheritdoc IGuardedVault
-    function tokens() external view returns (address[] memory) {
-        return _tokens;
-    }
-
-    /// @inheritdoc IGuardedVault
-    function operators() external view returns (address[] memory) {
-        return _operators;
-    }
-
-    /// @inheritdoc IGuardedVault
-    function getWithdrawal(uint256 id) external view returns (QueuedWithdrawal memory) {
-        return _withdrawals[id];
-    }
-
-    /// @inheritdoc IGuardedVault
-    function getChange(uint256 id) external view returns (Change memory) {
-        return _changes[id];
     }
 
     /// @inheritdoc IGuardedVault

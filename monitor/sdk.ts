@@ -2,7 +2,7 @@
  * The one place the monitor and the console import the SDK from, so that a change in the SDK's layout is
  * a change to this file only.
  */
-export { AdminClient, GuardianTransactions } from "../sdk/clients";
+export { AdminClient, GuardianTransactions, readOperatorWords } from "../sdk/clients";
 export { InvalidInputError, RpcError, VaultSdkError } from "../sdk/errors";
 export { GRACE_PERIOD, NATIVE, changeKindOf, decodeChange, policy, tripReasonOf } from "../sdk/rules";
 export {

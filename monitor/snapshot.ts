@@ -5,7 +5,7 @@
  * with the SDK (`readVaultStatus`, `readExposure`, and the limiter words for the schedule).
  */
 import type { Provider } from "ethers";
-import { DEFAULT_HORIZONS, connectVault, policy, read, readExposure, readVaultStatus, type ExposureReport, type VaultStatus } from "./sdk";
+import { DEFAULT_HORIZONS, connectVault, policy, read, readExposure, readOperatorWords, readVaultStatus, type ExposureReport, type VaultStatus } from "./sdk";
 
 /** Amount counted against a cap from `at` on (base units), a step of the release schedule. */
 export interface SchedulePoint {
@@ -57,7 +57,7 @@ export async function readVaultSnapshot(o: { provider: Provider; vault: string; 
         op.limits
           .filter((l) => l.cap > 0n || l.used > 0n)
           .map(async (l) => {
-            const [opWord] = await vault.policyWords(op.operator, l.token, { blockTag: status.blockNumber });
+            const { opWord } = await readOperatorWords(vault, op.operator, l.token, { blockTag: status.blockNumber });
             schedules[`${op.operator}|${l.token}`] = releaseSchedule({ word: opWord, clockStart: p.clockStart, bucket, timestamp: status.timestamp, unit: units.get(l.token) ?? 1n });
           }),
       ),

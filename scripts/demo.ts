@@ -12,7 +12,7 @@
 import hre, { ethers, network } from "hardhat";
 import { setBalance, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { Signer } from "ethers";
-import { GuardianTransactions, OperatorClient } from "../sdk/clients";
+import { GuardianTransactions, OperatorClient, readWithdrawal } from "../sdk/clients";
 import { parseVaultConfig, syncVault } from "../sdk/deploy";
 import { toSdkError, type VaultRevertError } from "../sdk/errors";
 import { formatTable } from "../sdk/format";
@@ -293,7 +293,7 @@ export async function main(options: { log?: (line: string) => void } = {}): Prom
   const g = new GuardianTransactions(vaultAddress);
   const queuedId = (anomalies.find((a) => a.kind === "LargeQueuedWithdrawal") as Extract<Anomaly, { kind: "LargeQueuedWithdrawal" }> | undefined)?.id ?? 1n;
   await execSafeTransaction({ safe, tx: g.cancelWithdrawal(queuedId), owners: [owner1, owner3] });
-  log(`   - Safe: cancelWithdrawal(${queuedId}) → ${statusOf((await vault.getWithdrawal(queuedId)).status)}`);
+  log(`   - Safe: cancelWithdrawal(${queuedId}) → ${statusOf((await readWithdrawal(vault, queuedId)).status)}`);
   await execSafeTransaction({ safe, tx: g.pause(), owners: [owner2, owner3] });
   log(`   - Safe: pause() → paused: ${await vault.paused()}; bot1 suspended: ${await vault.isSuspended(bot1.address)}`);
   await time.increase(24 * HOUR);
@@ -319,7 +319,7 @@ export async function main(options: { log?: (line: string) => void } = {}): Prom
     anomalies: anomalies.map((a) => a.kind),
     stolenKeySuspended: await vault.isSuspended(bot1.address),
     paused: await vault.paused(),
-    queuedWithdrawalStatus: statusOf((await vault.getWithdrawal(queuedId)).status),
+    queuedWithdrawalStatus: statusOf((await readWithdrawal(vault, queuedId)).status),
   };
   const row = (label: string, p: PerToken | null, usd: bigint) => [label, ...SYMBOLS.map((s) => (p ? formatAmount(p[s], token[s].decimals) : "")), `$${formatAmount(usd, 0)}`];
   log("");

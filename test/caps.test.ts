@@ -14,6 +14,7 @@ import {
   vaultStart,
   type VaultFixture,
 } from "./helpers/fixture";
+import { views } from "./helpers/views";
 
 // ------------------------------------------------------------------------------------------------
 // Helpers
@@ -168,7 +169,7 @@ describe("GuardedVault window caps", () => {
         const f = await loadFixture(deployVaultFixture);
         const t = tokenOf(f, key);
         await applyChanges(f, [optOut(f.bot1)]);
-        expect(await f.vault.isTripwireOptedOut(f.bot1.address)).to.equal(true);
+        expect(await views.isTripwireOptedOut(f.vault, f.bot1.address)).to.equal(true);
         const start = await balanceOf(f, t, f.exchange.address);
 
         // Leave half an instant limit of room.
@@ -364,7 +365,7 @@ describe("GuardedVault window caps", () => {
         optOut(f.bot1),
         optOut(f.bot2),
       ]);
-      expect((await f.vault.tripwire()).maxCount).to.equal(0n);
+      expect((await views.tripwire(f.vault)).maxCount).to.equal(0n);
       await f.usdtToken.mint(f.vaultAddr, 1000n * t.vaultCap); // the balance must never be the limit
 
       const capU = t.cap / t.unit;

@@ -11,6 +11,7 @@ import {
   vaultStart,
   type VaultFixture,
 } from "./helpers/fixture";
+import { views } from "./helpers/views";
 
 // ------------------------------------------------------------------------------------------------
 // Helpers
@@ -81,7 +82,7 @@ async function chainOperatorExposure(f: VaultFixture, op: string, t: Tok, h: big
 async function chainVaultExposure(f: VaultFixture, t: Tok, h: bigint): Promise<Exp & { opSum: bigint; vaultBound: bigint }> {
   let opSum = 0n;
   let queued = 0n;
-  for (const op of await f.vault.operators()) {
+  for (const op of await views.operators(f.vault)) {
     const e = await chainOperatorExposure(f, op, t, h);
     opSum += e.instant;
     queued += e.queued;
@@ -128,7 +129,7 @@ async function greedy(f: VaultFixture, ops: HardhatEthersSigner[], t: Tok, end: 
   const mine = new Set(ops.map((o) => o.address));
   const pend: { op: HardhatEthersSigner; id: bigint; eta: bigint; amount: bigint }[] = [];
   for (let id = 1n; id <= (await f.vault.withdrawalCount()); id++) {
-    const w = await f.vault.getWithdrawal(id);
+    const w = await views.getWithdrawal(f.vault, id);
     if (w.status === BigInt(Status.Pending) && w.token === t.addr && mine.has(w.operator)) {
       pend.push({ op: ops.find((o) => o.address === w.operator)!, id, eta: w.eta, amount: w.amount });
     }
@@ -465,7 +466,7 @@ describe("GuardedVault exposure and state views", () => {
       const probe = await ethers.deployContract("ExposureProbe");
       const pending = t.queueCap / 2n;
       const first = await queue(f, f.bot1, t, pending);
-      const eta = (await f.vault.getWithdrawal(first)).eta;
+      const eta = (await views.getWithdrawal(f.vault, first)).eta;
       const before = await f.usdtToken.balanceOf(f.exchange.address);
 
       // One block at exactly eta: the probe reads the bound for horizon = delay, then the key executes the

@@ -1,8 +1,9 @@
 import { expect } from "chai";
 import hre, { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import { ChangeKind, deployVaultFixture, encodeChange, HOUR, NATIVE, POLICY, proposeAndExecute } from "./helpers/fixture";
+import { ChangeKind, deployVaultFixture, encodeChange, HOUR, NATIVE, POLICY, proposeAndExecute, proposeOnly } from "./helpers/fixture";
 import {
+  STORAGE_OFFSETS,
   STORAGE_SLOTS,
   mappingSlot,
   nestedSlot,
@@ -10,15 +11,46 @@ import {
   readOperatorState,
   readTokenExposure,
   readTokenState,
+  readChange,
+  readOperatorRecord,
+  readOperators,
+  readTokens,
+  readTripwire,
+  readWithdrawal,
 } from "../sdk/clients/state";
+import { views } from "./helpers/views";
+
+interface LayoutEntry {
+  label: string;
+  slot: string;
+  offset: number;
+  type: string;
+}
+
+interface CompilerStorageLayout {
+  storage: LayoutEntry[];
+  types: Record<string, { members?: LayoutEntry[] }>;
+}
+
+async function compilerStorageLayout(): Promise<CompilerStorageLayout> {
+  const info = await hre.artifacts.getBuildInfo("contracts/GuardedVault.sol:GuardedVault");
+  const out = info?.output.contracts["contracts/GuardedVault.sol"].GuardedVault as unknown as { storageLayout: CompilerStorageLayout };
+  return out.storageLayout;
+}
 
 /** Slot numbers of the vault's state variables, as the compiler laid them out. */
 async function compilerLayout(): Promise<Record<string, bigint>> {
-  const info = await hre.artifacts.getBuildInfo("contracts/GuardedVault.sol:GuardedVault");
-  const out = info?.output.contracts["contracts/GuardedVault.sol"].GuardedVault as unknown as {
-    storageLayout: { storage: { label: string; slot: string }[] };
-  };
-  return Object.fromEntries(out.storageLayout.storage.map((s) => [s.label, BigInt(s.slot)]));
+  const layout = await compilerStorageLayout();
+  return Object.fromEntries(layout.storage.map((s) => [s.label, BigInt(s.slot)]));
+}
+
+/** Byte offset of a state variable, or of a member of the struct type of one, as the compiler laid it out. */
+async function compilerOffset(variable: string, member?: string): Promise<number> {
+  const layout = await compilerStorageLayout();
+  const entry = layout.storage.find((s) => s.label === variable)!;
+  if (member === undefined) return entry.offset;
+  const struct = Object.entries(layout.types).find(([name, t]) => name.includes("OperatorInfo") && t.members)![1];
+  return struct.members!.find((m) => m.label === member)!.offset;
 }
 
 describe("VaultLens and the raw storage it reads", () => {
@@ -34,12 +66,91 @@ describe("VaultLens and the raw storage it reads", () => {
     expect(constant("OPERATOR_WORDS_SLOT")).to.equal(layout._operatorWord);
     expect(constant("TOKEN_WORDS_SLOT")).to.equal(layout._tokenWord);
     expect(constant("QUEUE_SLOT")).to.equal(layout._queue);
+    const more: [string, keyof typeof STORAGE_SLOTS, string][] = [
+      ["OPERATOR_INFO_SLOT", "operatorInfo", "_operatorInfo"],
+      ["WITHDRAWALS_SLOT", "withdrawals", "_withdrawals"],
+      ["CHANGES_SLOT", "changes", "_changes"],
+      ["TOKENS_SLOT", "tokens", "_tokens"],
+      ["OPERATORS_SLOT", "operators", "_operators"],
+      ["TRIP_MAX_SLOT", "tripMax", "_tripMax"],
+      ["TRIP_PERIOD_SLOT", "tripPeriod", "_tripPeriod"],
+    ];
+    for (const [name, sdkName, label] of more) {
+      expect(constant(name), name).to.equal(layout[label]);
+      expect(STORAGE_SLOTS[sdkName], sdkName).to.equal(layout[label]);
+    }
+    const offsets: [string, keyof typeof STORAGE_OFFSETS, string, string?][] = [
+      ["TRIP_MAX_OFFSET", "tripMax", "_tripMax"],
+      ["TRIP_PERIOD_OFFSET", "tripPeriod", "_tripPeriod"],
+      ["INFO_SUSPENDED_OFFSET", "infoSuspended", "_operatorInfo", "suspended"],
+      ["INFO_OPT_OUT_OFFSET", "infoOptOut", "_operatorInfo", "tripwireOptOut"],
+    ];
+    for (const [name, sdkName, variable, member] of offsets) {
+      const offset = await compilerOffset(variable, member);
+      expect(Number(constant(name)), name).to.equal(offset);
+      expect(STORAGE_OFFSETS[sdkName], sdkName).to.equal(offset);
+    }
+    expect(STORAGE_OFFSETS.infoRegistered).to.equal(await compilerOffset("_operatorInfo", "registered"));
+  });
+
+  it("the lens and the SDK decode queued withdrawals, changes, the lists, the tripwire and opt-outs alike", async () => {
+    const f = await loadFixture(deployVaultFixture);
+    const queued = await (await f.vault.connect(f.bot1).queueWithdrawal(f.usdtAddr, f.exchange.address, 12_345n)).wait();
+    const queuedAt = BigInt((await ethers.provider.getBlock(queued!.blockNumber))!.timestamp);
+    await f.vault.connect(f.guardian).pause();
+    // Params of every length the vault stores: none, under one word (kept in the length word), one word,
+    // and several words.
+    const params = [
+      [ChangeKind.Unpause, "0x"],
+      [ChangeKind.Unpause, "0x1234"],
+      [ChangeKind.Unpause, "0x" + "ab".repeat(31)],
+      [ChangeKind.SetRecovery, encodeChange.address(f.stranger.address)],
+      [ChangeKind.SetTripwireOptOut, encodeChange.setTripwireOptOut(f.bot2.address, true)],
+      [ChangeKind.SetOperatorLimits, encodeChange.setOperatorLimits({ operator: f.bot2.address, token: NATIVE, cap: 10n ** 18n, instantLimit: 10n ** 18n, queueCap: 33n })],
+    ] as const;
+    const ids: bigint[] = [];
+    for (const [kind, data] of params) ids.push(await proposeOnly(f.vault, f.admin, kind, data));
+    await f.vault.connect(f.guardian).cancelChange(ids[1]);
+    const id = await proposeAndExecute(f.vault, f.admin, ChangeKind.SetTripwireOptOut, encodeChange.setTripwireOptOut(f.bot1.address, true));
+    ids.push(id);
+
+    const blockTag = await ethers.provider.getBlockNumber();
+    for (const [i, cid] of ids.entries()) {
+      const l = await f.lens.getChange(f.vault, cid, { blockTag });
+      const expectedParams = i < params.length ? params[i][1] : encodeChange.setTripwireOptOut(f.bot1.address, true);
+      expect(l.params, `change ${cid}`).to.equal(expectedParams);
+      expect(l.status).to.equal(i === 1 ? 3n : i === params.length ? 2n : 1n);
+      const sdk = await readChange(f.vault, cid, { blockTag });
+      expect([sdk.kind, sdk.status, sdk.eta, sdk.params]).to.deep.equal([l.kind, l.status, l.eta, l.params]);
+    }
+    const none = await f.lens.getChange(f.vault, 999n);
+    expect([none.kind, none.status, none.eta, none.params]).to.deep.equal([0n, 0n, 0n, "0x"]);
+
+    const w = await f.lens.getWithdrawal(f.vault, 1n);
+    expect([w.operator, w.eta, w.status, w.token, w.to, w.amount]).to.deep.equal([f.bot1.address, queuedAt + POLICY.withdrawalDelay, 1n, f.usdtAddr, f.exchange.address, 12_345n]);
+    const sw = await readWithdrawal(f.vault, 1n);
+    expect([sw.operator, sw.eta, sw.status, sw.token, sw.to, sw.amount]).to.deep.equal([w.operator, w.eta, w.status, w.token, w.to, w.amount]);
+    expect((await f.lens.getWithdrawal(f.vault, 2n)).status).to.equal(0n);
+
+    expect(await f.lens.tokens(f.vault)).to.deep.equal([f.usdtAddr, f.daiAddr, NATIVE]);
+    expect(await readTokens(f.vault)).to.deep.equal([f.usdtAddr, f.daiAddr, NATIVE]);
+    expect(await f.lens.operators(f.vault)).to.deep.equal([f.bot1.address, f.bot2.address]);
+    expect(await readOperators(f.vault)).to.deep.equal([f.bot1.address, f.bot2.address]);
+    await f.vault.connect(f.guardian).tightenTripwire(POLICY.tripwireMaxCount - 1, POLICY.tripwirePeriod + 60n);
+    expect(await f.lens.tripwire(f.vault)).to.deep.equal([BigInt(POLICY.tripwireMaxCount - 1), BigInt(POLICY.tripwirePeriod + 60n)]);
+    expect(await readTripwire(f.vault)).to.deep.equal({ maxCount: BigInt(POLICY.tripwireMaxCount - 1), period: BigInt(POLICY.tripwirePeriod + 60n) });
+    expect(await f.lens.isTripwireOptedOut(f.vault, f.bot1.address)).to.equal(true);
+    expect(await f.lens.isTripwireOptedOut(f.vault, f.bot2.address)).to.equal(false);
+    await f.vault.connect(f.guardian).suspendOperator(f.bot2.address);
+    expect(await readOperatorRecord(f.vault, f.bot1.address)).to.deep.equal({ registered: true, suspended: false, tripwireOptedOut: true });
+    expect(await readOperatorRecord(f.vault, f.bot2.address)).to.deep.equal({ registered: true, suspended: true, tripwireOptedOut: false });
+    expect(await readOperatorRecord(f.vault, f.stranger.address)).to.deep.equal({ registered: false, suspended: false, tripwireOptedOut: false });
   });
 
   it("extsload returns the stored words: the two policy words and the packed queue account", async () => {
     const f = await loadFixture(deployVaultFixture);
     await f.vault.connect(f.bot1).queueWithdrawal(f.usdtAddr, f.exchange.address, 12_345n);
-    const [opWord, tokenWord] = await f.vault.policyWords(f.bot1.address, f.usdtAddr);
+    const [opWord, tokenWord] = await views.policyWords(f.vault, f.bot1.address, f.usdtAddr);
     const words = await f.vault.extsload([
       nestedSlot(STORAGE_SLOTS.operatorWords, f.bot1.address, f.usdtAddr),
       mappingSlot(STORAGE_SLOTS.tokenWords, f.usdtAddr),

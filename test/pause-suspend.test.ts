@@ -18,6 +18,7 @@ import {
   type Key,
   type VaultFixture,
 } from "./helpers/fixture";
+import { views } from "./helpers/views";
 
 const small = (k: Key): bigint => POLICY[k].instant / 10n;
 const big = (k: Key): bigint => POLICY[k].instant * 2n;
@@ -103,7 +104,7 @@ describe("pause and suspension", () => {
             "VaultIsPaused",
           );
           await expect(f.vault.connect(bot).executeWithdrawal(ids[i])).to.be.revertedWithCustomError(f.vault, "VaultIsPaused");
-          expect((await f.vault.getWithdrawal(ids[i])).status).to.equal(Status.Pending);
+          expect((await views.getWithdrawal(f.vault, ids[i])).status).to.equal(Status.Pending);
           expect(await f.lens.availableNow(f.vault, bot.address, token)).to.equal(0n);
         }
       }
@@ -209,7 +210,7 @@ describe("pause and suspension", () => {
       await expect(f.vault.connect(f.admin).executeChange(spare))
         .to.be.revertedWithCustomError(f.vault, "ChangeOutdated").withArgs(spare);
       expect(await f.vault.paused()).to.equal(true);
-      expect((await f.vault.getChange(spare)).status).to.equal(BigInt(Status.Pending));
+      expect((await views.getChange(f.vault, spare)).status).to.equal(BigInt(Status.Pending));
       // Lifting this pause takes a new proposal and its full delay.
       const fresh = await proposeOnly(f.vault, f.admin, ChangeKind.Unpause, encodeChange.unpause());
       await expect(f.vault.connect(f.admin).executeChange(fresh)).to.be.revertedWithCustomError(f.vault, "ChangeNotReady");
@@ -341,7 +342,7 @@ describe("pause and suspension", () => {
         await expect(f.vault.connect(f.bot1).executeWithdrawal(ids[i]))
           .to.be.revertedWithCustomError(f.vault, "OperatorIsSuspended")
           .withArgs(f.bot1.address);
-        expect((await f.vault.getWithdrawal(ids[i])).status).to.equal(Status.Pending);
+        expect((await views.getWithdrawal(f.vault, ids[i])).status).to.equal(Status.Pending);
       }
       expect(await balances(f, who)).to.deep.equal(before);
       expect(await f.vault.withdrawalCount()).to.equal(countBefore);

@@ -17,6 +17,7 @@ import {
   type Key,
   type VaultFixture,
 } from "./helpers/fixture";
+import { views } from "./helpers/views";
 
 /** An amount that must be queued: twice the instant limit. */
 const big = (k: Key): bigint => POLICY[k].instant * 2n;
@@ -73,7 +74,7 @@ describe("withdrawal queue", () => {
       expect(await balanceOf(f, k, f.vaultAddr)).to.equal(vaultBefore - amount);
       expect(await balanceOf(f, k, f.exchange.address)).to.equal(toBefore + amount);
       expect(await pending(f, f.bot1, token)).to.equal(0n);
-      expect((await f.vault.getWithdrawal(1n)).status).to.equal(Status.Executed);
+      expect((await views.getWithdrawal(f.vault, 1n)).status).to.equal(Status.Executed);
     });
   }
 
@@ -82,14 +83,14 @@ describe("withdrawal queue", () => {
     const a = await queue(f, f.bot1, f.daiAddr, f.exchange.address, big("dai"));
     const b = await queue(f, f.bot2, NATIVE, f.exchange2.address, big("eth"));
     expect([a.id, b.id]).to.deep.equal([1n, 2n]);
-    const w = await f.vault.getWithdrawal(b.id);
+    const w = await views.getWithdrawal(f.vault, b.id);
     expect(w.operator).to.equal(f.bot2.address);
     expect(w.eta).to.equal(b.eta);
     expect(w.status).to.equal(Status.Pending);
     expect(w.token).to.equal(NATIVE);
     expect(w.to).to.equal(f.exchange2.address);
     expect(w.amount).to.equal(big("eth"));
-    const none = await f.vault.getWithdrawal(b.id + 1n);
+    const none = await views.getWithdrawal(f.vault, b.id + 1n);
     expect(none.status).to.equal(Status.None);
     expect(none.operator).to.equal(ethers.ZeroAddress);
     expect(none.amount).to.equal(0n);
@@ -153,7 +154,7 @@ describe("withdrawal queue", () => {
     await expect(f.vault.connect(f.bot1).executeWithdrawal(b.id))
       .to.be.revertedWithCustomError(f.vault, "WithdrawalExpired")
       .withArgs(b.id, b.eta + grace);
-    expect((await f.vault.getWithdrawal(b.id)).status).to.equal(Status.Pending);
+    expect((await views.getWithdrawal(f.vault, b.id)).status).to.equal(Status.Pending);
     expect(await pending(f, f.bot1, f.daiAddr)).to.equal(big("dai"));
 
     await expect(f.vault.connect(f.bot1).cancelWithdrawal(b.id))
@@ -171,7 +172,7 @@ describe("withdrawal queue", () => {
         .to.be.revertedWithCustomError(f.vault, "NotWithdrawalOperator")
         .withArgs(id, who.address);
     }
-    expect((await f.vault.getWithdrawal(id)).status).to.equal(Status.Pending);
+    expect((await views.getWithdrawal(f.vault, id)).status).to.equal(Status.Pending);
     await expect(f.vault.connect(f.bot2).executeWithdrawal(id)).to.changeTokenBalance(f.usdtToken, f.exchange.address, big("usdt"));
   });
 
@@ -198,7 +199,7 @@ describe("withdrawal queue", () => {
         await expect(f.vault.connect(f[by]).cancelWithdrawal(id))
           .to.emit(f.vault, "WithdrawalCancelled")
           .withArgs(id, f[by].address);
-        expect((await f.vault.getWithdrawal(id)).status).to.equal(Status.Cancelled);
+        expect((await views.getWithdrawal(f.vault, id)).status).to.equal(Status.Cancelled);
         expect(await pending(f, f.bot1, f.daiAddr)).to.equal(0n);
         await time.increaseTo(eta);
         const before = await f.daiToken.balanceOf(f.vaultAddr);
@@ -215,7 +216,7 @@ describe("withdrawal queue", () => {
           .to.be.revertedWithCustomError(f.vault, "NotAdminOrGuardian")
           .withArgs(who.address);
       }
-      expect((await f.vault.getWithdrawal(id)).status).to.equal(Status.Pending);
+      expect((await views.getWithdrawal(f.vault, id)).status).to.equal(Status.Pending);
       expect(await pending(f, f.bot1, f.daiAddr)).to.equal(big("dai"));
     });
   });
@@ -355,7 +356,7 @@ describe("withdrawal queue", () => {
     const before = await f.usdtToken.balanceOf(f.vaultAddr);
     await expect(f.vault.connect(f.bot1).executeWithdrawal(id)).to.be.revertedWithCustomError(f.vault, "VaultIsPaused");
     expect(await f.usdtToken.balanceOf(f.vaultAddr)).to.equal(before);
-    expect((await f.vault.getWithdrawal(id)).status).to.equal(Status.Pending);
+    expect((await views.getWithdrawal(f.vault, id)).status).to.equal(Status.Pending);
 
     await proposeAndExecute(f.vault, f.admin, ChangeKind.Unpause, encodeChange.unpause());
     await expect(f.vault.connect(f.bot1).executeWithdrawal(id)).to.changeTokenBalances(
@@ -376,7 +377,7 @@ describe("withdrawal queue", () => {
       .to.be.revertedWithCustomError(f.vault, "OperatorIsSuspended")
       .withArgs(f.bot1.address);
     expect(await ethers.provider.getBalance(f.vaultAddr)).to.equal(before);
-    expect((await f.vault.getWithdrawal(a.id)).status).to.equal(Status.Pending);
+    expect((await views.getWithdrawal(f.vault, a.id)).status).to.equal(Status.Pending);
     // Another operator's queued withdrawal is unaffected.
     await expect(f.vault.connect(f.bot2).executeWithdrawal(b.id)).to.changeEtherBalances(
       [f.vaultAddr, f.exchange.address],
@@ -404,7 +405,7 @@ describe("withdrawal queue", () => {
         .to.be.revertedWithCustomError(f.vault, "InsufficientBalance")
         .withArgs(token, amount, leave);
       expect(await balanceOf(f, k, f.vaultAddr)).to.equal(leave);
-      expect((await f.vault.getWithdrawal(id)).status).to.equal(Status.Pending);
+      expect((await views.getWithdrawal(f.vault, id)).status).to.equal(Status.Pending);
       expect(await pending(f, f.bot1, token)).to.equal(amount);
       expect(await f.vault.isSuspended(f.bot1.address)).to.equal(false);
     });

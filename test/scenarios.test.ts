@@ -15,6 +15,7 @@ import {
   warpToNextBucket,
   type VaultFixture,
 } from "./helpers/fixture";
+import { views } from "./helpers/views";
 
 /** Vault balances of every asset, to measure what left. */
 async function balances(f: VaultFixture) {
@@ -176,7 +177,7 @@ describe("stolen-key scenarios", () => {
         const available = await f.lens.availableNow(f.vault, f.bot1.address, f.usdtAddr);
         if (available > 0n) await f.vault.connect(f.bot1).withdrawInstant(f.usdtAddr, f.exchange.address, available);
         for (const id of [...ids]) {
-          const w = await f.vault.getWithdrawal(id);
+          const w = await views.getWithdrawal(f.vault, id);
           if (w.status === 1n && BigInt(await time.latest()) >= w.eta) {
             await f.vault.connect(f.bot1).executeWithdrawal(id);
             await f.vault.connect(f.bot1).queueWithdrawal(f.usdtAddr, f.exchange.address, POLICY.usdt.queueCap);
@@ -262,7 +263,7 @@ describe("stolen-key scenarios", () => {
       await f.vault.connect(f.bot2).withdrawInstant(f.usdtAddr, f.exchange2.address, POLICY.usdt.instant);
       // Guardians cancel everything; guardian2 cancels guardian's removal (guardian may not).
       for (const id of ids) {
-        const change = await f.vault.getChange(id);
+        const change = await views.getChange(f.vault, id);
         const canceller = change.kind === BigInt(ChangeKind.RemoveGuardian) ? f.guardian2 : f.guardian;
         await f.vault.connect(canceller).cancelChange(id);
       }

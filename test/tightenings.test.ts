@@ -8,6 +8,7 @@ import {
   proposeOnly,
   type VaultFixture,
 } from "./helpers/fixture";
+import { views } from "./helpers/views";
 
 /**
  * One row per target a guardian can tighten at once: the loosening proposal for that target, and the
@@ -53,14 +54,14 @@ const ROWS: Row[] = [
     target: "tripwire settings (tightenTripwire vs SetTripwire)",
     loosen: () => ({ kind: ChangeKind.SetTripwire, params: encodeChange.setTripwire(0, 60) }),
     tighten: (f) => f.vault.connect(f.guardian).tightenTripwire(POLICY.tripwireMaxCount - 5, Number(POLICY.tripwirePeriod) * 2),
-    applied: async (f) => (await f.vault.tripwire()).maxCount,
+    applied: async (f) => (await views.tripwire(f.vault)).maxCount,
     expected: () => 0n,
   },
   {
     target: "operator opt-out (optIntoTripwire vs SetTripwireOptOut)",
     loosen: (f) => ({ kind: ChangeKind.SetTripwireOptOut, params: encodeChange.setTripwireOptOut(f.bot1.address, true) }),
     tighten: (f) => f.vault.connect(f.guardian).optIntoTripwire(f.bot1.address),
-    applied: (f) => f.vault.isTripwireOptedOut(f.bot1.address),
+    applied: (f) => views.isTripwireOptedOut(f.vault, f.bot1.address),
     expected: () => true,
   },
   {
@@ -83,7 +84,7 @@ describe("instant tightenings that stick: one rule for every target", () => {
         // Ripe, and only now tightened: the admin's next transaction must not undo it.
         await row.tighten(f);
         await expect(f.vault.connect(f.admin).executeChange(id)).to.be.revertedWithCustomError(f.vault, "ChangeOutdated").withArgs(id);
-        expect((await f.vault.getChange(id)).status).to.equal(1n); // still pending; a guardian may cancel it
+        expect((await views.getChange(f.vault, id)).status).to.equal(1n); // still pending; a guardian may cancel it
         expect(await row.applied(f)).to.not.deep.equal(row.expected(f));
       });
 
@@ -92,7 +93,7 @@ describe("instant tightenings that stick: one rule for every target", () => {
         await row.tighten(f);
         const { kind, params } = row.loosen(f);
         const id = await proposeOnly(f.vault, f.admin, kind, params);
-        const eta = (await f.vault.getChange(id)).eta;
+        const eta = (await views.getChange(f.vault, id)).eta;
         await time.setNextBlockTimestamp(eta - 1n);
         await expect(f.vault.connect(f.admin).executeChange(id)).to.be.revertedWithCustomError(f.vault, "ChangeNotReady");
         await time.setNextBlockTimestamp(eta);

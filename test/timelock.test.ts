@@ -16,6 +16,7 @@ import {
   proposeOnly,
   usdt,
 } from "./helpers/fixture";
+import { views } from "./helpers/views";
 
 interface TimelockFixture extends VaultFixture {
   /** A token that is not listed at deployment. */
@@ -131,7 +132,7 @@ const CASES: KindCase[] = [
     params: (f) => encodeChange.listToken(f.extraAddr, extraListing.unitDecimals, extraListing.vaultCap),
     assertBefore: async (f) => {
       expect((await f.lens.tokenState(f.vault, f.extraAddr)).listed).to.equal(false);
-      expect(await f.vault.tokens()).to.not.include(f.extraAddr);
+      expect(await views.tokens(f.vault)).to.not.include(f.extraAddr);
       await expect(f.vault.connect(f.stranger).deposit(f.extraAddr, 1n))
         .to.be.revertedWithCustomError(f.vault, "UnknownToken")
         .withArgs(f.extraAddr);
@@ -141,7 +142,7 @@ const CASES: KindCase[] = [
       expect(s.listed).to.equal(true);
       expect(s.unitDecimals).to.equal(BigInt(extraListing.unitDecimals));
       expect(s.vaultCap).to.equal(extraListing.vaultCap);
-      expect(await f.vault.tokens()).to.include(f.extraAddr);
+      expect(await views.tokens(f.vault)).to.include(f.extraAddr);
     },
     expectEvent: (f, tx) =>
       expect(tx).to.emit(f.vault, "TokenListed").withArgs(f.extraAddr, extraListing.unitDecimals, extraListing.vaultCap),
@@ -273,10 +274,10 @@ const CASES: KindCase[] = [
     kind: ChangeKind.SetTripwire,
     params: () => encodeChange.setTripwire(POLICY.tripwireMaxCount * 2, POLICY.tripwirePeriod / 2n),
     assertBefore: async (f) => {
-      expect(await f.vault.tripwire()).to.deep.equal([BigInt(POLICY.tripwireMaxCount), POLICY.tripwirePeriod]);
+      expect(await views.tripwire(f.vault)).to.deep.equal([BigInt(POLICY.tripwireMaxCount), POLICY.tripwirePeriod]);
     },
     assertAfter: async (f) => {
-      expect(await f.vault.tripwire()).to.deep.equal([BigInt(POLICY.tripwireMaxCount * 2), POLICY.tripwirePeriod / 2n]);
+      expect(await views.tripwire(f.vault)).to.deep.equal([BigInt(POLICY.tripwireMaxCount * 2), POLICY.tripwirePeriod / 2n]);
     },
     expectEvent: (f, tx) =>
       expect(tx).to.emit(f.vault, "TripwireSet").withArgs(POLICY.tripwireMaxCount * 2, POLICY.tripwirePeriod / 2n),
@@ -285,10 +286,10 @@ const CASES: KindCase[] = [
     kind: ChangeKind.SetTripwireOptOut,
     params: (f) => encodeChange.setTripwireOptOut(f.bot1.address, true),
     assertBefore: async (f) => {
-      expect(await f.vault.isTripwireOptedOut(f.bot1.address)).to.equal(false);
+      expect(await views.isTripwireOptedOut(f.vault, f.bot1.address)).to.equal(false);
     },
     assertAfter: async (f) => {
-      expect(await f.vault.isTripwireOptedOut(f.bot1.address)).to.equal(true);
+      expect(await views.isTripwireOptedOut(f.vault, f.bot1.address)).to.equal(true);
       // An opted-out operator gets a plain revert instead of a suspension.
       await expect(f.vault.connect(f.bot1).withdrawInstant(f.usdtAddr, f.exchange2.address, usdt(1)))
         .to.be.revertedWithCustomError(f.vault, "DestinationNotApproved")
@@ -327,7 +328,7 @@ describe("timelock", () => {
           .to.be.revertedWithCustomError(f.vault, "ChangeNotReady")
           .withArgs(f.id, f.eta);
         await c.assertBefore(f);
-        const change = await f.vault.getChange(f.id);
+        const change = await views.getChange(f.vault, f.id);
         expect(change.status).to.equal(BigInt(Status.Pending));
         expect(change.kind).to.equal(BigInt(c.kind));
         expect(change.eta).to.equal(f.eta);
@@ -340,7 +341,7 @@ describe("timelock", () => {
         const tx = f.vault.connect(f.admin).executeChange(f.id);
         await c.expectEvent(f, tx);
         await expect(tx).to.emit(f.vault, "ChangeExecuted").withArgs(f.id, c.kind);
-        expect((await f.vault.getChange(f.id)).status).to.equal(BigInt(Status.Executed));
+        expect((await views.getChange(f.vault, f.id)).status).to.equal(BigInt(Status.Executed));
         await c.assertAfter(f);
       });
 
@@ -361,7 +362,7 @@ describe("timelock", () => {
         await expect(f.vault.connect(f.guardian).cancelChange(f.id))
           .to.emit(f.vault, "ChangeCancelled")
           .withArgs(f.id, f.guardian.address);
-        expect((await f.vault.getChange(f.id)).status).to.equal(BigInt(Status.Cancelled));
+        expect((await views.getChange(f.vault, f.id)).status).to.equal(BigInt(Status.Cancelled));
         await time.increaseTo(f.eta + 1n);
         await expect(f.vault.connect(f.admin).executeChange(f.id))
           .to.be.revertedWithCustomError(f.vault, "ChangeNotPending")
@@ -379,7 +380,7 @@ describe("timelock", () => {
           .to.be.revertedWithCustomError(f.vault, "ChangeExpired")
           .withArgs(f.id, f.eta + f.grace);
         await c.assertBefore(f);
-        expect((await f.vault.getChange(f.id)).status).to.equal(BigInt(Status.Pending));
+        expect((await views.getChange(f.vault, f.id)).status).to.equal(BigInt(Status.Pending));
         await expect(f.vault.connect(f.admin).cancelChange(f.id)).to.emit(f.vault, "ChangeCancelled").withArgs(f.id, f.admin.address);
       });
 
@@ -404,7 +405,7 @@ describe("timelock", () => {
           .to.be.revertedWithCustomError(f.vault, "UnknownChange")
           .withArgs(unknown);
       }
-      const none = await f.vault.getChange(id + 1n);
+      const none = await views.getChange(f.vault, id + 1n);
       expect(none.status).to.equal(BigInt(Status.None));
       expect(none.eta).to.equal(0n);
       expect(none.params).to.equal("0x");
@@ -444,7 +445,7 @@ describe("timelock", () => {
           .to.be.revertedWithCustomError(f.vault, "NotAdminOrGuardian")
           .withArgs(who.address);
       }
-      expect((await f.vault.getChange(a.id)).status).to.equal(BigInt(Status.Pending));
+      expect((await views.getChange(f.vault, a.id)).status).to.equal(BigInt(Status.Pending));
       await expect(f.vault.connect(f.admin).cancelChange(a.id)).to.emit(f.vault, "ChangeCancelled").withArgs(a.id, f.admin.address);
       await expect(f.vault.connect(f.guardian).cancelChange(b.id)).to.emit(f.vault, "ChangeCancelled").withArgs(b.id, f.guardian.address);
       await expect(f.vault.connect(f.guardian2).cancelChange(c.id)).to.emit(f.vault, "ChangeCancelled").withArgs(c.id, f.guardian2.address);
@@ -457,7 +458,7 @@ describe("timelock", () => {
       const c1 = await propose(f, ChangeKind.ApproveDestination, p1);
       const c2 = await propose(f, ChangeKind.SetVaultCap, p2);
       expect([c1.id, c2.id]).to.deep.equal([1n, 2n]);
-      const g1 = await f.vault.getChange(c1.id);
+      const g1 = await views.getChange(f.vault, c1.id);
       expect([g1.kind, g1.status, g1.eta, g1.params]).to.deep.equal([
         BigInt(ChangeKind.ApproveDestination),
         BigInt(Status.Pending),
@@ -467,8 +468,8 @@ describe("timelock", () => {
       await f.vault.connect(f.guardian).cancelChange(c2.id);
       await time.increaseTo(c1.eta);
       await f.vault.connect(f.admin).executeChange(c1.id);
-      const e1 = await f.vault.getChange(c1.id);
-      const e2 = await f.vault.getChange(c2.id);
+      const e1 = await views.getChange(f.vault, c1.id);
+      const e2 = await views.getChange(f.vault, c2.id);
       expect([e1.kind, e1.status, e1.eta, e1.params]).to.deep.equal([
         BigInt(ChangeKind.ApproveDestination),
         BigInt(Status.Executed),
@@ -593,7 +594,7 @@ describe("timelock", () => {
       await time.increaseTo(b.eta);
       await f.vault.connect(f.admin).executeChange(a.id);
       await expect(f.vault.connect(f.admin).executeChange(b.id)).to.be.revertedWithCustomError(f.vault, "NotPaused");
-      expect((await f.vault.getChange(b.id)).status).to.equal(BigInt(Status.Pending));
+      expect((await views.getChange(f.vault, b.id)).status).to.equal(BigInt(Status.Pending));
       await f.vault.connect(f.guardian).pause();
       await expect(f.vault.connect(f.admin).executeChange(b.id))
         .to.be.revertedWithCustomError(f.vault, "ChangeOutdated").withArgs(b.id);
@@ -610,7 +611,7 @@ describe("timelock", () => {
       await expect(f.vault.connect(f.admin).executeChange(b.id))
         .to.be.revertedWithCustomError(f.vault, "NotSuspended")
         .withArgs(f.bot1.address);
-      expect((await f.vault.getChange(b.id)).status).to.equal(BigInt(Status.Pending));
+      expect((await views.getChange(f.vault, b.id)).status).to.equal(BigInt(Status.Pending));
     });
 
     it("a second ListToken of the same token reverts TokenAlreadyListed and stays pending", async () => {
@@ -622,7 +623,7 @@ describe("timelock", () => {
       await expect(f.vault.connect(f.admin).executeChange(b.id))
         .to.be.revertedWithCustomError(f.vault, "TokenAlreadyListed")
         .withArgs(f.extraAddr);
-      expect((await f.vault.getChange(b.id)).status).to.equal(BigInt(Status.Pending));
+      expect((await views.getChange(f.vault, b.id)).status).to.equal(BigInt(Status.Pending));
       expect((await f.lens.tokenState(f.vault, f.extraAddr)).unitDecimals).to.equal(18n);
     });
 
@@ -635,7 +636,7 @@ describe("timelock", () => {
       await expect(f.vault.connect(f.admin).executeChange(b.id))
         .to.be.revertedWithCustomError(f.vault, "GuardianStateUnchanged")
         .withArgs(f.stranger.address);
-      expect((await f.vault.getChange(b.id)).status).to.equal(BigInt(Status.Pending));
+      expect((await views.getChange(f.vault, b.id)).status).to.equal(BigInt(Status.Pending));
     });
 
     it("RemoveGuardian of a guardian that renounced meanwhile reverts GuardianStateUnchanged", async () => {
@@ -646,7 +647,7 @@ describe("timelock", () => {
       await expect(f.vault.connect(f.admin).executeChange(id))
         .to.be.revertedWithCustomError(f.vault, "GuardianStateUnchanged")
         .withArgs(f.guardian2.address);
-      expect((await f.vault.getChange(id)).status).to.equal(BigInt(Status.Pending));
+      expect((await views.getChange(f.vault, id)).status).to.equal(BigInt(Status.Pending));
     });
   });
 
@@ -799,11 +800,11 @@ describe("timelock", () => {
       await expect(f.vault.connect(newOp).queueWithdrawal(f.usdtAddr, f.exchange2.address, usdt(1)))
         .to.be.revertedWithCustomError(f.vault, "NotOperator")
         .withArgs(newOp.address, f.usdtAddr);
-      expect(await f.vault.operators()).to.not.include(newOp.address);
+      expect(await views.operators(f.vault)).to.not.include(newOp.address);
       await time.increaseTo(b.eta);
       await f.vault.connect(f.admin).executeChange(a.id);
       await f.vault.connect(f.admin).executeChange(b.id);
-      expect(await f.vault.operators()).to.include(newOp.address);
+      expect(await views.operators(f.vault)).to.include(newOp.address);
       await expect(f.vault.connect(newOp).withdrawInstant(f.usdtAddr, f.exchange2.address, POLICY.usdt.instant))
         .to.emit(f.vault, "Withdrawn")
         .withArgs(newOp.address, f.usdtAddr, f.exchange2.address, POLICY.usdt.instant);
@@ -855,7 +856,7 @@ describe("timelock", () => {
       const next = await propose(f, ChangeKind.SetRecovery, encodeChange.address(f.stranger.address));
       expect(next.eta - BigInt(await time.latest())).to.equal(minDelay);
       await f.vault.connect(f.bot1).queueWithdrawal(f.usdtAddr, f.exchange.address, usdt(1));
-      const w = await f.vault.getWithdrawal(await f.vault.withdrawalCount());
+      const w = await views.getWithdrawal(f.vault, await f.vault.withdrawalCount());
       expect(w.eta - BigInt(await time.latest())).to.equal(minDelay);
     });
 
@@ -884,7 +885,7 @@ describe("timelock", () => {
       const f = await loadFixture(timelockFixture);
       const { id, eta } = await propose(f, ChangeKind.SetRecovery, encodeChange.address(f.stranger.address));
       await f.vault.connect(f.admin).lengthenDelays(POLICY.changeDelay * 3n, POLICY.withdrawalDelay);
-      expect((await f.vault.getChange(id)).eta).to.equal(eta);
+      expect((await views.getChange(f.vault, id)).eta).to.equal(eta);
       await time.increaseTo(eta);
       await expect(f.vault.connect(f.admin).executeChange(id)).to.emit(f.vault, "RecoverySet").withArgs(f.stranger.address);
     });
@@ -898,7 +899,7 @@ describe("timelock", () => {
       ids.push(await proposeOnly(f.vault, f.admin, ChangeKind.AddGuardian, encodeChange.address(f.stranger.address)));
       await time.increase(POLICY.changeDelay);
       await f.vault.connect(f.admin).executeChange(ids[1]);
-      expect((await f.vault.getChange(ids[0])).status).to.equal(BigInt(Status.Pending));
+      expect((await views.getChange(f.vault, ids[0])).status).to.equal(BigInt(Status.Pending));
       expect(await f.vault.recovery()).to.equal(f.recovery.address);
     });
   });

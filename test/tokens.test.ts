@@ -22,6 +22,7 @@ import {
   proposeOnly,
   usdt,
 } from "./helpers/fixture";
+import { views } from "./helpers/views";
 
 const DEAD = "0x000000000000000000000000000000000000dEaD";
 const BPS = 10_000n;
@@ -466,7 +467,7 @@ describe("tokens", () => {
       await expect(f.vault.connect(f.bot1).executeWithdrawal(id))
         .to.be.revertedWithCustomError(f.vault, "InsufficientBalance")
         .withArgs(f.rebAddr, amount, shrunk);
-      const w = await f.vault.getWithdrawal(id);
+      const w = await views.getWithdrawal(f.vault, id);
       expect(w.status).to.equal(BigInt(Status.Pending));
       expect((await f.lens.operatorState(f.vault, f.bot1.address, f.rebAddr)).pendingQueued).to.equal(amount);
       expect(await f.reb.balanceOf(f.exchange.address)).to.equal(0n);
@@ -608,7 +609,7 @@ describe("tokens", () => {
       await expect(f.vault.connect(f.bot1).executeWithdrawal(id))
         .to.be.revertedWithCustomError(f.vault, "TokenTransferFailed")
         .withArgs(f.flsAddr, f.exchange.address, amount);
-      expect((await f.vault.getWithdrawal(id)).status).to.equal(BigInt(Status.Pending));
+      expect((await views.getWithdrawal(f.vault, id)).status).to.equal(BigInt(Status.Pending));
       expect((await f.lens.operatorState(f.vault, f.bot1.address, f.flsAddr)).pendingQueued).to.equal(amount);
       expect(await f.fls.balanceOf(f.vaultAddr)).to.equal(HOSTILE.funding);
       await f.fls.setFail(false);

@@ -16,6 +16,7 @@ import {
   vaultStart,
   type VaultFixture,
 } from "./helpers/fixture";
+import { views } from "./helpers/views";
 
 async function balanceOf(token: string, who: string): Promise<bigint> {
   if (token === NATIVE) return ethers.provider.getBalance(who);
@@ -34,7 +35,7 @@ const maxCount = POLICY.tripwireMaxCount;
 /** Start of the tripwire period after the current one (periods are aligned to the vault's start). */
 async function nextPeriodStart(f: VaultFixture): Promise<bigint> {
   const start = await vaultStart(f.vault);
-  const [, periodN] = await f.vault.tripwire();
+  const [, periodN] = await views.tripwire(f.vault);
   const period = BigInt(periodN);
   const now = BigInt(await time.latest());
   return start + ((now - start) / period + 1n) * period;
@@ -57,7 +58,7 @@ async function withdrawMany(f: VaultFixture, bot: HardhatEthersSigner, from: big
 
 async function optOut(f: VaultFixture, bot: HardhatEthersSigner): Promise<void> {
   await proposeAndExecute(f.vault, f.admin, ChangeKind.SetTripwireOptOut, encodeChange.setTripwireOptOut(bot.address, true));
-  expect(await f.vault.isTripwireOptedOut(bot.address)).to.equal(true);
+  expect(await views.isTripwireOptedOut(f.vault, bot.address)).to.equal(true);
 }
 
 async function listNewToken(f: VaultFixture): Promise<string> {
@@ -268,13 +269,13 @@ describe("tripwire", () => {
     await f.vault.connect(f.bot1).queueWithdrawal(f.daiAddr, f.exchange.address, amount);
     const id = await f.vault.withdrawalCount();
     await f.vault.connect(f.bot1).withdrawInstant(f.usdtAddr, f.attacker.address, small);
-    await time.increaseTo((await f.vault.getWithdrawal(id)).eta);
+    await time.increaseTo((await views.getWithdrawal(f.vault, id)).eta);
     const before = await f.daiToken.balanceOf(f.vaultAddr);
     await expect(f.vault.connect(f.bot1).executeWithdrawal(id))
       .to.be.revertedWithCustomError(f.vault, "OperatorIsSuspended")
       .withArgs(f.bot1.address);
     expect(await f.daiToken.balanceOf(f.vaultAddr)).to.equal(before);
-    expect((await f.vault.getWithdrawal(id)).status).to.equal(Status.Pending);
+    expect((await views.getWithdrawal(f.vault, id)).status).to.equal(Status.Pending);
   });
 
   it("limits lowered to zero make the token not allowed", async () => {
@@ -315,7 +316,7 @@ describe("tripwire", () => {
   describe("rate rule", () => {
     it("tripwireMaxCount withdrawals in one period pass, the next one trips", async () => {
       const f = await loadFixture(deployVaultFixture);
-      const [count, period] = await f.vault.tripwire();
+      const [count, period] = await views.tripwire(f.vault);
       expect(count).to.equal(BigInt(POLICY.tripwireMaxCount));
       expect(period).to.equal(POLICY.tripwirePeriod);
       const t0 = await nextPeriodStart(f);
@@ -390,7 +391,7 @@ describe("tripwire", () => {
       await expect(f.vault.connect(f.guardian).tightenTripwire(lower, POLICY.tripwirePeriod))
         .to.emit(f.vault, "TripwireSet")
         .withArgs(lower, POLICY.tripwirePeriod);
-      const [count, period] = await f.vault.tripwire();
+      const [count, period] = await views.tripwire(f.vault);
       expect(count).to.equal(BigInt(lower));
       expect(period).to.equal(POLICY.tripwirePeriod);
 
@@ -407,7 +408,7 @@ describe("tripwire", () => {
       const f = await loadFixture(deployVaultFixture);
       const longer = POLICY.tripwirePeriod * 2n;
       await expect(f.vault.connect(f.admin).tightenTripwire(maxCount, longer)).to.emit(f.vault, "TripwireSet").withArgs(maxCount, longer);
-      expect((await f.vault.tripwire())[1]).to.equal(longer);
+      expect((await views.tripwire(f.vault))[1]).to.equal(longer);
       const t0 = await nextPeriodStart(f);
       // Straddle the old period's boundary inside one new period.
       const from = t0 + POLICY.tripwirePeriod - BigInt(maxCount) / 2n;
@@ -429,7 +430,7 @@ describe("tripwire", () => {
       ] as const) {
         await expect(f.vault.connect(f.guardian).tightenTripwire(count, period)).to.be.revertedWithCustomError(f.vault, "NotATightening");
       }
-      const [count, period] = await f.vault.tripwire();
+      const [count, period] = await views.tripwire(f.vault);
       expect(count).to.equal(BigInt(maxCount));
       expect(period).to.equal(p);
     });
@@ -447,13 +448,13 @@ describe("tripwire", () => {
       const f = await loadFixture(deployVaultFixture);
       const looser = maxCount * 2;
       const id = await proposeOnly(f.vault, f.admin, ChangeKind.SetTripwire, encodeChange.setTripwire(looser, POLICY.tripwirePeriod));
-      expect((await f.vault.tripwire())[0]).to.equal(BigInt(maxCount));
-      const eta = (await f.vault.getChange(id)).eta;
+      expect((await views.tripwire(f.vault))[0]).to.equal(BigInt(maxCount));
+      const eta = (await views.getChange(f.vault, id)).eta;
       await time.setNextBlockTimestamp(eta - 1n);
       await expect(f.vault.connect(f.admin).executeChange(id)).to.be.revertedWithCustomError(f.vault, "ChangeNotReady").withArgs(id, eta);
       await time.setNextBlockTimestamp(eta);
       await expect(f.vault.connect(f.admin).executeChange(id)).to.emit(f.vault, "TripwireSet").withArgs(looser, POLICY.tripwirePeriod);
-      expect((await f.vault.tripwire())[0]).to.equal(BigInt(looser));
+      expect((await views.tripwire(f.vault))[0]).to.equal(BigInt(looser));
 
       const t0 = await nextPeriodStart(f);
       await withdrawMany(f, f.bot1, t0, maxCount + 1);
@@ -463,7 +464,7 @@ describe("tripwire", () => {
     it("switching the rate rule off takes a proposal; then there is no count limit", async () => {
       const f = await loadFixture(deployVaultFixture);
       await proposeAndExecute(f.vault, f.admin, ChangeKind.SetTripwire, encodeChange.setTripwire(0, POLICY.tripwirePeriod));
-      expect((await f.vault.tripwire())[0]).to.equal(0n);
+      expect((await views.tripwire(f.vault))[0]).to.equal(0n);
       const t0 = await nextPeriodStart(f);
       await withdrawMany(f, f.bot1, t0, maxCount + 2);
       expect(await f.vault.isSuspended(f.bot1.address)).to.equal(false);
@@ -477,7 +478,7 @@ describe("tripwire", () => {
       await expect(f.vault.connect(f.admin).executeChange(id))
         .to.be.revertedWithCustomError(f.vault, "ChangeNotPending")
         .withArgs(id, Status.Cancelled);
-      expect((await f.vault.tripwire())[0]).to.equal(BigInt(maxCount));
+      expect((await views.tripwire(f.vault))[0]).to.equal(BigInt(maxCount));
     });
   });
 
@@ -485,14 +486,14 @@ describe("tripwire", () => {
     it("takes a SetTripwireOptOut proposal and the change delay", async () => {
       const f = await loadFixture(deployVaultFixture);
       const id = await proposeOnly(f.vault, f.admin, ChangeKind.SetTripwireOptOut, encodeChange.setTripwireOptOut(f.bot1.address, true));
-      expect(await f.vault.isTripwireOptedOut(f.bot1.address)).to.equal(false);
-      const eta = (await f.vault.getChange(id)).eta;
+      expect(await views.isTripwireOptedOut(f.vault, f.bot1.address)).to.equal(false);
+      const eta = (await views.getChange(f.vault, id)).eta;
       await time.setNextBlockTimestamp(eta - 1n);
       await expect(f.vault.connect(f.admin).executeChange(id)).to.be.revertedWithCustomError(f.vault, "ChangeNotReady").withArgs(id, eta);
       await time.setNextBlockTimestamp(eta);
       await expect(f.vault.connect(f.admin).executeChange(id)).to.emit(f.vault, "TripwireOptOutSet").withArgs(f.bot1.address, true);
-      expect(await f.vault.isTripwireOptedOut(f.bot1.address)).to.equal(true);
-      expect(await f.vault.isTripwireOptedOut(f.bot2.address)).to.equal(false);
+      expect(await views.isTripwireOptedOut(f.vault, f.bot1.address)).to.equal(true);
+      expect(await views.isTripwireOptedOut(f.vault, f.bot2.address)).to.equal(false);
     });
 
     it("a guardian can cancel an opt-out, and the operator keeps tripping", async () => {
@@ -501,7 +502,7 @@ describe("tripwire", () => {
       await f.vault.connect(f.guardian2).cancelChange(id);
       await time.increase(await f.vault.changeDelay());
       await expect(f.vault.connect(f.admin).executeChange(id)).to.be.revertedWithCustomError(f.vault, "ChangeNotPending");
-      expect(await f.vault.isTripwireOptedOut(f.bot1.address)).to.equal(false);
+      expect(await views.isTripwireOptedOut(f.vault, f.bot1.address)).to.equal(false);
       await expect(f.vault.connect(f.bot1).withdrawInstant(f.usdtAddr, f.attacker.address, small))
         .to.emit(f.vault, "TripwireFired")
         .withArgs(f.bot1.address, f.usdtAddr, TripReason.DestinationNotApproved, f.attacker.address, small);
@@ -514,7 +515,7 @@ describe("tripwire", () => {
         await expect(f.vault.connect(f[by]).optIntoTripwire(f.bot1.address))
           .to.emit(f.vault, "TripwireOptOutSet")
           .withArgs(f.bot1.address, false);
-        expect(await f.vault.isTripwireOptedOut(f.bot1.address)).to.equal(false);
+        expect(await views.isTripwireOptedOut(f.vault, f.bot1.address)).to.equal(false);
         const amount = POLICY.usdt.instant + 1n;
         await expect(f.vault.connect(f.bot1).withdrawInstant(f.usdtAddr, f.exchange.address, amount))
           .to.emit(f.vault, "TripwireFired")
@@ -526,7 +527,7 @@ describe("tripwire", () => {
     it("optIntoTripwire of an operator already under it changes nothing; of the zero address reverts ZeroAddress", async () => {
       const f = await loadFixture(deployVaultFixture);
       await expect(f.vault.connect(f.guardian).optIntoTripwire(f.bot2.address)).to.not.emit(f.vault, "TripwireOptOutSet");
-      expect(await f.vault.isTripwireOptedOut(f.bot2.address)).to.equal(false);
+      expect(await views.isTripwireOptedOut(f.vault, f.bot2.address)).to.equal(false);
       await expect(f.vault.connect(f.guardian).optIntoTripwire(ethers.ZeroAddress)).to.be.revertedWithCustomError(f.vault, "ZeroAddress");
     });
 
@@ -544,8 +545,8 @@ describe("tripwire", () => {
       )
         .to.be.revertedWithCustomError(f.vault, "AccessControlUnauthorizedAccount")
         .withArgs(f.guardian.address, adminRole);
-      expect(await f.vault.isTripwireOptedOut(f.bot1.address)).to.equal(true);
-      expect(await f.vault.isTripwireOptedOut(f.bot2.address)).to.equal(false);
+      expect(await views.isTripwireOptedOut(f.vault, f.bot1.address)).to.equal(true);
+      expect(await views.isTripwireOptedOut(f.vault, f.bot2.address)).to.equal(false);
     });
   });
 });

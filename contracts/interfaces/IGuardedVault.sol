@@ -551,25 +551,11 @@ interface IGuardedVault is IAccessControl {
     /// aligned to it (it is the deployment block's timestamp).
     function clockStart() external view returns (uint256);
 
-    /// @notice The two packed words the instant path reads, for off-chain mirrors of the policy.
-    /// @dev opWord: [0,144) ring of four 36-bit buckets (bucket 0 = newest), [144,176) last outflow time
-    /// (seconds since clockStart), [176,212) cap in units, [212,248) instant limit in units, [248,255)
-    /// withdrawals counted in the tripwire period of the last outflow (stale once that period has
-    /// passed: the next withdrawal in a later period counts from 1), [255] suspended. tokenWord: [0,212) the same limiter
-    /// for the vault-wide cap, [212,219) unitDecimals, [219,226) tripwire max count, [226,254) tripwire
-    /// period, [254] paused, [255] listed.
-    function policyWords(address operator, address token) external view returns (uint256 opWord, uint256 tokenWord);
-
     /// @notice Seconds a proposed change waits.
     function changeDelay() external view returns (uint32);
 
     /// @notice Seconds a queued withdrawal waits.
     function withdrawalDelay() external view returns (uint32);
-
-    /// @notice The tripwire's rate rule: more than `maxCount` instant withdrawals of one token by one
-    /// operator within one period of `period` seconds trips it (maxCount 0: rule off). Periods are
-    /// aligned to the vault's deployment time, like the limiter's buckets.
-    function tripwire() external view returns (uint8 maxCount, uint32 period);
 
     /// @notice Whether operator outflows are paused.
     function paused() external view returns (bool);
@@ -577,32 +563,19 @@ interface IGuardedVault is IAccessControl {
     /// @notice Whether `operator` is suspended.
     function isSuspended(address operator) external view returns (bool);
 
-    /// @notice Whether `operator` opted out of the tripwire (it then gets plain reverts).
-    function isTripwireOptedOut(address operator) external view returns (bool);
-
     /// @notice Whether `destination` is approved for `operator`.
     function isApproved(address operator, address destination) external view returns (bool);
 
-    /// @notice The listed tokens.
-    function tokens() external view returns (address[] memory);
-
-    /// @notice Every account that has ever had operator limits.
-    function operators() external view returns (address[] memory);
-
-    /// @notice A queued withdrawal.
-    function getWithdrawal(uint256 id) external view returns (QueuedWithdrawal memory);
-
     /// @notice Number of withdrawals ever queued (ids run from 1 to this).
     function withdrawalCount() external view returns (uint256);
-
-    /// @notice A proposed change.
-    function getChange(uint256 id) external view returns (Change memory);
 
     /// @notice Number of changes ever proposed (ids run from 1 to this).
     function changeCount() external view returns (uint256);
 
     /// @notice Raw storage words of the vault, for lenses and off-chain mirrors that decode them
-    /// (`VaultLens`, the SDK): the limits, accounting and exposure views live there, not here.
+    /// (`VaultLens`, the SDK's `clients/state`): the limits, accounting and exposure views, the policy
+    /// words, the token and operator lists, the tripwire settings and opt-outs, queued withdrawals and
+    /// proposed changes are read there, not here.
     /// @dev The layout is the one `VaultStorage` documents and a test checks against the compiler's.
     /// @param slots Storage slots to read.
     /// @return values The word stored at each slot, in order.

@@ -101,9 +101,9 @@ contract VaultLens {
         if (!vault.paused()) {
             uint256 window = vault.window();
             uint256 delay = vault.withdrawalDelay();
-            address[] memory operators = vault.operators();
-            for (uint256 i; i < operators.length; ++i) {
-                IGuardedVault.Exposure memory o = _operatorBound(vault, operators[i], token, horizon, window, delay);
+            address[] memory ops = operators(vault);
+            for (uint256 i; i < ops.length; ++i) {
+                IGuardedVault.Exposure memory o = _operatorBound(vault, ops[i], token, horizon, window, delay);
                 e.instant = Math.saturatingAdd(e.instant, o.instant);
                 e.queued = Math.saturatingAdd(e.queued, o.queued);
             }
@@ -111,6 +111,70 @@ contract VaultLens {
             e.instant = Math.min(e.instant, vaultBound);
         }
         e.total = Math.min(Math.saturatingAdd(e.instant, e.queued), _balanceOf(vault, token));
+    }
+
+    /// @notice A queued withdrawal (all zero if no withdrawal has this id).
+    function getWithdrawal(IGuardedVault vault, uint256 id)
+        external
+        view
+        returns (IGuardedVault.QueuedWithdrawal memory w)
+    {
+        bytes32[] memory words = VaultStorage.readWords(vault, VaultStorage.mappingSlot(VaultStorage.WITHDRAWALS_SLOT, id), 4);
+        uint256 head = uint256(words[0]);
+        w.operator = address(uint160(head));
+        w.eta = uint64(head >> 160);
+        w.status = IGuardedVault.Status(uint8(head >> 224));
+        w.token = address(uint160(uint256(words[1])));
+        w.to = address(uint160(uint256(words[2])));
+        w.amount = uint256(words[3]);
+    }
+
+    /// @notice A proposed change (all zero if no change has this id).
+    function getChange(IGuardedVault vault, uint256 id) external view returns (IGuardedVault.Change memory c) {
+        bytes32 slot = VaultStorage.mappingSlot(VaultStorage.CHANGES_SLOT, id);
+        uint256 head = VaultStorage.read(vault, slot);
+        c.kind = IGuardedVault.ChangeKind(uint8(head));
+        c.status = IGuardedVault.Status(uint8(head >> 8));
+        c.eta = uint64(head >> 16);
+        c.params = VaultStorage.readBytes(vault, bytes32(uint256(slot) + 1));
+    }
+
+    /// @notice The two packed words the instant path reads, for off-chain mirrors of the policy.
+    /// @dev Their layout is drawn in libraries/PolicyWords.sol. opWord: [0,144) ring of four 36-bit
+    /// buckets (bucket 0 = newest), [144,176) last outflow time (seconds since clockStart), [176,212) cap
+    /// in units, [212,248) instant limit in units, [248,255) withdrawals counted in the tripwire period of
+    /// the last outflow, [255] suspended. tokenWord: [0,212) the same limiter for the vault-wide cap,
+    /// [212,219) unitDecimals, [219,226) tripwire max count, [226,254) tripwire period, [254] paused,
+    /// [255] listed.
+    function policyWords(IGuardedVault vault, address operator, address token)
+        external
+        view
+        returns (uint256 opWord, uint256 tokenWord)
+    {
+        (opWord, tokenWord,,) = VaultStorage.readOperator(vault, operator, token);
+    }
+
+    /// @notice The listed tokens, in listing order.
+    function tokens(IGuardedVault vault) external view returns (address[] memory) {
+        return VaultStorage.readAddresses(vault, VaultStorage.TOKENS_SLOT);
+    }
+
+    /// @notice The vault's operators.
+    function operators(IGuardedVault vault) public view returns (address[] memory) {
+        return VaultStorage.readAddresses(vault, VaultStorage.OPERATORS_SLOT);
+    }
+
+    /// @notice The tripwire's rate rule: more than `maxCount` instant withdrawals of one token by one
+    /// operator within one period of `period` seconds trips it (maxCount 0: rule off). Periods are
+    /// aligned to the vault's deployment time, like the limiter's buckets.
+    function tripwire(IGuardedVault vault) external view returns (uint8 maxCount, uint32 period) {
+        maxCount = uint8(VaultStorage.read(vault, bytes32(VaultStorage.TRIP_MAX_SLOT)) >> (VaultStorage.TRIP_MAX_OFFSET * 8));
+        period = uint32(VaultStorage.read(vault, bytes32(VaultStorage.TRIP_PERIOD_SLOT)) >> (VaultStorage.TRIP_PERIOD_OFFSET * 8));
+    }
+
+    /// @notice Whether `operator` opted out of the tripwire (it then gets plain reverts).
+    function isTripwireOptedOut(IGuardedVault vault, address operator) external view returns (bool) {
+        return VaultStorage.flagAt(VaultStorage.readOperatorInfo(vault, operator), VaultStorage.INFO_OPT_OUT_OFFSET);
     }
 
     /// @dev Bounds of one operator's key, without the balance cap (the vault is not paused).

@@ -13,7 +13,7 @@ import { asReceipt, connectVault, read, send, vaultInterface, type SendOverrides
 import { requireAddress, requireUint } from "../errors/validate";
 import { vaultError } from "../errors/revert";
 import { fetchVaultEvents } from "../monitor/watcher";
-import { readOperatorState, readTokenState } from "./state";
+import { readChange, readOperatorRecord, readOperatorState, readOperators, readTokenState, readTokens, readTripwire } from "./state";
 
 /** One typed helper per change kind, named after it (`setOperatorLimits`, `approveDestination`, ...). */
 export type ProposeHelpers<R> = {
@@ -193,7 +193,7 @@ export class AdminClient {
   async readChange(id: bigint): Promise<ChangeInfo> {
     const cid = requireUint(id, "id");
     const vault = connectVault(this.tx.vault, this.provider);
-    const c = await read(() => vault.getChange(cid));
+    const c = await read(() => readChange(vault, cid));
     return this.changeInfo(cid, c.kind, c.status, c.eta, c.params, id);
   }
 
@@ -203,7 +203,7 @@ export class AdminClient {
     const blockTag = options.blockTag ?? "latest";
     const count = await read(() => vault.changeCount({ blockTag }));
     const ids = Array.from({ length: Number(count) }, (_, i) => BigInt(i + 1));
-    const changes = await read(() => Promise.all(ids.map((id) => vault.getChange(id, { blockTag }))));
+    const changes = await read(() => Promise.all(ids.map((id) => readChange(vault, id, { blockTag }))));
     return changes
       .map((c, i) => this.changeInfo(ids[i], c.kind, c.status, c.eta, c.params, ids[i]))
       .filter((c) => options.status === undefined || c.status === options.status);
@@ -227,10 +227,10 @@ export class AdminClient {
           vault.clockStart({ blockTag }),
           vault.changeDelay({ blockTag }),
           vault.withdrawalDelay({ blockTag }),
-          vault.tripwire({ blockTag }),
+          readTripwire(vault, { blockTag }).then((t) => [t.maxCount, t.period] as const),
           vault.paused({ blockTag }),
-          vault.tokens({ blockTag }),
-          vault.operators({ blockTag }),
+          readTokens(vault, { blockTag }),
+          readOperators(vault, { blockTag }),
         ]),
       );
     const guardians = new Set<string>();
@@ -260,7 +260,7 @@ export class AdminClient {
         operators.map(async (operator) => {
           const [suspended, tripwireOptedOut, limits] = await Promise.all([
             vault.isSuspended(operator, { blockTag }),
-            vault.isTripwireOptedOut(operator, { blockTag }),
+            readOperatorRecord(vault, operator, { blockTag }).then((r) => r.tripwireOptedOut),
             Promise.all(
               tokens.map(async (token) => {
                 const s = await readOperatorState(vault, operator, token, { blockTag });

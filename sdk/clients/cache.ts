@@ -41,7 +41,7 @@ import {
   type Clock,
   type QueuedWithdrawalData,
 } from "../rules/policy";
-import { readOperatorWords } from "./state";
+import { readOperatorRecord, readOperatorWords, readTokens } from "./state";
 import { connectVault, read } from "./transport";
 import { NotAVaultError, NotAnOperatorError, RpcError } from "../errors/base";
 import { toSdkError } from "../errors/revert";
@@ -180,9 +180,8 @@ export class OperatorPolicyCache {
       vault.clockStart({ blockTag }),
       vault.window({ blockTag }),
       vault.withdrawalDelay({ blockTag }),
-      vault.tokens({ blockTag }),
-      vault.operators({ blockTag }),
-      vault.isTripwireOptedOut(o.operator, { blockTag }),
+      readTokens(vault, { blockTag }),
+      readOperatorRecord(vault, o.operator, { blockTag }),
     ]).then(
       (values) => ({ values, error: null }),
       (error: unknown) => ({ values: null, error: toSdkError(error) }),
@@ -194,8 +193,8 @@ export class OperatorPolicyCache {
       if (views.error instanceof RpcError && !isBadData(views.error)) throw views.error;
       throw new NotAVaultError(o.vault, `its code does not answer the vault's views (${views.error.message.slice(0, 120)})`, views.error);
     }
-    const [start, window, withdrawalDelay, tokenList, operators, optedOut] = views.values;
-    if (!operators.includes(o.operator)) throw new NotAnOperatorError(o.vault, o.operator);
+    const [start, window, withdrawalDelay, tokenList, record] = views.values;
+    if (!record.registered) throw new NotAnOperatorError(o.vault, o.operator);
     const reader = new LogReader({
       provider: o.provider,
       vault: o.vault,
@@ -211,8 +210,8 @@ export class OperatorPolicyCache {
     const cache = new OperatorPolicyCache(o.provider, o.vault, o.operator, { start, bucket: window / 3n }, reader, {
       position: { blockNumber: head.number, timestamp: BigInt(head.timestamp) },
       withdrawalDelay,
-      registered: operators.includes(o.operator),
-      optedOut,
+      registered: record.registered,
+      optedOut: record.tripwireOptedOut,
       tokens: new Map(),
       destinations: new Set(),
       notApproved: new Set(),
@@ -235,14 +234,14 @@ export class OperatorPolicyCache {
   private async readState(head: Block): Promise<CacheState> {
     const vault = connectVault(this.vault, this.provider);
     const blockTag = head.number;
-    const [withdrawalDelay, tokenList, operators, optedOut] = await read(() =>
-      Promise.all([vault.withdrawalDelay({ blockTag }), vault.tokens({ blockTag }), vault.operators({ blockTag }), vault.isTripwireOptedOut(this.operator, { blockTag })]),
+    const [withdrawalDelay, tokenList, record] = await read(() =>
+      Promise.all([vault.withdrawalDelay({ blockTag }), readTokens(vault, { blockTag }), readOperatorRecord(vault, this.operator, { blockTag })]),
     );
     return {
       position: { blockNumber: head.number, timestamp: BigInt(head.timestamp) },
       withdrawalDelay,
-      registered: operators.includes(this.operator),
-      optedOut,
+      registered: record.registered,
+      optedOut: record.tripwireOptedOut,
       tokens: await this.readTokens(tokenList, blockTag),
       destinations: new Set(),
       notApproved: new Set(),

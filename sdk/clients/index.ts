@@ -22,15 +22,24 @@ export type { AdminClientOptions, ChangeInfo, ProposeHelpers, ProposedChange, Va
 export { vaultInterface } from "./transport";
 export type { SendOverrides, SentTransaction, UnsignedTransaction } from "./transport";
 export {
+  STORAGE_OFFSETS,
   STORAGE_SLOTS,
   mappingSlot,
   nestedSlot,
   readAvailableNow,
+  readChange,
+  readOperatorRecord,
   readOperatorState,
   readOperatorWords,
+  readOperators,
   readTokenExposure,
   readTokenState,
   readTokenWord,
+  readTokens,
+  readTripwire,
   readVaultBalance,
+  readWithdrawal,
+  readWords,
+  uintMappingSlot,
 } from "./state";
-export type { OperatorState, OperatorWords, TokenState } from "./state";
+export type { OperatorRecord, OperatorState, OperatorWords, StoredChange, StoredWithdrawal, TokenState, TripwireSettings } from "./state";

@@ -4,7 +4,7 @@
  * lens deployment. The storage slots are those of `contracts/libraries/VaultStorage.sol`; a test checks
  * both against the layout the compiler reports.
  */
-import { AbiCoder, keccak256, type Provider } from "ethers";
+import { AbiCoder, concat, dataSlice, getAddress, keccak256, toBeHex, type Provider } from "ethers";
 import type { GuardedVault } from "../abi";
 import { NATIVE } from "../rules/constants";
 import {
@@ -20,8 +20,22 @@ import {
   type TokenView,
 } from "../rules/policy";
 
-/** Storage slots of the vault's mappings (`VaultStorage`). */
-export const STORAGE_SLOTS = { operatorWords: 1n, tokenWords: 2n, queue: 5n } as const;
+/** Storage slots of the vault's state that the SDK decodes (`VaultStorage`). */
+export const STORAGE_SLOTS = {
+  operatorWords: 1n,
+  tokenWords: 2n,
+  operatorInfo: 4n,
+  queue: 5n,
+  withdrawals: 6n,
+  changes: 7n,
+  tokens: 8n,
+  operators: 9n,
+  tripMax: 13n,
+  tripPeriod: 14n,
+} as const;
+
+/** Byte offsets within their slots of the packed values the SDK decodes (`VaultStorage`). */
+export const STORAGE_OFFSETS = { tripMax: 28, tripPeriod: 0, infoRegistered: 0, infoSuspended: 1, infoOptOut: 2 } as const;
 
 const coder = AbiCoder.defaultAbiCoder();
 const MASK_128 = (1n << 128n) - 1n;
@@ -29,6 +43,9 @@ const MASK_128 = (1n << 128n) - 1n;
 /** Slot of `mapping(address => T)` at `slot` for `key`. */
 export const mappingSlot = (slot: bigint | string, key: string): string =>
   keccak256(coder.encode(["address", typeof slot === "bigint" ? "uint256" : "bytes32"], [key, slot]));
+
+/** Slot of `mapping(uint256 => T)` at `slot` for `key`. */
+export const uintMappingSlot = (slot: bigint, key: bigint): string => keccak256(coder.encode(["uint256", "uint256"], [key, slot]));
 
 /** Slot of `mapping(address => mapping(address => T))` at `slot` for `key1`, then `key2`. */
 export const nestedSlot = (slot: bigint, key1: string, key2: string): string => mappingSlot(mappingSlot(slot, key1), key2);
@@ -70,6 +87,128 @@ export async function readOperatorWords(vault: GuardedVault, operator: string, t
 export async function readTokenWord(vault: GuardedVault, token: string, at: ReadAt = {}): Promise<bigint> {
   const [word] = await vault.extsload([mappingSlot(STORAGE_SLOTS.tokenWords, token)], { blockTag: at.blockTag });
   return BigInt(word);
+}
+
+const slotAt = (base: string | bigint, i: bigint): string => toBeHex(BigInt(base) + i, 32);
+const byteAt = (word: bigint, offset: number): bigint => (word >> BigInt(offset * 8)) & 0xffn;
+const addressOf = (word: bigint): string => getAddress(toBeHex(word & ((1n << 160n) - 1n), 20));
+
+/** Reads raw storage words of the vault (`extsload`), in order. */
+export async function readWords(vault: GuardedVault, slots: readonly (string | bigint)[], at: ReadAt = {}): Promise<bigint[]> {
+  if (slots.length === 0) return [];
+  const words = await vault.extsload(
+    slots.map((s) => (typeof s === "bigint" ? toBeHex(s, 32) : s)),
+    { blockTag: at.blockTag },
+  );
+  return words.map((w) => BigInt(w));
+}
+
+/** Element slots read together with a list's length, so that a short list costs one call. */
+const LIST_GUESS = 8;
+
+/**
+ * A storage `address[]`: its length word and its first LIST_GUESS element slots in one call (the rest, for
+ * a longer list, in a second one).
+ */
+async function readAddressArray(vault: GuardedVault, slot: bigint, at: ReadAt): Promise<string[]> {
+  const first = keccak256(toBeHex(slot, 32));
+  const element = (i: number) => slotAt(first, BigInt(i));
+  const [length, ...words] = await readWords(vault, [slot, ...Array.from({ length: LIST_GUESS }, (_, i) => element(i))], at);
+  const n = Number(length);
+  if (n > LIST_GUESS) words.push(...(await readWords(vault, Array.from({ length: n - LIST_GUESS }, (_, i) => element(LIST_GUESS + i)), at)));
+  return words.slice(0, n).map(addressOf);
+}
+
+/** The listed tokens, in listing order (what `tokens()` of IGuardedVault v1 returned). */
+export function readTokens(vault: GuardedVault, at: ReadAt = {}): Promise<string[]> {
+  return readAddressArray(vault, STORAGE_SLOTS.tokens, at);
+}
+
+/** The vault's operators (what `operators()` of IGuardedVault v1 returned). */
+export function readOperators(vault: GuardedVault, at: ReadAt = {}): Promise<string[]> {
+  return readAddressArray(vault, STORAGE_SLOTS.operators, at);
+}
+
+/** The tripwire's rate rule (maxCount 0: off). */
+export interface TripwireSettings {
+  readonly maxCount: bigint;
+  readonly period: bigint;
+}
+
+/** The tripwire's rate rule as stored. */
+export async function readTripwire(vault: GuardedVault, at: ReadAt = {}): Promise<TripwireSettings> {
+  const [maxWord, periodWord] = await readWords(vault, [STORAGE_SLOTS.tripMax, STORAGE_SLOTS.tripPeriod], at);
+  return {
+    maxCount: byteAt(maxWord, STORAGE_OFFSETS.tripMax),
+    period: (periodWord >> BigInt(STORAGE_OFFSETS.tripPeriod * 8)) & 0xffffffffn,
+  };
+}
+
+/** An operator's record: whether it is an operator, suspended, opted out of the tripwire. */
+export interface OperatorRecord {
+  readonly registered: boolean;
+  readonly suspended: boolean;
+  readonly tripwireOptedOut: boolean;
+}
+
+/** The operator's record as stored. */
+export async function readOperatorRecord(vault: GuardedVault, operator: string, at: ReadAt = {}): Promise<OperatorRecord> {
+  const [word] = await readWords(vault, [mappingSlot(STORAGE_SLOTS.operatorInfo, operator)], at);
+  return {
+    registered: byteAt(word, STORAGE_OFFSETS.infoRegistered) !== 0n,
+    suspended: byteAt(word, STORAGE_OFFSETS.infoSuspended) !== 0n,
+    tripwireOptedOut: byteAt(word, STORAGE_OFFSETS.infoOptOut) !== 0n,
+  };
+}
+
+/** A queued withdrawal as stored (all zero for an unused id). */
+export interface StoredWithdrawal {
+  readonly operator: string;
+  readonly eta: bigint;
+  readonly status: bigint;
+  readonly token: string;
+  readonly to: string;
+  readonly amount: bigint;
+}
+
+/** A queued withdrawal (`getWithdrawal(id)` of IGuardedVault v1). */
+export async function readWithdrawal(vault: GuardedVault, id: bigint, at: ReadAt = {}): Promise<StoredWithdrawal> {
+  const base = uintMappingSlot(STORAGE_SLOTS.withdrawals, id);
+  const [head, token, to, amount] = await readWords(vault, [0n, 1n, 2n, 3n].map((i) => slotAt(base, i)), at);
+  return {
+    operator: addressOf(head),
+    eta: (head >> 160n) & ((1n << 64n) - 1n),
+    status: (head >> 224n) & 0xffn,
+    token: addressOf(token),
+    to: addressOf(to),
+    amount,
+  };
+}
+
+/** A proposed change as stored (all zero for an unused id). */
+export interface StoredChange {
+  readonly kind: bigint;
+  readonly status: bigint;
+  readonly eta: bigint;
+  readonly params: string;
+}
+
+/** A proposed change (`getChange(id)` of IGuardedVault v1), with its ABI-encoded params. */
+export async function readChange(vault: GuardedVault, id: bigint, at: ReadAt = {}): Promise<StoredChange> {
+  const base = uintMappingSlot(STORAGE_SLOTS.changes, id);
+  const [head, paramsHead] = await readWords(vault, [base, slotAt(base, 1n)], at);
+  let params: string;
+  if ((paramsHead & 1n) === 0n) {
+    // Under 32 bytes: kept in the length word itself, whose lowest byte is 2 * length.
+    const length = Number((paramsHead & 0xffn) / 2n);
+    params = dataSlice(toBeHex(paramsHead, 32), 0, length);
+  } else {
+    const length = Number((paramsHead - 1n) / 2n);
+    const first = keccak256(slotAt(base, 1n));
+    const words = await readWords(vault, Array.from({ length: Math.ceil(length / 32) }, (_, i) => slotAt(first, BigInt(i))), at);
+    params = dataSlice(concat(words.map((w) => toBeHex(w, 32))), 0, length);
+  }
+  return { kind: head & 0xffn, status: (head >> 8n) & 0xffn, eta: (head >> 16n) & ((1n << 64n) - 1n), params };
 }
 
 /** The vault's balance of `token` (or ETH for `NATIVE`); 0 if the token's `balanceOf` fails. */
@@ -137,7 +276,7 @@ export async function readTokenExposure(
   const provider = providerOf(vault);
   const address = await vault.getAddress();
   const [operators, paused, window, delay, balance, tokenWord] = await Promise.all([
-    vault.operators({ blockTag: at.blockTag }),
+    readOperators(vault, at),
     vault.paused({ blockTag: at.blockTag }),
     vault.window({ blockTag: at.blockTag }),
     vault.withdrawalDelay({ blockTag: at.blockTag }),

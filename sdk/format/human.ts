@@ -10,6 +10,7 @@ import { parseAmount, parseDuration } from "../deploy/config";
 import { CHANGE_KINDS, NATIVE, type ChangeKind } from "../rules/constants";
 import { InvalidInputError } from "../errors/base";
 import { connectVault, read } from "../clients/transport";
+import { readTokens } from "../clients/state";
 import { requireAddress, requireSmallInt } from "../errors/validate";
 
 /** A token's address, symbol and decimals. */
@@ -32,7 +33,7 @@ export async function readTokenMeta(provider: Provider, token: string): Promise<
 /** Reads the chain: the vault's listed tokens with their symbols and decimals. */
 export async function readListedTokens(o: { provider: Provider; vault: string }): Promise<TokenMeta[]> {
   const vault = connectVault(requireAddress(o.vault, "vault"), o.provider);
-  const tokens = await read(() => vault.tokens());
+  const tokens = await read(() => readTokens(vault));
   return Promise.all(tokens.map((t) => readTokenMeta(o.provider, t)));
 }
 

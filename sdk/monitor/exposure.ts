@@ -9,7 +9,7 @@ import { NATIVE } from "../rules/constants";
 import { InvalidInputError } from "../errors/base";
 import { connectVault, read } from "../clients/transport";
 import { requireAddress } from "../errors/validate";
-import { readTokenExposure } from "../clients/state";
+import { readTokenExposure, readTokens } from "../clients/state";
 
 /** The default horizons: 1 h, 24 h and 48 h. */
 export const DEFAULT_HORIZONS: readonly bigint[] = [3600n, 86_400n, 172_800n];
@@ -52,7 +52,7 @@ export interface ExposureOptions {
 }
 
 /**
- * Reads the chain: `tokens()`, `operators()`, and the storage words of every operator and token
+ * Reads the chain: the listed tokens, the operators, and the storage words of every operator and token
  * (`extsload`), computing the bounds for every horizon, all at one block; token symbols and decimals unless given.
  */
 export async function readExposure(options: ExposureOptions): Promise<ExposureReport> {
@@ -64,7 +64,7 @@ export async function readExposure(options: ExposureOptions): Promise<ExposureRe
   const info = new Map(Object.entries(options.tokenInfo ?? {}).map(([k, v]) => [requireAddress(k, "tokenInfo"), v]));
   const vault = connectVault(vaultAddress, options.provider);
   const blockTag = options.blockTag ?? (await read(() => options.provider.getBlockNumber()));
-  const tokens = await read(() => vault.tokens({ blockTag }));
+  const tokens = await read(() => readTokens(vault, { blockTag }));
   const bound = (horizon: bigint, e: { instant: bigint; queued: bigint; total: bigint }): ExposureBound => ({
     horizon,
     instant: e.instant,

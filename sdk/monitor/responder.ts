@@ -30,6 +30,7 @@ import { InvalidInputError, VaultRevertError, VaultSdkError } from "../errors/ba
 import type { VaultEventName } from "./events";
 import { GuardianClient } from "../clients/guardian";
 import { connectVault, providerOf, read } from "../clients/transport";
+import { readChange, readWithdrawal } from "../clients/state";
 import { requireAddress } from "../errors/validate";
 import { UnreadableBlockError, type LogReaderAlert, type RetryOptions } from "./log-reader";
 import { sleep } from "./sleep";
@@ -901,11 +902,11 @@ export class Responder {
       case "suspendOperator":
         return (await read(() => vault.isSuspended(a.operator))) ? "already suspended: it stays suspended until a timelocked UnsuspendOperator change" : null;
       case "cancelWithdrawal": {
-        const status = statusOf((await read(() => vault.getWithdrawal(a.id))).status);
+        const status = statusOf((await read(() => readWithdrawal(vault, a.id))).status);
         return status === "Pending" ? null : `already ${status.toLowerCase()}`;
       }
       case "cancelChange": {
-        const c = await read(() => vault.getChange(a.id));
+        const c = await read(() => readChange(vault, a.id));
         const status = statusOf(c.status);
         if (status !== "Pending") return `already ${status.toLowerCase()}`;
         const change = this.pendingChanges.get(a.id)?.change;

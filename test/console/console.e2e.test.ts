@@ -13,6 +13,7 @@ import { DAY, deployVaultFixture, usdt, type VaultFixture } from "../helpers/fix
 import { inProcessMonitor, monitorConfig, waitFor } from "../monitor/helpers";
 import { AlertReceiver } from "../monitor/receiver";
 import { AdminTransactions } from "../../sdk/index";
+import { views } from "../helpers/views";
 
 const ROOT = path.resolve(__dirname, "../..");
 /** Screenshots of the run, like CI artifacts (git-ignored). */
@@ -110,7 +111,7 @@ describe("console end to end (headless Chromium, the monitor on the in-process n
     const queuedAt = { wall: Date.now(), chain: (await ethers.provider.getBlock(queued!.blockNumber))!.timestamp };
     await page.waitForSelector(`#queue tr[data-id="1"] .countdown[data-remaining]`, { timeout: 8000 });
     const queueShownMs = Date.now() - t0;
-    const [eta] = await Promise.all([f.vault.getWithdrawal(1n).then((w) => w.eta)]);
+    const [eta] = await Promise.all([views.getWithdrawal(f.vault, 1n).then((w) => w.eta)]);
     expect(eta).to.equal(BigInt(queuedAt.chain) + DAY);
     const queueCountdown = await page.$eval(`#queue tr[data-id="1"] .countdown`, (el) => ({ text: el.textContent ?? "", eta: (el as unknown as { dataset: Record<string, string> }).dataset.eta }));
     expect(queueCountdown.eta).to.equal(eta.toString());

@@ -3,6 +3,7 @@ import { ethers } from "hardhat";
 import { takeSnapshot } from "@nomicfoundation/hardhat-network-helpers";
 import { KRONOS_LOSS_USD, main } from "../../scripts/demo";
 import { vaultLens } from "../helpers/fixture";
+import { views } from "../helpers/views";
 
 describe("deploy: npm run demo", () => {
   it("replays the Kronos attack: the stolen key stays within the promised bound, is suspended, and the queue is cancelled", async () => {
@@ -32,7 +33,7 @@ describe("deploy: npm run demo", () => {
 
       // The figures are the chain's: the exchange deposit address holds bot1's own payment plus what the attacker moved.
       const vault = await ethers.getContractAt("GuardedVault", outcome.vault);
-      const [usdtAddress] = await vault.tokens();
+      const [usdtAddress] = await views.tokens(vault);
       const usdt = await ethers.getContractAt("MockUSDT", usdtAddress);
       const binance = (await ethers.getSigners())[7];
       expect(await usdt.balanceOf(binance.address)).to.equal(250_000n * 10n ** 6n + outcome.attackerGot.USDT);

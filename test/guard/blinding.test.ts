@@ -13,8 +13,9 @@ import { guardRules } from "./helpers";
 import { OperatorClient } from "../../sdk/index";
 import { Responder, parseResponderRules, type ResponderLogEntry, type ResponderOptions } from "../../sdk/monitor";
 import { NATIVE } from "../../sdk/rules";
+import { views } from "../helpers/views";
 
-const status = async (f: VaultFixture, id: bigint) => Status[Number((await f.vault.getWithdrawal(id)).status)];
+const status = async (f: VaultFixture, id: bigint) => Status[Number((await views.getWithdrawal(f.vault, id)).status)];
 /** Backoff short enough for tests; the defaults are seconds. */
 const FAST_RETRY = { attempts: 3, minDelayMs: 1, maxDelayMs: 5 };
 

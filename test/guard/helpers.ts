@@ -5,6 +5,7 @@ import MultiSendCallOnlyArtifact from "@safe-global/safe-smart-account/build/art
 import { ChangeKind, deployVaultFixture, encodeChange, proposeAndExecute, usdt, type VaultFixture } from "../helpers/fixture";
 import { AdminTransactions } from "../../sdk/clients";
 import { deploySafe, execSafeTransaction } from "../../sdk/safe";
+import { views } from "../helpers/views";
 
 export interface SafeGuardedFixture extends VaultFixture {
   chainId: bigint;
@@ -55,9 +56,9 @@ export async function safeGuardedFixture(): Promise<SafeGuardedFixture> {
 /** Everything a guardian action could change on the vault, to show that a refused one changed nothing. */
 export async function vaultSnapshot(f: VaultFixture) {
   const withdrawals = [];
-  for (let id = 1n; id <= (await f.vault.withdrawalCount()); id++) withdrawals.push((await f.vault.getWithdrawal(id)).status);
+  for (let id = 1n; id <= (await f.vault.withdrawalCount()); id++) withdrawals.push((await views.getWithdrawal(f.vault, id)).status);
   const changes = [];
-  for (let id = 1n; id <= (await f.vault.changeCount()); id++) changes.push((await f.vault.getChange(id)).status);
+  for (let id = 1n; id <= (await f.vault.changeCount()); id++) changes.push((await views.getChange(f.vault, id)).status);
   return {
     paused: await f.vault.paused(),
     suspended: [await f.vault.isSuspended(f.bot1.address), await f.vault.isSuspended(f.bot2.address)],

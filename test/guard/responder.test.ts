@@ -17,6 +17,7 @@ import {
   type ResponderOptions,
   type ResponderRound,
 } from "../../sdk/monitor";
+import { views } from "../helpers/views";
 
 async function start(f: VaultFixture, rules: unknown = rulesJson(f), o: Partial<ResponderOptions> = {}) {
   const log: ResponderLogEntry[] = [];
@@ -29,8 +30,8 @@ async function queue(f: VaultFixture, bot: VaultFixture["bot1"], token: string, 
   return { id: await f.vault.withdrawalCount(), block: receipt!.blockNumber };
 }
 
-const status = async (f: VaultFixture, id: bigint) => Status[Number((await f.vault.getWithdrawal(id)).status)];
-const changeStatus = async (f: VaultFixture, id: bigint) => Status[Number((await f.vault.getChange(id)).status)];
+const status = async (f: VaultFixture, id: bigint) => Status[Number((await views.getWithdrawal(f.vault, id)).status)];
+const changeStatus = async (f: VaultFixture, id: bigint) => Status[Number((await views.getChange(f.vault, id)).status)];
 const summary = (round: ResponderRound) => round.actions.map((a) => `${a.action.kind}${"id" in a.action ? `#${a.action.id}` : ""}:${a.status}`);
 
 describe("automatic responder", () => {

@@ -15,6 +15,7 @@ import {
   signSafeTransaction,
 } from "../../sdk/safe";
 import { safeGuardedFixture, vaultSnapshot, type SafeGuardedFixture } from "./helpers";
+import { views } from "../helpers/views";
 
 /** The vault with a queued withdrawal (id 1, bot1) and a change proposed by the admin Safe (the last id). */
 async function withPendingItems(): Promise<SafeGuardedFixture & { withdrawalId: bigint; changeId: bigint }> {
@@ -31,8 +32,8 @@ function actions(f: SafeGuardedFixture & { withdrawalId: bigint; changeId: bigin
   const g = new GuardianTransactions(f.vaultAddr);
   return [
     { name: "pause", tx: g.pause(), check: async () => expect(await f.vault.paused()).to.equal(true) },
-    { name: "cancel a queued withdrawal", tx: g.cancelWithdrawal(f.withdrawalId), check: async () => expect((await f.vault.getWithdrawal(f.withdrawalId)).status).to.equal(BigInt(Status.Cancelled)) },
-    { name: "cancel a proposed change", tx: g.cancelChange(f.changeId), check: async () => expect((await f.vault.getChange(f.changeId)).status).to.equal(BigInt(Status.Cancelled)) },
+    { name: "cancel a queued withdrawal", tx: g.cancelWithdrawal(f.withdrawalId), check: async () => expect((await views.getWithdrawal(f.vault, f.withdrawalId)).status).to.equal(BigInt(Status.Cancelled)) },
+    { name: "cancel a proposed change", tx: g.cancelChange(f.changeId), check: async () => expect((await views.getChange(f.vault, f.changeId)).status).to.equal(BigInt(Status.Cancelled)) },
     { name: "suspend", tx: g.suspendOperator(f.bot2.address), check: async () => expect(await f.vault.isSuspended(f.bot2.address)).to.equal(true) },
     {
       name: "evacuate",

@@ -9,6 +9,7 @@ import { ChangeKind, POLICY, Status, deployVaultFixture, encodeChange, proposeOn
 import { deployBlock } from "../sdk/helpers";
 import type { ResponderAction } from "../../sdk/monitor";
 import { guardRules } from "./helpers";
+import { views } from "../helpers/views";
 
 /** Hardhat's default accounts; the fixture's guardian is the second. */
 const HARDHAT_MNEMONIC = "test test test test test test test test test test test junk";
@@ -37,9 +38,9 @@ async function attack(f: VaultFixture) {
 }
 
 async function expectDefended(f: VaultFixture, ids: Awaited<ReturnType<typeof attack>>) {
-  expect((await f.vault.getWithdrawal(ids.stolen)).status).to.equal(BigInt(Status.Cancelled));
-  expect((await f.vault.getWithdrawal(ids.expected)).status, "the expected withdrawal is left alone").to.equal(BigInt(Status.Pending));
-  expect((await f.vault.getChange(ids.drain)).status).to.equal(BigInt(Status.Cancelled));
+  expect((await views.getWithdrawal(f.vault, ids.stolen)).status).to.equal(BigInt(Status.Cancelled));
+  expect((await views.getWithdrawal(f.vault, ids.expected)).status, "the expected withdrawal is left alone").to.equal(BigInt(Status.Pending));
+  expect((await views.getChange(f.vault, ids.drain)).status).to.equal(BigInt(Status.Cancelled));
   expect(await f.vault.isSuspended(f.bot1.address)).to.equal(true);
   expect(await f.vault.paused()).to.equal(true);
 }
@@ -98,7 +99,7 @@ describe("hardhat vault:guard", () => {
     const actions = await guard({ rules: writeFile(guardRules(f)), guardian: f.guardian.address, reactFrom, once: true, dryRun: true, log });
     expect(summary(actions)).to.deep.equal(["pause:dry-run", "suspendOperator:skipped", "cancelWithdrawal:dry-run", "cancelChange:dry-run"]);
     expect(await ethers.provider.getBlockNumber()).to.equal(head);
-    expect((await f.vault.getWithdrawal(ids.stolen)).status).to.equal(BigInt(Status.Pending));
+    expect((await views.getWithdrawal(f.vault, ids.stolen)).status).to.equal(BigInt(Status.Pending));
     expect(await f.vault.paused()).to.equal(false);
     expect(readLog(log)[0]).to.include({ dryRun: true });
   });
@@ -117,7 +118,7 @@ describe("hardhat vault:guard", () => {
     const log = logFile();
     const actions = await guard({ rules: writeFile(rules), guardian: f.guardian.address, reactFrom, once: true, log });
     expect(actions.filter((a) => a.status === "confirmed").map((a) => a.action)).to.deep.equal([{ kind: "cancelWithdrawal", id: tooLarge }]);
-    expect((await f.vault.getWithdrawal(expected)).status).to.equal(BigInt(Status.Pending));
+    expect((await views.getWithdrawal(f.vault, expected)).status).to.equal(BigInt(Status.Pending));
     const finding = readLog(log).find((l) => l.type === "finding" && l.rule === "unexpectedWithdrawal")!;
     expect(finding.amounts).to.deep.equal(["400000.000001 USDT"]);
     expect(finding.names).to.deep.include({ [f.usdtAddr]: "USDT" });

@@ -20,6 +20,7 @@ import {
   type TxBuilderBatchFile,
 } from "../../sdk/safe";
 import { safeGuardedFixture, vaultSnapshot, type SafeGuardedFixture } from "./helpers";
+import { views } from "../helpers/views";
 
 const HEX32 = /^0x[0-9a-f]{64}$/;
 
@@ -45,8 +46,8 @@ function response(f: SafeGuardedFixture & { changeId: bigint }): UnsignedTransac
 }
 
 async function expectResponded(f: SafeGuardedFixture & { changeId: bigint }): Promise<void> {
-  expect((await f.vault.getWithdrawal(1n)).status).to.equal(BigInt(Status.Cancelled));
-  expect((await f.vault.getChange(f.changeId)).status).to.equal(BigInt(Status.Cancelled));
+  expect((await views.getWithdrawal(f.vault, 1n)).status).to.equal(BigInt(Status.Cancelled));
+  expect((await views.getChange(f.vault, f.changeId)).status).to.equal(BigInt(Status.Cancelled));
   expect(await f.vault.isSuspended(f.bot1.address)).to.equal(true);
   const s = await f.lens.operatorState(f.vault, f.bot2.address, f.usdtAddr);
   expect([s.cap, s.instantLimit, s.queueCap]).to.deep.equal([POLICY.usdt.cap / 2n, POLICY.usdt.instant / 2n, 0n]);
@@ -208,7 +209,7 @@ describe("Transaction Builder batch files", () => {
 
     for (const tx of verifyTxBuilderBatch(formatTxBuilderBatch(proposal)).transactions) await execSafeTransaction({ safe: f.adminSafe, tx, owners: f.adminOwners.slice(1) });
     const id = await f.vault.changeCount();
-    expect((await f.vault.getChange(id)).status).to.equal(BigInt(Status.Pending));
+    expect((await views.getChange(f.vault, id)).status).to.equal(BigInt(Status.Pending));
     expect(await f.vault.changeDelay()).to.equal(Number(DAY * 2n));
 
     await time.increase(DAY * 2n);

@@ -15,6 +15,7 @@ import { generatePkcs11Key } from "../../sdk/signers";
 import { ChangeKind, deployVaultFixture, encodeChange, proposeAndExecute, usdt, type VaultFixture } from "../helpers/fixture";
 import { MODULE, createToken } from "../signers/softhsm";
 import { inProcessMonitor, monitorConfig } from "./helpers";
+import { views } from "../helpers/views";
 
 describe("monitor: store, history and conditions", function () {
   let f: VaultFixture;
@@ -175,7 +176,7 @@ describe("monitor: store, history and conditions", function () {
       await f.vault.connect(f.bot1).withdrawInstant(f.usdtAddr, f.attacker.address, usdt(1));
       await m.pollChain("local");
       expect(await f.vault.paused()).to.equal(true);
-      expect((await f.vault.getWithdrawal(1n)).status).to.equal(3n); // Cancelled
+      expect((await views.getWithdrawal(f.vault, 1n)).status).to.equal(3n); // Cancelled
       const actions = m.store.actions({ vault: f.vaultAddr });
       // The tripwire already suspended the key: the responder says so and sends the rest.
       expect(actions.map((a) => [a.kind, a.status]).sort()).to.deep.equal([["cancelWithdrawal", "confirmed"], ["pause", "confirmed"], ["suspendOperator", "skipped"]]);

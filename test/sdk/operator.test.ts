@@ -32,6 +32,7 @@ import {
 } from "../../sdk/errors";
 import { GRACE_PERIOD } from "../../sdk/rules";
 import { deployBlock, latestBlock, operatorClient, recordedSigner } from "./helpers";
+import { views } from "../helpers/views";
 
 const INSTANT = POLICY.usdt.instant;
 const CAP = POLICY.usdt.cap;
@@ -118,7 +119,7 @@ describe("SDK OperatorClient", () => {
     const outcome = await r.tx.wait();
     if (outcome.status !== "queued") throw new Error(`expected queued, got ${outcome.status}`);
     expect(outcome.id).to.equal(1n);
-    expect((await f.vault.getWithdrawal(1n)).amount).to.equal(amount);
+    expect((await views.getWithdrawal(f.vault, 1n)).amount).to.equal(amount);
 
     await bot.refresh();
     const [p] = bot.pending();

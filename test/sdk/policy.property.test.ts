@@ -10,6 +10,7 @@ import { VaultRevertError, type VaultErrorData } from "../../sdk/errors/base";
 import * as policy from "../../sdk/rules/policy";
 import type { Clock } from "../../sdk/rules/policy";
 import { toSdkError } from "../../sdk/errors/revert";
+import { views } from "../helpers/views";
 
 // The pure policy module against the contract, on random operation sequences: every decision (moved /
 // which trip reason / which revert with which arguments), every packed word bit for bit, and every
@@ -117,10 +118,10 @@ async function readModel(f: VaultFixture, ops: HardhatEthersSigner[], tokens: st
   };
   for (const o of ops) {
     m.suspended.set(o.address, await f.vault.isSuspended(o.address));
-    m.optedOut.set(o.address, await f.vault.isTripwireOptedOut(o.address));
+    m.optedOut.set(o.address, await views.isTripwireOptedOut(f.vault, o.address));
     for (const d of dests) if (await f.vault.isApproved(o.address, d)) m.approved.add(key(o.address, d));
     for (const t of tokens) {
-      const [opWord, tokenWord] = await f.vault.policyWords(o.address, t);
+      const [opWord, tokenWord] = await views.policyWords(f.vault, o.address, t);
       m.opWords.set(key(o.address, t), opWord);
       m.tokenWords.set(t, tokenWord);
       const s = await f.lens.operatorState(f.vault, o.address, t);
@@ -361,7 +362,7 @@ describe("SDK policy module vs the contract (fast-check)", function () {
           // Every word bit for bit, and the allowances the views report, at the latest block.
           for (const op of ops) {
             for (const token of tokens) {
-              const [opWord, tokenWord] = await f.vault.policyWords(op.address, token);
+              const [opWord, tokenWord] = await views.policyWords(f.vault, op.address, token);
               expect(opWord, `${step.t}: op word`).to.equal(m.opWords.get(key(op.address, token)));
               expect(tokenWord, `${step.t}: token word`).to.equal(m.tokenWords.get(token));
             }

@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { NATIVE, POLICY, deployVaultFixture, vaultStart } from "../helpers/fixture";
 import { policy } from "../../sdk/rules";
+import { views } from "../helpers/views";
 
 describe("SDK policy module: packed words and edge cases", () => {
   it("decodes policyWords into the fields the views report, and encodes them back bit for bit", async () => {
@@ -14,7 +15,7 @@ describe("SDK policy module: packed words and edge cases", () => {
     await f.vault.connect(f.guardian).pause();
 
     const unit = 10n ** BigInt(POLICY.usdt.unitDecimals);
-    const [opWord, tokenWord] = await f.vault.policyWords(f.bot1.address, f.usdtAddr);
+    const [opWord, tokenWord] = await views.policyWords(f.vault, f.bot1.address, f.usdtAddr);
     const o = policy.decodeOperatorWord(opWord);
     const s = await f.lens.operatorState(f.vault, f.bot1.address, f.usdtAddr);
     expect(o.cap * unit).to.equal(s.cap);
@@ -37,11 +38,11 @@ describe("SDK policy module: packed words and edge cases", () => {
     });
     expect(policy.encodeTokenWord(t)).to.equal(tokenWord);
 
-    const [suspendedWord, ethWord] = await f.vault.policyWords(f.bot2.address, NATIVE);
+    const [suspendedWord, ethWord] = await views.policyWords(f.vault, f.bot2.address, NATIVE);
     expect(policy.decodeOperatorWord(suspendedWord).suspended).to.equal(true);
     expect(policy.encodeOperatorWord(policy.decodeOperatorWord(suspendedWord))).to.equal(suspendedWord);
     expect(policy.decodeTokenWord(ethWord).unitDecimals).to.equal(POLICY.eth.unitDecimals);
-    const [, unlisted] = await f.vault.policyWords(f.bot1.address, f.stranger.address);
+    const [, unlisted] = await views.policyWords(f.vault, f.bot1.address, f.stranger.address);
     expect(policy.decodeTokenWord(unlisted).listed).to.equal(false);
     expect(policy.tokenView({ clock: { start, bucket: POLICY.window / 3n }, timestamp: at, tokenWord: unlisted }).listed).to.equal(false);
   });

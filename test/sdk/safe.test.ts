@@ -6,6 +6,7 @@ import type { Contract } from "ethers";
 import { ChangeKind, POLICY, deployVaultFixture, encodeChange, proposeAndExecute } from "../helpers/fixture";
 import { AdminTransactions, GuardianTransactions, type UnsignedTransaction } from "../../sdk/clients";
 import { deploySafe, execSafeTransaction } from "../../sdk/safe";
+import { views } from "../helpers/views";
 
 /** A Safe owned by `owners` with threshold = all of them. */
 async function deployAllOf(owners: HardhatEthersSigner[]): Promise<Contract> {
@@ -40,7 +41,7 @@ describe("SDK unsigned transactions through a Safe", () => {
     await execThroughSafe(adminSafe, [f.admin, f.stranger], a.acceptAdmin());
     expect(await f.vault.admin()).to.equal(adminSafeAddr);
     await execThroughSafe(adminSafe, [f.stranger, f.admin], a.propose.setVaultCap({ token: f.usdtAddr, vaultCap: POLICY.usdt.vaultCap * 2n }));
-    const change = await f.vault.getChange(await f.vault.changeCount());
+    const change = await views.getChange(f.vault, await f.vault.changeCount());
     expect(change.kind).to.equal(BigInt(ChangeKind.SetVaultCap));
     expect(change.params).to.equal(encodeChange.setVaultCap(f.usdtAddr, POLICY.usdt.vaultCap * 2n));
   });

@@ -111,45 +111,6 @@ export declare namespace IGuardedVault {
     destinations: IGuardedVault.DestinationConfigStructOutput[];
     tripwireOptOuts: string[];
   };
-
-  export type ChangeStruct = {
-    kind: BigNumberish;
-    status: BigNumberish;
-    eta: BigNumberish;
-    params: BytesLike;
-  };
-
-  export type ChangeStructOutput = [
-    kind: bigint,
-    status: bigint,
-    eta: bigint,
-    params: string
-  ] & { kind: bigint; status: bigint; eta: bigint; params: string };
-
-  export type QueuedWithdrawalStruct = {
-    operator: AddressLike;
-    eta: BigNumberish;
-    status: BigNumberish;
-    token: AddressLike;
-    to: AddressLike;
-    amount: BigNumberish;
-  };
-
-  export type QueuedWithdrawalStructOutput = [
-    operator: string,
-    eta: bigint,
-    status: bigint,
-    token: string,
-    to: string,
-    amount: bigint
-  ] & {
-    operator: string;
-    eta: bigint;
-    status: bigint;
-    token: string;
-    to: string;
-    amount: bigint;
-  };
 }
 
 export interface GuardedVaultInterface extends Interface {
@@ -182,23 +143,18 @@ export interface GuardedVaultInterface extends Interface {
       | "executeChange"
       | "executeWithdrawal"
       | "extsload"
-      | "getChange"
       | "getRoleAdmin"
-      | "getWithdrawal"
       | "grantRole"
       | "hasRole"
       | "isApproved"
       | "isSuspended"
-      | "isTripwireOptedOut"
       | "lengthenDelays"
       | "lowerOperatorLimits"
       | "lowerVaultCap"
-      | "operators"
       | "optIntoTripwire"
       | "pause"
       | "paused"
       | "pendingAdmin"
-      | "policyWords"
       | "proposeChange"
       | "queueWithdrawal"
       | "recovery"
@@ -208,8 +164,6 @@ export interface GuardedVaultInterface extends Interface {
       | "supportsInterface"
       | "suspendOperator"
       | "tightenTripwire"
-      | "tokens"
-      | "tripwire"
       | "window"
       | "withdrawInstant"
       | "withdrawalCount"
@@ -345,16 +299,8 @@ export interface GuardedVaultInterface extends Interface {
     values: [BytesLike[]]
   ): string;
   encodeFunctionData(
-    functionFragment: "getChange",
-    values: [BigNumberish]
-  ): string;
-  encodeFunctionData(
     functionFragment: "getRoleAdmin",
     values: [BytesLike]
-  ): string;
-  encodeFunctionData(
-    functionFragment: "getWithdrawal",
-    values: [BigNumberish]
   ): string;
   encodeFunctionData(
     functionFragment: "grantRole",
@@ -373,10 +319,6 @@ export interface GuardedVaultInterface extends Interface {
     values: [AddressLike]
   ): string;
   encodeFunctionData(
-    functionFragment: "isTripwireOptedOut",
-    values: [AddressLike]
-  ): string;
-  encodeFunctionData(
     functionFragment: "lengthenDelays",
     values: [BigNumberish, BigNumberish]
   ): string;
@@ -388,7 +330,6 @@ export interface GuardedVaultInterface extends Interface {
     functionFragment: "lowerVaultCap",
     values: [AddressLike, BigNumberish]
   ): string;
-  encodeFunctionData(functionFragment: "operators", values?: undefined): string;
   encodeFunctionData(
     functionFragment: "optIntoTripwire",
     values: [AddressLike]
@@ -398,10 +339,6 @@ export interface GuardedVaultInterface extends Interface {
   encodeFunctionData(
     functionFragment: "pendingAdmin",
     values?: undefined
-  ): string;
-  encodeFunctionData(
-    functionFragment: "policyWords",
-    values: [AddressLike, AddressLike]
   ): string;
   encodeFunctionData(
     functionFragment: "proposeChange",
@@ -436,8 +373,6 @@ export interface GuardedVaultInterface extends Interface {
     functionFragment: "tightenTripwire",
     values: [BigNumberish, BigNumberish]
   ): string;
-  encodeFunctionData(functionFragment: "tokens", values?: undefined): string;
-  encodeFunctionData(functionFragment: "tripwire", values?: undefined): string;
   encodeFunctionData(functionFragment: "window", values?: undefined): string;
   encodeFunctionData(
     functionFragment: "withdrawInstant",
@@ -524,13 +459,8 @@ export interface GuardedVaultInterface extends Interface {
     data: BytesLike
   ): Result;
   decodeFunctionResult(functionFragment: "extsload", data: BytesLike): Result;
-  decodeFunctionResult(functionFragment: "getChange", data: BytesLike): Result;
   decodeFunctionResult(
     functionFragment: "getRoleAdmin",
-    data: BytesLike
-  ): Result;
-  decodeFunctionResult(
-    functionFragment: "getWithdrawal",
     data: BytesLike
   ): Result;
   decodeFunctionResult(functionFragment: "grantRole", data: BytesLike): Result;
@@ -538,10 +468,6 @@ export interface GuardedVaultInterface extends Interface {
   decodeFunctionResult(functionFragment: "isApproved", data: BytesLike): Result;
   decodeFunctionResult(
     functionFragment: "isSuspended",
-    data: BytesLike
-  ): Result;
-  decodeFunctionResult(
-    functionFragment: "isTripwireOptedOut",
     data: BytesLike
   ): Result;
   decodeFunctionResult(
@@ -556,7 +482,6 @@ export interface GuardedVaultInterface extends Interface {
     functionFragment: "lowerVaultCap",
     data: BytesLike
   ): Result;
-  decodeFunctionResult(functionFragment: "operators", data: BytesLike): Result;
   decodeFunctionResult(
     functionFragment: "optIntoTripwire",
     data: BytesLike
@@ -565,10 +490,6 @@ export interface GuardedVaultInterface extends Interface {
   decodeFunctionResult(functionFragment: "paused", data: BytesLike): Result;
   decodeFunctionResult(
     functionFragment: "pendingAdmin",
-    data: BytesLike
-  ): Result;
-  decodeFunctionResult(
-    functionFragment: "policyWords",
     data: BytesLike
   ): Result;
   decodeFunctionResult(
@@ -601,8 +522,6 @@ export interface GuardedVaultInterface extends Interface {
     functionFragment: "tightenTripwire",
     data: BytesLike
   ): Result;
-  decodeFunctionResult(functionFragment: "tokens", data: BytesLike): Result;
-  decodeFunctionResult(functionFragment: "tripwire", data: BytesLike): Result;
   decodeFunctionResult(functionFragment: "window", data: BytesLike): Result;
   decodeFunctionResult(
     functionFragment: "withdrawInstant",
@@ -1227,19 +1146,7 @@ export interface GuardedVault extends BaseContract {
 
   extsload: TypedContractMethod<[slots: BytesLike[]], [string[]], "view">;
 
-  getChange: TypedContractMethod<
-    [id: BigNumberish],
-    [IGuardedVault.ChangeStructOutput],
-    "view"
-  >;
-
   getRoleAdmin: TypedContractMethod<[role: BytesLike], [string], "view">;
-
-  getWithdrawal: TypedContractMethod<
-    [id: BigNumberish],
-    [IGuardedVault.QueuedWithdrawalStructOutput],
-    "view"
-  >;
 
   grantRole: TypedContractMethod<
     [arg0: BytesLike, arg1: AddressLike],
@@ -1261,12 +1168,6 @@ export interface GuardedVault extends BaseContract {
 
   isSuspended: TypedContractMethod<[operator: AddressLike], [boolean], "view">;
 
-  isTripwireOptedOut: TypedContractMethod<
-    [operator: AddressLike],
-    [boolean],
-    "view"
-  >;
-
   lengthenDelays: TypedContractMethod<
     [newChangeDelay: BigNumberish, newWithdrawalDelay: BigNumberish],
     [void],
@@ -1285,8 +1186,6 @@ export interface GuardedVault extends BaseContract {
     "nonpayable"
   >;
 
-  operators: TypedContractMethod<[], [string[]], "view">;
-
   optIntoTripwire: TypedContractMethod<
     [operator: AddressLike],
     [void],
@@ -1298,12 +1197,6 @@ export interface GuardedVault extends BaseContract {
   paused: TypedContractMethod<[], [boolean], "view">;
 
   pendingAdmin: TypedContractMethod<[], [string], "view">;
-
-  policyWords: TypedContractMethod<
-    [operator: AddressLike, token: AddressLike],
-    [[bigint, bigint] & { opWord: bigint; tokenWord: bigint }],
-    "view"
-  >;
 
   proposeChange: TypedContractMethod<
     [kind: BigNumberish, params: BytesLike],
@@ -1353,14 +1246,6 @@ export interface GuardedVault extends BaseContract {
     [maxCount: BigNumberish, period: BigNumberish],
     [void],
     "nonpayable"
-  >;
-
-  tokens: TypedContractMethod<[], [string[]], "view">;
-
-  tripwire: TypedContractMethod<
-    [],
-    [[bigint, bigint] & { maxCount: bigint; period: bigint }],
-    "view"
   >;
 
   window: TypedContractMethod<[], [bigint], "view">;
@@ -1473,22 +1358,8 @@ export interface GuardedVault extends BaseContract {
     nameOrSignature: "extsload"
   ): TypedContractMethod<[slots: BytesLike[]], [string[]], "view">;
   getFunction(
-    nameOrSignature: "getChange"
-  ): TypedContractMethod<
-    [id: BigNumberish],
-    [IGuardedVault.ChangeStructOutput],
-    "view"
-  >;
-  getFunction(
     nameOrSignature: "getRoleAdmin"
   ): TypedContractMethod<[role: BytesLike], [string], "view">;
-  getFunction(
-    nameOrSignature: "getWithdrawal"
-  ): TypedContractMethod<
-    [id: BigNumberish],
-    [IGuardedVault.QueuedWithdrawalStructOutput],
-    "view"
-  >;
   getFunction(
     nameOrSignature: "grantRole"
   ): TypedContractMethod<[arg0: BytesLike, arg1: AddressLike], [void], "view">;
@@ -1508,9 +1379,6 @@ export interface GuardedVault extends BaseContract {
   >;
   getFunction(
     nameOrSignature: "isSuspended"
-  ): TypedContractMethod<[operator: AddressLike], [boolean], "view">;
-  getFunction(
-    nameOrSignature: "isTripwireOptedOut"
   ): TypedContractMethod<[operator: AddressLike], [boolean], "view">;
   getFunction(
     nameOrSignature: "lengthenDelays"
@@ -1534,9 +1402,6 @@ export interface GuardedVault extends BaseContract {
     "nonpayable"
   >;
   getFunction(
-    nameOrSignature: "operators"
-  ): TypedContractMethod<[], [string[]], "view">;
-  getFunction(
     nameOrSignature: "optIntoTripwire"
   ): TypedContractMethod<[operator: AddressLike], [void], "nonpayable">;
   getFunction(
@@ -1548,13 +1413,6 @@ export interface GuardedVault extends BaseContract {
   getFunction(
     nameOrSignature: "pendingAdmin"
   ): TypedContractMethod<[], [string], "view">;
-  getFunction(
-    nameOrSignature: "policyWords"
-  ): TypedContractMethod<
-    [operator: AddressLike, token: AddressLike],
-    [[bigint, bigint] & { opWord: bigint; tokenWord: bigint }],
-    "view"
-  >;
   getFunction(
     nameOrSignature: "proposeChange"
   ): TypedContractMethod<
@@ -1601,16 +1459,6 @@ export interface GuardedVault extends BaseContract {
     [maxCount: BigNumberish, period: BigNumberish],
     [void],
     "nonpayable"
-  >;
-  getFunction(
-    nameOrSignature: "tokens"
-  ): TypedContractMethod<[], [string[]], "view">;
-  getFunction(
-    nameOrSignature: "tripwire"
-  ): TypedContractMethod<
-    [],
-    [[bigint, bigint] & { maxCount: bigint; period: bigint }],
-    "view"
   >;
   getFunction(
     nameOrSignature: "window"

@@ -155,7 +155,7 @@ contract GuardedVaultInvariantTest is InvariantBase {
         assertEq(vault.paused(), m.paused, "policy: paused");
         assertEq(vault.changeDelay(), m.changeDelay, "policy: changeDelay");
         assertEq(vault.withdrawalDelay(), m.withdrawalDelay, "policy: withdrawalDelay");
-        (uint8 tripMax, uint32 tripPeriod) = vault.tripwire();
+        (uint8 tripMax, uint32 tripPeriod) = handler.lens().tripwire(vault);
         assertEq(tripMax, m.tripMax, "policy: tripwire max count");
         assertEq(tripPeriod, m.tripPeriod, "policy: tripwire period");
         for (uint256 t; t < 3; ++t) {
@@ -164,7 +164,7 @@ contract GuardedVaultInvariantTest is InvariantBase {
         for (uint256 o; o < 2; ++o) {
             address op = operators[o];
             assertEq(vault.isSuspended(op), m.suspended[o], "policy: suspended");
-            assertEq(vault.isTripwireOptedOut(op), m.optedOut[o], "policy: tripwire opt-out");
+            assertEq(handler.lens().isTripwireOptedOut(vault, op), m.optedOut[o], "policy: tripwire opt-out");
             for (uint256 k; k < 3; ++k) {
                 assertEq(vault.isApproved(op, destinations[k]), m.approved[o][k], "policy: destination approval");
                 IGuardedVault.OperatorState memory s = handler.lens().operatorState(vault, op, tokens[k]);
