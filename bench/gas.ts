@@ -216,13 +216,14 @@ export async function measure(options: { hotPathOnly?: boolean } = {}): Promise<
     tripwireMaxCount: 100,
     tripwirePeriod: 60,
     tokens: [
-      { token: erc20Addr, unitDecimals: 12, vaultCap: 10n ** 22n },
+      { token: erc20Addr, unitDecimals: 14, vaultCap: 10n ** 22n },
       { token: usdtAddr, unitDecimals: 0, vaultCap: 10n ** 10n },
       { token: NATIVE, unitDecimals: 12, vaultCap: 10n ** 22n },
     ],
+    // Every limit, queue caps included, is a whole number of units below 2**36.
     limits: [
       { operator: bot.address, token: erc20Addr, cap: 10n ** 21n, instantLimit: 10n ** 20n, queueCap: 10n ** 24n },
-      { operator: bot.address, token: usdtAddr, cap: 10n ** 9n, instantLimit: 10n ** 8n, queueCap: 10n ** 12n },
+      { operator: bot.address, token: usdtAddr, cap: 10n ** 9n, instantLimit: 10n ** 8n, queueCap: 10n ** 10n },
       { operator: bot.address, token: NATIVE, cap: 10n ** 21n, instantLimit: 10n ** 20n, queueCap: 10n ** 22n },
     ],
     destinations: [{ operator: bot.address, destination: exchange.address }],

@@ -10,10 +10,23 @@ import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/Reentrancy
 import {IGuardedVault} from "./interfaces/IGuardedVault.sol";
 import {RateLimit} from "./libraries/RateLimit.sol";
 import {
+    MIN_GUARDIANS,
+    MAX_TOKENS,
+    MAX_OPERATORS,
+    MIN_DELAY,
+    MAX_DELAY,
+    MIN_WINDOW,
+    MAX_WINDOW,
+    GRACE_PERIOD,
+    MAX_UNIT_DECIMALS,
+    MAX_TRIP_COUNT,
+    MAX_TRIP_PERIOD
+} from "./libraries/Constants.sol";
+import {
     PolicyWords,
     COUNT_SHIFT,
     COUNT_MASK,
-    SUSPENDED,
+    HELD,
     UNIT_SHIFT,
     TRIP_MAX_SHIFT,
     TRIP_MAX_MASK,
@@ -29,6 +42,8 @@ import {
 /// exactly three cold slots: the operator's word for the token, the token's word, and the whitelist entry.
 /// Everything else the hot path needs (pause, suspension, tripwire state, caps, unit) is packed into the
 /// first two, which is why pausing and suspending write one word per listed token (at most MAX_TOKENS).
+/// Only an operator whose word is marked HELD (suspended, or removed once and added again) costs the hot
+/// path a fourth slot: its record.
 contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
     using RateLimit for uint256;
@@ -38,30 +53,6 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
     address public constant NATIVE = 0xEeeeeEeeeEeEeeEeEeEeeEEEeeeeEeeeeeeeEEeE;
     /// @inheritdoc IGuardedVault
     bytes32 public constant GUARDIAN_ROLE = keccak256("GUARDIAN_ROLE");
-
-    /// @notice Fewest guardians a vault has at any time: with one, a stolen admin key could remove it
-    /// and nobody would be left to veto the admin's next changes.
-    uint256 public constant MIN_GUARDIANS = 2;
-    /// @notice Most tokens a vault lists; bounds the loops of pause and suspension.
-    uint256 public constant MAX_TOKENS = 32;
-    /// @notice Most operators a vault has; bounds the lens's loops.
-    uint256 public constant MAX_OPERATORS = 64;
-    /// @notice Shortest change or withdrawal delay.
-    uint256 public constant MIN_DELAY = 1 hours;
-    /// @notice Longest change or withdrawal delay.
-    uint256 public constant MAX_DELAY = 30 days;
-    /// @notice Shortest rate-limit window.
-    uint256 public constant MIN_WINDOW = 1 hours;
-    /// @notice Longest rate-limit window.
-    uint256 public constant MAX_WINDOW = 30 days;
-    /// @notice How long after its eta a change or queued withdrawal can still be executed.
-    uint256 public constant GRACE_PERIOD = 14 days;
-    /// @notice Largest unitDecimals: 36 bits of units times 10**60 stays far below 2**256.
-    uint256 public constant MAX_UNIT_DECIMALS = 60;
-    /// @notice Largest tripwire max count (7 bits, and one more must still be countable).
-    uint256 public constant MAX_TRIP_COUNT = 126;
-    /// @notice Longest tripwire period in seconds (28 bits).
-    uint256 public constant MAX_TRIP_PERIOD = (1 << 28) - 1;
 
     /// @dev Bucket length of the rate limiter: window / 3.
     uint256 private immutable BUCKET;
@@ -80,6 +71,26 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
         /// @dev changeCount when the operator was last suspended: an UnsuspendOperator change with an id
         /// up to it was proposed before that suspension and is outdated.
         uint64 suspendedAt;
+        /// @dev changeCount when the operator was last removed: every change of its limits, destinations,
+        /// suspension or opt-out with an id up to it was proposed before the removal and is outdated.
+        uint64 removedAt;
+        /// @dev How many times the operator was removed. Its destinations and queued withdrawals carry the
+        /// generation they were made in, so a removal ends all of them without a loop.
+        uint32 generation;
+        /// @dev 1 + the operator's index in `_operators` while it is registered; 0 otherwise.
+        uint8 position;
+    }
+
+    /// @dev A queued withdrawal as stored: IGuardedVault.QueuedWithdrawal and the generation of its
+    /// operator when it was queued (in the token's slot, so queueing writes no extra slot).
+    struct Withdrawal {
+        address operator;
+        uint64 eta;
+        Status status;
+        address token;
+        uint32 generation;
+        address to;
+        uint256 amount;
     }
 
     /// @dev One packed policy word. A struct so that the hot path can hold a storage pointer and hash
@@ -88,18 +99,21 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
         uint256 value;
     }
 
-    /// @dev Queue accounting of one operator for one token, in base units; one slot.
+    /// @dev Queue accounting of one operator for one token; one slot. The queue cap is in units like every
+    /// other limit (below 2**36); the pending total in base units, which any queue cap fits (Constants.sol).
     struct QueueAccount {
-        uint128 queueCap;
-        uint128 pending;
+        uint40 queueCapUnits;
+        uint216 pending;
     }
 
     mapping(address operator => mapping(address token => Word)) private _operatorWord;
     mapping(address token => Word) private _tokenWord;
-    mapping(address operator => mapping(address destination => bool)) private _approved;
+    /// @dev 1 + the operator's generation when the destination was approved; approved iff that is the
+    /// operator's current generation + 1 (`_isApproved`).
+    mapping(address operator => mapping(address destination => uint256 generationPlusOne)) private _approved;
     mapping(address operator => OperatorInfo) private _operatorInfo;
     mapping(address operator => mapping(address token => QueueAccount)) private _queue;
-    mapping(uint256 id => QueuedWithdrawal) private _withdrawals;
+    mapping(uint256 id => Withdrawal) private _withdrawals;
     mapping(uint256 id => Change) private _changes;
     address[] private _tokens;
     address[] private _operators;
@@ -178,8 +192,11 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
         for (uint256 i; i < config.tripwireOptOuts.length; ++i) {
             _change(ChangeKind.SetTripwireOptOut, abi.encode(config.tripwireOptOuts[i], true), true, 0);
         }
-        // Naming the admin completes the policy (and checks the guardians).
-        if (config.admin != address(0)) _change(ChangeKind.TransferAdmin, abi.encode(config.admin), true, 0);
+        // Naming the admin completes the policy.
+        if (config.admin != address(0)) {
+            if (_guardianCount < MIN_GUARDIANS) revert TooFewGuardians(MIN_GUARDIANS);
+            _change(ChangeKind.TransferAdmin, abi.encode(config.admin), true, 0);
+        }
     }
 
     /// @inheritdoc IGuardedVault
@@ -207,9 +224,11 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
         if (tokenWord & (LISTED | PAUSED) != LISTED) _revertClosed(token, tokenWord);
         Word storage opSlot = _operatorWord[msg.sender][token];
         uint256 opWord = opSlot.value;
-        if (opWord & SUSPENDED != 0) revert OperatorIsSuspended(msg.sender);
+        // Generation 0 unless the word is HELD: then the record says (and refuses a suspended operator).
+        uint256 generation;
+        if (opWord & HELD != 0) generation = _heldGeneration();
         if (opWord.capOf() == 0) return _rejectUnallowedToken(token, to, amount);
-        if (!_approved[msg.sender][to]) {
+        if (_approved[msg.sender][to] != generation + 1) {
             bytes memory err = abi.encodeWithSelector(DestinationNotApproved.selector, msg.sender, to);
             return _trip(token, to, amount, TripReason.DestinationNotApproved, err);
         }
@@ -229,38 +248,41 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
     function queueWithdrawal(address token, address to, uint256 amount) external nonReentrant returns (uint256 id) {
         if (amount == 0) revert ZeroAmount();
         _requireNoCode();
-        _requireOpen(token);
+        uint256 tokenWord = _requireOpen(token);
         OperatorInfo storage info = _operatorInfo[msg.sender];
         if (!info.registered) revert NotOperator(msg.sender, token);
         if (info.suspended) revert OperatorIsSuspended(msg.sender);
-        if (!_approved[msg.sender][to]) {
+        uint32 generation = info.generation;
+        if (_approved[msg.sender][to] != uint256(generation) + 1) {
             bytes memory err = abi.encodeWithSelector(DestinationNotApproved.selector, msg.sender, to);
             _trip(token, to, amount, TripReason.DestinationNotApproved, err);
             return 0;
         }
         QueueAccount memory account = _queue[msg.sender][token];
-        if (account.queueCap == 0 && _operatorWord[msg.sender][token].value.capOf() == 0) {
+        if (account.queueCapUnits == 0 && _operatorWord[msg.sender][token].value.capOf() == 0) {
             bytes memory err = abi.encodeWithSelector(TokenNotAllowed.selector, msg.sender, token);
             _trip(token, to, amount, TripReason.TokenNotAllowed, err);
             return 0;
         }
         // A queue cap lowered below what is already pending leaves no room, not an underflow.
-        uint256 room = account.queueCap > account.pending ? account.queueCap - account.pending : 0;
+        uint256 queueCap = uint256(account.queueCapUnits) * PolicyWords.unitOf(tokenWord);
+        uint256 room = queueCap > account.pending ? queueCap - account.pending : 0;
         if (amount > room) {
             bytes memory err = abi.encodeWithSelector(QueueCapExceeded.selector, msg.sender, token, amount, room);
             _trip(token, to, amount, TripReason.QueueCapExceeded, err);
             return 0;
         }
 
-        // amount <= room < 2**128, so the cast and the sum are safe.
-        _queue[msg.sender][token].pending = account.pending + uint128(amount);
+        // amount <= room <= queueCap < 2**216 (Constants.sol), so the cast and the sum are safe.
+        _queue[msg.sender][token].pending = account.pending + uint216(amount);
         id = ++withdrawalCount;
         uint64 eta = uint64(block.timestamp + withdrawalDelay);
-        _withdrawals[id] = QueuedWithdrawal({
+        _withdrawals[id] = Withdrawal({
             operator: msg.sender,
             eta: eta,
             status: Status.Pending,
             token: token,
+            generation: generation,
             to: to,
             amount: amount
         });
@@ -269,38 +291,43 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
 
     /// @inheritdoc IGuardedVault
     function executeWithdrawal(uint256 id) external nonReentrant {
-        QueuedWithdrawal storage w = _withdrawals[id];
+        Withdrawal storage w = _withdrawals[id];
         Status status = w.status;
         if (status == Status.None) revert UnknownWithdrawal(id);
         address operator = w.operator;
         if (msg.sender != operator) revert NotWithdrawalOperator(id, msg.sender);
+        OperatorInfo storage info = _operatorInfo[operator];
+        address token = w.token;
+        if (!info.registered) revert NotOperator(operator, token);
+        uint256 generation = info.generation;
+        // Queued by an earlier generation of the operator: its removal cancelled it (`_statusOf`).
+        if (status == Status.Pending && w.generation != generation) status = Status.Cancelled;
         if (status != Status.Pending) revert WithdrawalNotPending(id, status);
         if (block.timestamp < w.eta) revert WithdrawalNotReady(id, w.eta);
         if (block.timestamp > w.eta + GRACE_PERIOD) revert WithdrawalExpired(id, w.eta + GRACE_PERIOD);
         if (paused) revert VaultIsPaused();
-        if (_operatorInfo[operator].suspended) revert OperatorIsSuspended(operator);
+        if (info.suspended) revert OperatorIsSuspended(operator);
         address to = w.to;
-        if (!_approved[operator][to]) revert DestinationNotApproved(operator, to);
+        if (_approved[operator][to] != generation + 1) revert DestinationNotApproved(operator, to);
 
-        address token = w.token;
         uint256 amount = w.amount;
         w.status = Status.Executed;
-        _queue[operator][token].pending -= uint128(amount);
+        _queue[operator][token].pending -= uint216(amount);
         _send(token, to, amount);
         emit WithdrawalExecuted(id, operator, token, to, amount);
     }
 
     /// @inheritdoc IGuardedVault
     function cancelWithdrawal(uint256 id) external {
-        QueuedWithdrawal storage w = _withdrawals[id];
-        Status status = w.status;
+        Withdrawal storage w = _withdrawals[id];
+        Status status = _statusOf(w);
         if (status == Status.None) revert UnknownWithdrawal(id);
         if (msg.sender != w.operator && msg.sender != admin && !hasRole(GUARDIAN_ROLE, msg.sender)) {
             revert NotAdminOrGuardian(msg.sender);
         }
         if (status != Status.Pending) revert WithdrawalNotPending(id, status);
         w.status = Status.Cancelled;
-        _queue[w.operator][w.token].pending -= uint128(w.amount);
+        _queue[w.operator][w.token].pending -= uint216(w.amount);
         emit WithdrawalCancelled(id, msg.sender);
     }
 
@@ -333,13 +360,48 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
     }
 
     /// @inheritdoc IGuardedVault
+    function removeOperator(address operator) external onlyAdminOrGuardian {
+        OperatorInfo storage info = _operatorInfo[operator];
+        if (!info.registered) revert NotOperator(operator, address(0));
+        // Its words and queue accounts are non-zero only for tokens it had limits for (at most MAX_TOKENS).
+        uint256 mask = info.limitTokens;
+        for (uint256 i; mask != 0; ++i) {
+            if (mask & 1 != 0) {
+                address token = _tokens[i];
+                delete _operatorWord[operator][token];
+                delete _queue[operator][token];
+            }
+            mask >>= 1;
+        }
+        // Swap-and-pop: the last operator takes the removed one's place.
+        uint256 position = info.position;
+        address last = _operators[_operators.length - 1];
+        _operators[position - 1] = last;
+        _operatorInfo[last].position = uint8(position);
+        _operators.pop();
+        // A new generation: its destinations and queued withdrawals are void, and every change for it
+        // proposed so far is outdated.
+        _operatorInfo[operator] = OperatorInfo({
+            registered: false,
+            suspended: false,
+            tripwireOptOut: false,
+            limitTokens: 0,
+            suspendedAt: 0,
+            removedAt: uint64(changeCount),
+            generation: info.generation + 1,
+            position: 0
+        });
+        emit OperatorRemoved(operator, msg.sender);
+    }
+
+    /// @inheritdoc IGuardedVault
     function lowerOperatorLimits(OperatorLimits calldata limits) external onlyAdminOrGuardian {
         if (!_operatorInfo[limits.operator].registered) revert NotOperator(limits.operator, limits.token);
         uint256 unit = PolicyWords.unitOf(_requireListed(limits.token));
         uint256 word = _operatorWord[limits.operator][limits.token].value;
         _requireLowering(word.capOf() * unit, limits.cap);
         _requireLowering(word.instantLimitOf() * unit, limits.instantLimit);
-        _requireLowering(_queue[limits.operator][limits.token].queueCap, limits.queueCap);
+        _requireLowering(_queue[limits.operator][limits.token].queueCapUnits * unit, limits.queueCap);
         _checkOperatorLimits(limits);
         _tighten(ChangeKind.SetOperatorLimits, limits.operator, limits.token);
         _setOperatorLimits(limits);
@@ -349,8 +411,8 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
     function revokeDestination(address operator, address destination) external onlyAdminOrGuardian {
         // Recorded even if not approved now: a pending proposal to approve it is outdated.
         _tighten(ChangeKind.ApproveDestination, operator, destination);
-        if (!_approved[operator][destination]) return;
-        _approved[operator][destination] = false;
+        if (!_isApproved(operator, destination)) return;
+        delete _approved[operator][destination];
         emit DestinationRevoked(operator, destination);
     }
 
@@ -487,13 +549,8 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
     }
 
     /// @inheritdoc IGuardedVault
-    function isSuspended(address operator) external view returns (bool) {
-        return _operatorInfo[operator].suspended;
-    }
-
-    /// @inheritdoc IGuardedVault
     function isApproved(address operator, address destination) external view returns (bool) {
-        return _approved[operator][destination];
+        return _isApproved(operator, destination);
     }
 
     /// @inheritdoc IGuardedVault
@@ -522,15 +579,15 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
             OperatorLimits memory limits = abi.decode(params, (OperatorLimits));
             _checkOperatorLimits(limits);
             if (commit) {
-                _requireCurrent(id, kind, limits.operator, limits.token);
+                _requireCurrentOperator(id, kind, limits.operator, limits.token);
                 _setOperatorLimits(limits);
             }
         } else if (kind == ChangeKind.ApproveDestination) {
             (address operator, address destination) = abi.decode(params, (address, address));
             if (operator == address(0) || destination == address(0)) revert ZeroAddress();
-            if (commit) _requireCurrent(id, kind, operator, destination);
-            if (commit && !_approved[operator][destination]) {
-                _approved[operator][destination] = true;
+            if (commit) _requireCurrentOperator(id, kind, operator, destination);
+            if (commit && !_isApproved(operator, destination)) {
+                _approved[operator][destination] = uint256(_operatorInfo[operator].generation) + 1;
                 emit DestinationApproved(operator, destination);
             }
         } else if (kind == ChangeKind.ListToken) {
@@ -558,6 +615,8 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
             }
         } else if (kind == ChangeKind.UnsuspendOperator) {
             address operator = abi.decode(params, (address));
+            // A removal clears the suspension: an older proposal is outdated rather than NotSuspended.
+            if (commit) _requireCurrentAt(id, _operatorInfo[operator].removedAt);
             if (!_operatorInfo[operator].suspended) revert NotSuspended(operator);
             if (commit) {
                 _requireCurrentAt(id, _operatorInfo[operator].suspendedAt);
@@ -608,7 +667,7 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
             (address operator, bool optOut) = abi.decode(params, (address, bool));
             if (operator == address(0)) revert ZeroAddress();
             if (commit) {
-                _requireCurrent(id, kind, operator, address(0));
+                _requireCurrentOperator(id, kind, operator, address(0));
                 _setTripwireOptOut(operator, optOut);
             }
         }
@@ -616,11 +675,11 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
 
     /// @dev The last step of the initial policy: the vault gets its admin and can act (a staged vault was
     /// born paused, without roles).
+    /// The guardians were checked before: by the constructor, or by VaultFactory in the batch of this step.
     function _completeSetup(address newAdmin) private {
-        if (_guardianCount < MIN_GUARDIANS) revert TooFewGuardians(MIN_GUARDIANS);
         admin = newAdmin;
         _grantRole(DEFAULT_ADMIN_ROLE, newAdmin);
-        if (paused) _setPaused(false);
+        _setPaused(false);
     }
 
     function _startAdminTransfer(address newAdmin) private {
@@ -676,7 +735,7 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
         _toLimitUnits(limits.cap, unit);
         _toLimitUnits(limits.instantLimit, unit);
         if (limits.instantLimit > limits.cap) revert InstantLimitAboveCap(limits.instantLimit, limits.cap);
-        if (limits.queueCap > type(uint128).max) revert LimitNotRepresentable(limits.queueCap, 1);
+        _toLimitUnits(limits.queueCap, unit);
         if (!_operatorInfo[limits.operator].registered && _operators.length >= MAX_OPERATORS) {
             revert TooManyOperators(MAX_OPERATORS);
         }
@@ -687,14 +746,15 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
         if (!info.registered) {
             info.registered = true;
             _operators.push(limits.operator);
+            info.position = uint8(_operators.length);
         }
         info.limitTokens |= uint32(1 << (_tokenPosition[limits.token] - 1));
         uint256 unit = PolicyWords.unitOf(_tokenWord[limits.token].value);
         uint256 word = _operatorWord[limits.operator][limits.token].value.withCap(limits.cap / unit);
         word = word.withInstantLimit(limits.instantLimit / unit);
-        if (info.suspended) word |= SUSPENDED;
+        if (info.suspended || info.generation != 0) word |= HELD;
         _operatorWord[limits.operator][limits.token].value = word;
-        _queue[limits.operator][limits.token].queueCap = uint128(limits.queueCap);
+        _queue[limits.operator][limits.token].queueCapUnits = uint40(limits.queueCap / unit);
         emit OperatorLimitsSet(limits.operator, limits.token, limits.cap, limits.instantLimit, limits.queueCap);
     }
 
@@ -738,16 +798,18 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
         emit OperatorSuspended(operator, by);
     }
 
-    /// @dev Writes the suspended bit only into the words of tokens the operator has limits for: with no
-    /// limits for a token it cannot withdraw it anyway (`_rejectUnallowedToken` checks the flag).
+    /// @dev Writes the HELD bit only into the words of tokens the operator has limits for: with no
+    /// limits for a token it cannot withdraw it anyway (`_rejectUnallowedToken` checks the flag). An
+    /// operator of a later generation stays HELD when unsuspended: its destinations carry its generation.
     function _setSuspendedBits(address operator, bool on) private {
         OperatorInfo storage info = _operatorInfo[operator];
         info.suspended = on;
+        bool held = on || info.generation != 0;
         uint256 mask = info.limitTokens;
         for (uint256 i; mask != 0; ++i) {
             if (mask & 1 != 0) {
                 Word storage w = _operatorWord[operator][_tokens[i]];
-                w.value = on ? w.value | SUSPENDED : w.value & ~SUSPENDED;
+                w.value = held ? w.value | HELD : w.value & ~HELD;
             }
             mask >>= 1;
         }
@@ -864,6 +926,32 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
 
     function _requireCurrent(uint256 id, ChangeKind kind, address a, address b) private view {
         _requireCurrentAt(id, _tightenedAt[_targetKey(kind, a, b)]);
+    }
+
+    /// @dev `_requireCurrent` for a target of one operator, which its removal also tightens.
+    function _requireCurrentOperator(uint256 id, ChangeKind kind, address operator, address b) private view {
+        _requireCurrentAt(id, _operatorInfo[operator].removedAt);
+        _requireCurrent(id, kind, operator, b);
+    }
+
+    /// @dev Whether `destination` is approved for the operator's current generation.
+    function _isApproved(address operator, address destination) private view returns (bool) {
+        return _approved[operator][destination] == uint256(_operatorInfo[operator].generation) + 1;
+    }
+
+    /// @dev The withdrawal's lifecycle state: a pending withdrawal of an earlier generation of its operator
+    /// was cancelled by the operator's removal.
+    function _statusOf(Withdrawal storage w) private view returns (Status status) {
+        status = w.status;
+        if (status == Status.Pending && w.generation != _operatorInfo[w.operator].generation) status = Status.Cancelled;
+    }
+
+    /// @dev The instant path's look at the caller's record, for a HELD word only: refuses a suspended
+    /// operator, and returns the generation its destinations must carry.
+    function _heldGeneration() private view returns (uint256) {
+        OperatorInfo storage info = _operatorInfo[msg.sender];
+        if (info.suspended) revert OperatorIsSuspended(msg.sender);
+        return info.generation;
     }
 
     /// @dev Change `id` (0: the constructor) was proposed after the target's last instant tightening.

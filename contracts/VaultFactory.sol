@@ -4,6 +4,7 @@ pragma solidity 0.8.30;
 import {GuardedVault} from "./GuardedVault.sol";
 import {IGuardedVault} from "./interfaces/IGuardedVault.sol";
 import {IVaultFactory} from "./interfaces/IVaultFactory.sol";
+import {MIN_GUARDIANS} from "./libraries/Constants.sol";
 
 /// @title VaultFactory
 /// @notice Deploys GuardedVaults with CREATE2 at an address that commits to their whole initial policy, and
@@ -80,6 +81,7 @@ contract VaultFactory is IVaultFactory {
     /// @dev Checks the whole batch against the chain (and the place of every step), then applies it.
     function _apply(address vault, bytes32 expected, IGuardedVault.ConfigItem[] calldata steps, bytes32 next) private {
         bytes32 link = next;
+        uint256 guardians;
         for (uint256 i = steps.length; i != 0;) {
             unchecked {
                 --i;
@@ -91,9 +93,13 @@ contract VaultFactory is IVaultFactory {
                 : (ANYWHERE >> uint8(kind)) & 1 == 1 || (kind == IGuardedVault.ChangeKind.AddGuardian && next == 0);
             // The batch that ends the chain must end with the admin, or the vault would never complete.
             if (!allowed || (last && kind != IGuardedVault.ChangeKind.TransferAdmin)) revert StepOutOfPlace(i, kind);
+            if (kind == IGuardedVault.ChangeKind.AddGuardian) ++guardians;
             link = keccak256(abi.encode(kind, keccak256(steps[i].params), link));
         }
         if (link != expected) revert ConfigMismatch(vault, expected, link);
+        // The vault checks nothing when its admin is named: every guardian is in this batch (the vault refuses
+        // a guardian twice), so counting them here is counting the vault's.
+        if (next == 0 && guardians < MIN_GUARDIANS) revert TooFewGuardians(MIN_GUARDIANS);
         pendingConfig[vault] = next;
         for (uint256 i; i < steps.length; ++i) {
             IGuardedVault(vault).configure(steps[i].kind, steps[i].params);

@@ -12,7 +12,7 @@
 import hre, { ethers, network } from "hardhat";
 import { setBalance, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { Signer } from "ethers";
-import { GuardianTransactions, OperatorClient, readWithdrawal } from "../sdk/clients";
+import { GuardianTransactions, OperatorClient, readOperatorRecord, readWithdrawal } from "../sdk/clients";
 import { parseVaultConfig, syncVault } from "../sdk/deploy";
 import { toSdkError, type VaultRevertError } from "../sdk/errors";
 import { formatTable } from "../sdk/format";
@@ -295,7 +295,7 @@ export async function main(options: { log?: (line: string) => void } = {}): Prom
   await execSafeTransaction({ safe, tx: g.cancelWithdrawal(queuedId), owners: [owner1, owner3] });
   log(`   - Safe: cancelWithdrawal(${queuedId}) → ${statusOf((await readWithdrawal(vault, queuedId)).status)}`);
   await execSafeTransaction({ safe, tx: g.pause(), owners: [owner2, owner3] });
-  log(`   - Safe: pause() → paused: ${await vault.paused()}; bot1 suspended: ${await vault.isSuspended(bot1.address)}`);
+  log(`   - Safe: pause() → paused: ${await vault.paused()}; bot1 suspended: ${(await readOperatorRecord(vault, bot1.address)).suspended}`);
   await time.increase(24 * HOUR);
   const late = await refusal(() => stolen.executeWithdrawal(queuedId));
   log(`   - a day later the attacker tries to execute #${queuedId}: refused (${late})`);
@@ -317,7 +317,7 @@ export async function main(options: { log?: (line: string) => void } = {}): Prom
     unguardedUsd: usdOf(unguarded),
     attackerAddressGot,
     anomalies: anomalies.map((a) => a.kind),
-    stolenKeySuspended: await vault.isSuspended(bot1.address),
+    stolenKeySuspended: (await readOperatorRecord(vault, bot1.address)).suspended,
     paused: await vault.paused(),
     queuedWithdrawalStatus: statusOf((await readWithdrawal(vault, queuedId)).status),
   };

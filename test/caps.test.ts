@@ -158,7 +158,7 @@ describe("GuardedVault window caps", () => {
           .and.not.to.emit(f.vault, "Withdrawn");
         expect(await balanceOf(f, t, f.exchange.address)).to.equal(exchangeBefore);
         expect(await balanceOf(f, t, f.vaultAddr)).to.equal(vaultBefore);
-        expect(await f.vault.isSuspended(f.bot1.address)).to.equal(true);
+        expect(await views.isSuspended(f.vault, f.bot1.address)).to.equal(true);
         expect((await f.lens.operatorState(f.vault, f.bot1.address, t.addr)).used).to.equal(t.cap);
         await expect(f.vault.connect(f.bot1).withdrawInstant(t.addr, f.exchange.address, t.unit))
           .to.be.revertedWithCustomError(f.vault, "OperatorIsSuspended")
@@ -191,7 +191,7 @@ describe("GuardedVault window caps", () => {
         await expect(f.vault.connect(f.bot1).withdrawInstant(t.addr, f.exchange.address, 1n))
           .to.be.revertedWithCustomError(f.vault, "CapExceeded")
           .withArgs(bot1, t.addr, 1n, 0n);
-        expect(await f.vault.isSuspended(bot1)).to.equal(false);
+        expect(await views.isSuspended(f.vault, bot1)).to.equal(false);
         expect((await balanceOf(f, t, f.exchange.address)) - start).to.equal(t.cap);
       });
     }
@@ -208,7 +208,7 @@ describe("GuardedVault window caps", () => {
       }
       await spend(f, f.bot1, d, d.cap);
       await spend(f, f.bot1, e, e.cap);
-      expect(await f.vault.isSuspended(f.bot1.address)).to.equal(false);
+      expect(await views.isSuspended(f.vault, f.bot1.address)).to.equal(false);
       for (const [i, t] of [u, d, e].entries()) {
         expect((await f.lens.operatorState(f.vault, f.bot1.address, t.addr)).used).to.equal(t.cap);
         expect((await balanceOf(f, t, f.exchange.address)) - start[i]).to.equal(t.cap);
@@ -231,7 +231,7 @@ describe("GuardedVault window caps", () => {
         .withArgs(f.bot1.address, t.addr, TripReason.CapExceeded, f.exchange.address, t.unit);
 
       await spend(f, f.bot2, t, t.cap, undefined);
-      expect(await f.vault.isSuspended(f.bot2.address)).to.equal(false);
+      expect(await views.isSuspended(f.vault, f.bot2.address)).to.equal(false);
       expect((await f.lens.operatorState(f.vault, f.bot2.address, t.addr)).used).to.equal(t.cap);
       expect((await f.lens.tokenState(f.vault, t.addr)).used).to.equal(2n * t.cap);
       expect(await balanceOf(f, t, f.exchange.address)).to.equal(2n * t.cap);
@@ -275,7 +275,7 @@ describe("GuardedVault window caps", () => {
       // At the release instant the whole cap is back.
       await spend(f, f.bot1, t, t.cap, release);
       expect(await balanceOf(f, t, f.exchange.address)).to.equal(2n * t.cap);
-      expect(await f.vault.isSuspended(f.bot1.address)).to.equal(false);
+      expect(await views.isSuspended(f.vault, f.bot1.address)).to.equal(false);
     });
 
     it("full capacity is back within window + window/3 of the spend, and never before an exact window releases it", async () => {
@@ -302,7 +302,7 @@ describe("GuardedVault window caps", () => {
         expect(await f.vault.connect(f.bot1).withdrawInstant.staticCall(t.addr, f.exchange.address, t.unit)).to.equal(false);
         await spend(f, f.bot1, t, t.cap, release);
         expect((await f.lens.operatorState(f.vault, f.bot1.address, t.addr)).used).to.equal(t.cap);
-        expect(await f.vault.isSuspended(f.bot1.address)).to.equal(false);
+        expect(await views.isSuspended(f.vault, f.bot1.address)).to.equal(false);
       }
     });
 
@@ -480,8 +480,8 @@ describe("GuardedVault window caps", () => {
       }
       const total = outflows.reduce((a, o) => a + o.amount, 0n);
       expect(await f.usdtToken.balanceOf(f.exchange.address)).to.equal(total);
-      expect(await f.vault.isSuspended(f.bot1.address)).to.equal(false);
-      expect(await f.vault.isSuspended(f.bot2.address)).to.equal(false);
+      expect(await views.isSuspended(f.vault, f.bot1.address)).to.equal(false);
+      expect(await views.isSuspended(f.vault, f.bot2.address)).to.equal(false);
       // The sequence exercised what it is meant to: both kinds of refusal, refusals an exact sliding window
       // would have admitted (the bucket lag), and windows filled close to the caps.
       expect(outflows.length).to.be.greaterThan(STEPS / 3);
@@ -605,8 +605,8 @@ describe("GuardedVault window caps", () => {
       await expect(f.vault.connect(f.bot2).withdrawInstant(t.addr, f.exchange.address, 1n))
         .to.be.revertedWithCustomError(f.vault, "VaultCapExceeded")
         .withArgs(t.addr, 1n, 0n);
-      expect(await f.vault.isSuspended(f.bot1.address)).to.equal(false);
-      expect(await f.vault.isSuspended(f.bot2.address)).to.equal(false);
+      expect(await views.isSuspended(f.vault, f.bot1.address)).to.equal(false);
+      expect(await views.isSuspended(f.vault, f.bot2.address)).to.equal(false);
       expect((await f.lens.operatorState(f.vault, f.bot2.address, t.addr)).available).to.equal(t.cap - (t.vaultCap - t.cap));
       expect(await balanceOf(f, t, f.exchange.address)).to.equal(t.vaultCap);
     });
@@ -629,7 +629,7 @@ describe("GuardedVault window caps", () => {
           .withArgs(t.addr, t.unit, 0n);
         expect(await latest()).to.equal(probe);
       }
-      expect(await f.vault.isSuspended(f.bot2.address)).to.equal(false);
+      expect(await views.isSuspended(f.vault, f.bot2.address)).to.equal(false);
       await withdrawOk(f, f.bot2, t, t.instant, release);
       expect(await balanceOf(f, t, f.exchange.address)).to.equal(t.vaultCap + t.instant);
     });
@@ -647,7 +647,7 @@ describe("GuardedVault window caps", () => {
       await expect(f.vault.connect(f.bot2).withdrawInstant(t.addr, f.exchange.address, t.unit))
         .to.be.revertedWithCustomError(f.vault, "VaultCapExceeded")
         .withArgs(t.addr, t.unit, 0n);
-      expect(await f.vault.isSuspended(f.bot2.address)).to.equal(false);
+      expect(await views.isSuspended(f.vault, f.bot2.address)).to.equal(false);
     });
   });
 });

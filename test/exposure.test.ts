@@ -526,7 +526,7 @@ describe("GuardedVault exposure and state views", () => {
           // The instant bound counts the windows that cover h + 1 seconds; the ring gives a cap back up
           // to a bucket late, so the key reaches at least one cap per started window of h.
           expect(moved.instant >= ceilDiv(h, POLICY.window) * t.cap).to.equal(true);
-          expect(await f.vault.isSuspended(f.bot1.address)).to.equal(false);
+          expect(await views.isSuspended(f.vault, f.bot1.address)).to.equal(false);
         });
       }
     }

@@ -151,6 +151,42 @@ describe("hostile tokens on every transfer path", () => {
     });
   }
 
+  describe("a token whose transfer returns false without reverting: the real cause is reported", () => {
+    async function fixture() {
+      const f = await deployVaultFixture();
+      const kind = KINDS[1];
+      const token = await ethers.deployContract("FalseReturningToken");
+      const listing = await listed(f, kind, token);
+      await token.setFail(true);
+      return { f, token, ...listing };
+    }
+
+    it("evacuating everything reverts TokenTransferFailed for the vault's real balance, not InsufficientBalance(0)", async () => {
+      const { f, token, addr } = await loadFixture(fixture);
+      const balance = await token.balanceOf(f.vaultAddr);
+      expect(balance).to.be.greaterThan(0n);
+      await expect(f.vault.connect(f.guardian).evacuate(addr, ethers.MaxUint256))
+        .to.be.revertedWithCustomError(f.vault, "TokenTransferFailed").withArgs(addr, f.recovery.address, balance);
+      await expect(f.vault.connect(f.guardian).evacuate(addr, balance / 2n))
+        .to.be.revertedWithCustomError(f.vault, "TokenTransferFailed").withArgs(addr, f.recovery.address, balance / 2n);
+      expect(await token.balanceOf(f.vaultAddr)).to.equal(balance);
+    });
+
+    it("more than the vault holds reverts InsufficientBalance with the real balance", async () => {
+      const { f, token, addr } = await loadFixture(fixture);
+      const balance = await token.balanceOf(f.vaultAddr);
+      await expect(f.vault.connect(f.guardian).evacuate(addr, balance + 1n))
+        .to.be.revertedWithCustomError(f.vault, "InsufficientBalance").withArgs(addr, balance + 1n, balance);
+    });
+
+    it("an instant withdrawal reverts TokenTransferFailed and charges nothing", async () => {
+      const { f, addr, one } = await loadFixture(fixture);
+      await expect(f.vault.connect(f.bot1).withdrawInstant(addr, f.exchange.address, one))
+        .to.be.revertedWithCustomError(f.vault, "TokenTransferFailed").withArgs(addr, f.exchange.address, one);
+      expect((await f.lens.operatorState(f.vault, f.bot1.address, addr)).used).to.equal(0n);
+    });
+  });
+
   describe("a blocklisting token (USDC-style) with a blocked destination", () => {
     async function fixture() {
       const f = await deployVaultFixture();
@@ -170,7 +206,7 @@ describe("hostile tokens on every transfer path", () => {
       await expect(f.vault.connect(f.bot2).withdrawInstant(addr, f.exchange2.address, amount))
         .to.be.revertedWithCustomError(f.vault, "TokenTransferFailed").withArgs(addr, f.exchange2.address, amount);
       expect((await f.lens.operatorState(f.vault, f.bot2.address, addr)).used).to.equal(0n);
-      expect(await f.vault.isSuspended(f.bot2.address)).to.equal(false);
+      expect(await views.isSuspended(f.vault, f.bot2.address)).to.equal(false);
       await f.vault.connect(f.bot2).withdrawInstant(addr, f.exchange.address, amount);
       await f.vault.connect(f.bot1).withdrawInstant(addr, f.exchange.address, amount);
       expect(await token.balanceOf(f.exchange.address)).to.equal(2n * amount);

@@ -45,12 +45,19 @@ async function compilerLayout(): Promise<Record<string, bigint>> {
 }
 
 /** Byte offset of a state variable, or of a member of the struct type of one, as the compiler laid it out. */
-async function compilerOffset(variable: string, member?: string): Promise<number> {
+async function compilerOffset(variable: string, member?: string, struct = "OperatorInfo"): Promise<number> {
   const layout = await compilerStorageLayout();
   const entry = layout.storage.find((s) => s.label === variable)!;
   if (member === undefined) return entry.offset;
-  const struct = Object.entries(layout.types).find(([name, t]) => name.includes("OperatorInfo") && t.members)![1];
-  return struct.members!.find((m) => m.label === member)!.offset;
+  const type = Object.entries(layout.types).find(([name, t]) => name.includes(`(${struct})`) && t.members)![1];
+  return type.members!.find((m) => m.label === member)!.offset;
+}
+
+/** Slot of a member within its struct, as the compiler laid it out. */
+async function compilerMemberSlot(struct: string, member: string): Promise<bigint> {
+  const layout = await compilerStorageLayout();
+  const type = Object.entries(layout.types).find(([name, t]) => name.includes(`(${struct})`) && t.members)![1];
+  return BigInt(type.members!.find((m) => m.label === member)!.slot);
 }
 
 describe("VaultLens and the raw storage it reads", () => {
@@ -67,6 +74,7 @@ describe("VaultLens and the raw storage it reads", () => {
     expect(constant("TOKEN_WORDS_SLOT")).to.equal(layout._tokenWord);
     expect(constant("QUEUE_SLOT")).to.equal(layout._queue);
     const more: [string, keyof typeof STORAGE_SLOTS, string][] = [
+      ["APPROVED_SLOT", "approved", "_approved"],
       ["OPERATOR_INFO_SLOT", "operatorInfo", "_operatorInfo"],
       ["WITHDRAWALS_SLOT", "withdrawals", "_withdrawals"],
       ["CHANGES_SLOT", "changes", "_changes"],
@@ -84,6 +92,7 @@ describe("VaultLens and the raw storage it reads", () => {
       ["TRIP_PERIOD_OFFSET", "tripPeriod", "_tripPeriod"],
       ["INFO_SUSPENDED_OFFSET", "infoSuspended", "_operatorInfo", "suspended"],
       ["INFO_OPT_OUT_OFFSET", "infoOptOut", "_operatorInfo", "tripwireOptOut"],
+      ["INFO_GENERATION_OFFSET", "infoGeneration", "_operatorInfo", "generation"],
     ];
     for (const [name, sdkName, variable, member] of offsets) {
       const offset = await compilerOffset(variable, member);
@@ -91,6 +100,12 @@ describe("VaultLens and the raw storage it reads", () => {
       expect(STORAGE_OFFSETS[sdkName], sdkName).to.equal(offset);
     }
     expect(STORAGE_OFFSETS.infoRegistered).to.equal(await compilerOffset("_operatorInfo", "registered"));
+    // A stored withdrawal's generation sits in its second slot, after the token.
+    const withdrawalGeneration = await compilerOffset("_withdrawals", "generation", "Withdrawal");
+    expect(Number(constant("WITHDRAWAL_GENERATION_OFFSET"))).to.equal(withdrawalGeneration);
+    expect(STORAGE_OFFSETS.withdrawalGeneration).to.equal(withdrawalGeneration);
+    expect(await compilerMemberSlot("Withdrawal", "generation")).to.equal(1n);
+    expect(await compilerMemberSlot("Withdrawal", "token")).to.equal(1n);
   });
 
   it("the lens and the SDK decode queued withdrawals, changes, the lists, the tripwire and opt-outs alike", async () => {
@@ -106,7 +121,7 @@ describe("VaultLens and the raw storage it reads", () => {
       [ChangeKind.Unpause, "0x" + "ab".repeat(31)],
       [ChangeKind.SetRecovery, encodeChange.address(f.stranger.address)],
       [ChangeKind.SetTripwireOptOut, encodeChange.setTripwireOptOut(f.bot2.address, true)],
-      [ChangeKind.SetOperatorLimits, encodeChange.setOperatorLimits({ operator: f.bot2.address, token: NATIVE, cap: 10n ** 18n, instantLimit: 10n ** 18n, queueCap: 33n })],
+      [ChangeKind.SetOperatorLimits, encodeChange.setOperatorLimits({ operator: f.bot2.address, token: NATIVE, cap: 10n ** 18n, instantLimit: 10n ** 18n, queueCap: 33n * 10n ** 12n })],
     ] as const;
     const ids: bigint[] = [];
     for (const [kind, data] of params) ids.push(await proposeOnly(f.vault, f.admin, kind, data));
@@ -142,9 +157,9 @@ describe("VaultLens and the raw storage it reads", () => {
     expect(await f.lens.isTripwireOptedOut(f.vault, f.bot1.address)).to.equal(true);
     expect(await f.lens.isTripwireOptedOut(f.vault, f.bot2.address)).to.equal(false);
     await f.vault.connect(f.guardian).suspendOperator(f.bot2.address);
-    expect(await readOperatorRecord(f.vault, f.bot1.address)).to.deep.equal({ registered: true, suspended: false, tripwireOptedOut: true });
-    expect(await readOperatorRecord(f.vault, f.bot2.address)).to.deep.equal({ registered: true, suspended: true, tripwireOptedOut: false });
-    expect(await readOperatorRecord(f.vault, f.stranger.address)).to.deep.equal({ registered: false, suspended: false, tripwireOptedOut: false });
+    expect(await readOperatorRecord(f.vault, f.bot1.address)).to.deep.equal({ registered: true, suspended: false, tripwireOptedOut: true, generation: 0n });
+    expect(await readOperatorRecord(f.vault, f.bot2.address)).to.deep.equal({ registered: true, suspended: true, tripwireOptedOut: false, generation: 0n });
+    expect(await readOperatorRecord(f.vault, f.stranger.address)).to.deep.equal({ registered: false, suspended: false, tripwireOptedOut: false, generation: 0n });
   });
 
   it("extsload returns the stored words: the two policy words and the packed queue account", async () => {
@@ -158,7 +173,8 @@ describe("VaultLens and the raw storage it reads", () => {
       ethers.ZeroHash,
     ]);
     expect(words.map(BigInt).slice(0, 2)).to.deep.equal([opWord, tokenWord]);
-    expect(BigInt(words[2])).to.equal((12_345n << 128n) | POLICY.usdt.queueCap);
+    // The queue cap in units (40 bits), the pending total in base units above it.
+    expect(BigInt(words[2])).to.equal((12_345n << 40n) | (POLICY.usdt.queueCap / 10n ** BigInt(POLICY.usdt.unitDecimals)));
     expect(await f.vault.extsload([])).to.deep.equal([]);
   });
 

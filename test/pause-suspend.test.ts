@@ -116,8 +116,8 @@ describe("pause and suspension", () => {
 
       expect(await balances(f, who)).to.deep.equal(before);
       expect(await f.vault.withdrawalCount()).to.equal(countBefore);
-      expect(await f.vault.isSuspended(f.bot1.address)).to.equal(false);
-      expect(await f.vault.isSuspended(f.bot2.address)).to.equal(false);
+      expect(await views.isSuspended(f.vault, f.bot1.address)).to.equal(false);
+      expect(await views.isSuspended(f.vault, f.bot2.address)).to.equal(false);
     });
 
     it("is idempotent: pausing again changes nothing and one unpause change lifts it", async () => {
@@ -228,19 +228,19 @@ describe("pause and suspension", () => {
       const spare = await proposeOnly(f.vault, f.admin, ChangeKind.UnsuspendOperator, arg);
       await time.increase(POLICY.changeDelay);
       await f.vault.connect(f.admin).executeChange(first);
-      expect(await f.vault.isSuspended(f.bot1.address)).to.equal(false);
+      expect(await views.isSuspended(f.vault, f.bot1.address)).to.equal(false);
       // It trips again; the spare must not end the new suspension at once.
       await f.vault.connect(f.bot1).withdrawInstant(f.usdtAddr, f.attacker.address, 1n);
-      expect(await f.vault.isSuspended(f.bot1.address)).to.equal(true);
+      expect(await views.isSuspended(f.vault, f.bot1.address)).to.equal(true);
       await expect(f.vault.connect(f.admin).executeChange(spare))
         .to.be.revertedWithCustomError(f.vault, "ChangeOutdated").withArgs(spare);
-      expect(await f.vault.isSuspended(f.bot1.address)).to.equal(true);
+      expect(await views.isSuspended(f.vault, f.bot1.address)).to.equal(true);
       // Another operator's suspension history is its own.
       await f.vault.connect(f.guardian).suspendOperator(f.bot2.address);
       const bot2 = await proposeOnly(f.vault, f.admin, ChangeKind.UnsuspendOperator, encodeChange.address(f.bot2.address));
       await time.increase(POLICY.changeDelay);
       await f.vault.connect(f.admin).executeChange(bot2);
-      expect(await f.vault.isSuspended(f.bot2.address)).to.equal(false);
+      expect(await views.isSuspended(f.vault, f.bot2.address)).to.equal(false);
     });
 
     it("an Unpause proposal while not paused reverts NotPaused", async () => {
@@ -276,7 +276,7 @@ describe("pause and suspension", () => {
       // bot2 has no limits for it: still the pause, not the tripwire, answers.
       await expect(f.vault.connect(f.bot2).withdrawInstant(addr, f.exchange.address, amount)).to.be.revertedWithCustomError(f.vault, "VaultIsPaused");
       expect(await token.balanceOf(f.vaultAddr)).to.equal(before);
-      expect(await f.vault.isSuspended(f.bot2.address)).to.equal(false);
+      expect(await views.isSuspended(f.vault, f.bot2.address)).to.equal(false);
 
       await proposeAndExecute(f.vault, f.admin, ChangeKind.Unpause, "0x");
       await expect(f.vault.connect(f.bot1).withdrawInstant(addr, f.exchange.address, amount)).to.changeTokenBalances(
@@ -294,8 +294,8 @@ describe("pause and suspension", () => {
         await expect(f.vault.connect(f[by]).suspendOperator(f.bot1.address))
           .to.emit(f.vault, "OperatorSuspended")
           .withArgs(f.bot1.address, f[by].address);
-        expect(await f.vault.isSuspended(f.bot1.address)).to.equal(true);
-        expect(await f.vault.isSuspended(f.bot2.address)).to.equal(false);
+        expect(await views.isSuspended(f.vault, f.bot1.address)).to.equal(true);
+        expect(await views.isSuspended(f.vault, f.bot2.address)).to.equal(false);
         for (const k of KEYS) {
           expect((await f.lens.operatorState(f.vault, f.bot1.address, tokenOf(f, k))).suspended).to.equal(true);
           expect(await f.lens.availableNow(f.vault, f.bot1.address, tokenOf(f, k))).to.equal(0n);
@@ -312,7 +312,7 @@ describe("pause and suspension", () => {
           .to.be.revertedWithCustomError(f.vault, "NotAdminOrGuardian")
           .withArgs(who.address);
       }
-      expect(await f.vault.isSuspended(f.bot2.address)).to.equal(false);
+      expect(await views.isSuspended(f.vault, f.bot2.address)).to.equal(false);
     });
 
     it("suspending an account that is not an operator reverts NotOperator", async () => {
@@ -380,9 +380,9 @@ describe("pause and suspension", () => {
       const f = await loadFixture(deployVaultFixture);
       await f.vault.connect(f.guardian).suspendOperator(f.bot2.address);
       await expect(f.vault.connect(f.admin).suspendOperator(f.bot2.address)).not.to.emit(f.vault, "OperatorSuspended");
-      expect(await f.vault.isSuspended(f.bot2.address)).to.equal(true);
+      expect(await views.isSuspended(f.vault, f.bot2.address)).to.equal(true);
       await proposeAndExecute(f.vault, f.admin, ChangeKind.UnsuspendOperator, encodeChange.address(f.bot2.address));
-      expect(await f.vault.isSuspended(f.bot2.address)).to.equal(false);
+      expect(await views.isSuspended(f.vault, f.bot2.address)).to.equal(false);
     });
 
     it("is lifted only by an executed UnsuspendOperator change after the delay", async () => {
@@ -399,13 +399,13 @@ describe("pause and suspension", () => {
 
       await time.setNextBlockTimestamp(eta - 1n);
       await expect(f.vault.connect(f.admin).executeChange(1n)).to.be.revertedWithCustomError(f.vault, "ChangeNotReady").withArgs(1n, eta);
-      expect(await f.vault.isSuspended(f.bot1.address)).to.equal(true);
+      expect(await views.isSuspended(f.vault, f.bot1.address)).to.equal(true);
 
       await time.setNextBlockTimestamp(eta);
       const tx = f.vault.connect(f.admin).executeChange(1n);
       await expect(tx).to.emit(f.vault, "OperatorUnsuspended").withArgs(f.bot1.address);
       await expect(tx).to.emit(f.vault, "ChangeExecuted").withArgs(1n, ChangeKind.UnsuspendOperator);
-      expect(await f.vault.isSuspended(f.bot1.address)).to.equal(false);
+      expect(await views.isSuspended(f.vault, f.bot1.address)).to.equal(false);
 
       for (const k of KEYS) {
         await expect(f.vault.connect(f.bot1).withdrawInstant(tokenOf(f, k), f.exchange.address, small(k))).to.emit(f.vault, "Withdrawn");
@@ -426,7 +426,7 @@ describe("pause and suspension", () => {
       await expect(f.vault.connect(f.admin).executeChange(id))
         .to.be.revertedWithCustomError(f.vault, "ChangeNotPending")
         .withArgs(id, Status.Cancelled);
-      expect(await f.vault.isSuspended(f.bot1.address)).to.equal(true);
+      expect(await views.isSuspended(f.vault, f.bot1.address)).to.equal(true);
       await expect(f.vault.connect(f.bot1).withdrawInstant(f.usdtAddr, f.exchange.address, small("usdt")))
         .to.be.revertedWithCustomError(f.vault, "OperatorIsSuspended")
         .withArgs(f.bot1.address);

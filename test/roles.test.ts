@@ -18,6 +18,7 @@ import {
   vaultLens,
 } from "./helpers/fixture";
 import { views } from "./helpers/views";
+import { MAX_DELAY, MAX_TRIP_COUNT, MAX_TRIP_PERIOD, MAX_UNIT_DECIMALS, MAX_WINDOW, MIN_DELAY, MIN_WINDOW } from "../sdk/rules/constants";
 
 interface RolesFixture extends VaultFixture {
   guardianRole: string;
@@ -351,13 +352,13 @@ describe("roles", () => {
         ...f,
         factory,
         consts: {
-          minWindow: await f.vault.MIN_WINDOW(),
-          maxWindow: await f.vault.MAX_WINDOW(),
-          minDelay: await f.vault.MIN_DELAY(),
-          maxDelay: await f.vault.MAX_DELAY(),
-          maxTripCount: Number(await f.vault.MAX_TRIP_COUNT()),
-          maxTripPeriod: await f.vault.MAX_TRIP_PERIOD(),
-          maxUnitDecimals: Number(await f.vault.MAX_UNIT_DECIMALS()),
+          minWindow: MIN_WINDOW,
+          maxWindow: MAX_WINDOW,
+          minDelay: MIN_DELAY,
+          maxDelay: MAX_DELAY,
+          maxTripCount: MAX_TRIP_COUNT,
+          maxTripPeriod: MAX_TRIP_PERIOD,
+          maxUnitDecimals: MAX_UNIT_DECIMALS,
         },
       };
     }

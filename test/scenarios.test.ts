@@ -16,6 +16,7 @@ import {
   type VaultFixture,
 } from "./helpers/fixture";
 import { views } from "./helpers/views";
+import { AdminClient, GuardianClient } from "../sdk/clients";
 
 /** Vault balances of every asset, to measure what left. */
 async function balances(f: VaultFixture) {
@@ -44,7 +45,7 @@ describe("stolen-key scenarios", () => {
       await expect(tx)
         .to.emit(f.vault, "TripwireFired")
         .withArgs(f.bot1.address, f.usdtAddr, TripReason.DestinationNotApproved, f.attacker.address, POLICY.usdt.instant);
-      expect(await f.vault.isSuspended(f.bot1.address)).to.equal(true);
+      expect(await views.isSuspended(f.vault, f.bot1.address)).to.equal(true);
       // Every further attempt, on every path and asset, is refused.
       for (const token of [f.usdtAddr, f.daiAddr, NATIVE]) {
         await expect(f.vault.connect(f.bot1).withdrawInstant(token, f.exchange.address, 1n))
@@ -93,7 +94,7 @@ describe("stolen-key scenarios", () => {
       expect(moved).to.equal(small * BigInt(POLICY.tripwireMaxCount));
       expect(moved).to.be.lte(bound);
       expect(before.usdt - (await balances(f)).usdt).to.equal(moved);
-      expect(await f.vault.isSuspended(f.bot1.address)).to.equal(true);
+      expect(await views.isSuspended(f.vault, f.bot1.address)).to.equal(true);
     });
 
     it("patient small withdrawals under the rate rule still never move more than the cap in any 24 h", async () => {
@@ -189,7 +190,39 @@ describe("stolen-key scenarios", () => {
       const moved = before - (await balances(f)).usdt;
       expect(moved).to.be.gt(0n);
       expect(moved).to.be.lte(bound);
-      expect(await f.vault.isSuspended(f.bot1.address)).to.equal(false);
+      expect(await views.isSuspended(f.vault, f.bot1.address)).to.equal(false);
+    });
+  });
+
+  describe("rotating an operator key (the README's runbook)", () => {
+    it("propose the new key, remove the old one at once: the old key moves nothing from that block on", async () => {
+      const f = await loadFixture(deployVaultFixture);
+      // bot1's key is suspected: it had a large withdrawal queued.
+      await f.vault.connect(f.bot1).queueWithdrawal(f.usdtAddr, f.exchange.address, POLICY.usdt.queueCap);
+      const newKey = f.stranger;
+      const admin = new AdminClient({ vault: f.vaultAddr, signer: f.admin });
+      const guardian = new GuardianClient({ vault: f.vaultAddr, signer: f.guardian });
+      // 1. The admin proposes the new key's limits and destination.
+      const limits = await (await admin.propose.setOperatorLimits({ operator: newKey.address, token: f.usdtAddr, cap: POLICY.usdt.cap, instantLimit: POLICY.usdt.instant, queueCap: POLICY.usdt.queueCap })).wait();
+      const destination = await (await admin.propose.approveDestination({ operator: newKey.address, destination: f.exchange.address })).wait();
+      // 2. At once, a guardian removes the old key: its queued withdrawal is cancelled, its calls refused.
+      await (await guardian.removeOperator(f.bot1.address)).wait();
+      expect((await views.getWithdrawal(f.vault, 1n)).status).to.equal(3n);
+      await expect(f.vault.connect(f.bot1).withdrawInstant(f.usdtAddr, f.exchange.address, 1n))
+        .to.be.revertedWithCustomError(f.vault, "NotOperator");
+      const exposure = await f.lens.operatorExposure(f.vault, f.bot1.address, f.usdtAddr, 7n * DAY);
+      expect(exposure.total).to.equal(0n);
+      // Nothing of the new key works before its delay.
+      await expect(admin.execute(limits.id)).to.be.rejected;
+      // 3. After the change delay, the admin executes; the bot switches to the new key.
+      await time.increase(POLICY.changeDelay);
+      await (await admin.execute(limits.id)).wait();
+      await (await admin.execute(destination.id)).wait();
+      await expect(f.vault.connect(newKey).withdrawInstant(f.usdtAddr, f.exchange.address, POLICY.usdt.instant))
+        .to.emit(f.vault, "Withdrawn").withArgs(newKey.address, f.usdtAddr, f.exchange.address, POLICY.usdt.instant);
+      expect(await views.operators(f.vault)).to.deep.equal([f.bot2.address, newKey.address]);
+      await time.increase(POLICY.withdrawalDelay);
+      await expect(f.vault.connect(f.bot1).executeWithdrawal(1n)).to.be.revertedWithCustomError(f.vault, "NotOperator");
     });
   });
 
@@ -293,7 +326,7 @@ describe("stolen-key scenarios", () => {
       await time.increase(DAY + 1n);
       await expect(f.vault.connect(f.admin).executeChange(unpause)).to.be.revertedWithCustomError(f.vault, "ChangeNotPending");
       expect(await f.vault.paused()).to.equal(true);
-      expect(await f.vault.isSuspended(f.bot1.address)).to.equal(true);
+      expect(await views.isSuspended(f.vault, f.bot1.address)).to.equal(true);
     });
   });
 });

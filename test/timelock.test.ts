@@ -17,6 +17,7 @@ import {
   usdt,
 } from "./helpers/fixture";
 import { views } from "./helpers/views";
+import { GRACE_PERIOD, MAX_DELAY, MAX_TRIP_COUNT, MAX_TRIP_PERIOD, MAX_UNIT_DECIMALS, MIN_DELAY } from "../sdk/rules/constants";
 
 interface TimelockFixture extends VaultFixture {
   /** A token that is not listed at deployment. */
@@ -41,11 +42,12 @@ async function timelockFixture(): Promise<TimelockFixture> {
     extra,
     extraAddr: await extra.getAddress(),
     guardianRole: await f.vault.GUARDIAN_ROLE(),
-    minDelay: await f.vault.MIN_DELAY(),
-    maxDelay: await f.vault.MAX_DELAY(),
-    maxTripCount: Number(await f.vault.MAX_TRIP_COUNT()),
-    maxTripPeriod: await f.vault.MAX_TRIP_PERIOD(),
-    maxUnitDecimals: Number(await f.vault.MAX_UNIT_DECIMALS()),
+    // The bounds of contracts/libraries/Constants.sol, as the SDK mirrors them (test/constants.test.ts).
+    minDelay: MIN_DELAY,
+    maxDelay: MAX_DELAY,
+    maxTripCount: MAX_TRIP_COUNT,
+    maxTripPeriod: MAX_TRIP_PERIOD,
+    maxUnitDecimals: MAX_UNIT_DECIMALS,
   };
 }
 
@@ -184,13 +186,13 @@ const CASES: KindCase[] = [
     },
     params: (f) => encodeChange.address(f.bot1.address),
     assertBefore: async (f) => {
-      expect(await f.vault.isSuspended(f.bot1.address)).to.equal(true);
+      expect(await views.isSuspended(f.vault, f.bot1.address)).to.equal(true);
       await expect(f.vault.connect(f.bot1).withdrawInstant(f.usdtAddr, f.exchange.address, usdt(1)))
         .to.be.revertedWithCustomError(f.vault, "OperatorIsSuspended")
         .withArgs(f.bot1.address);
     },
     assertAfter: async (f) => {
-      expect(await f.vault.isSuspended(f.bot1.address)).to.equal(false);
+      expect(await views.isSuspended(f.vault, f.bot1.address)).to.equal(false);
       await expect(f.vault.connect(f.bot1).withdrawInstant(f.usdtAddr, f.exchange.address, usdt(1))).to.emit(f.vault, "Withdrawn");
     },
     expectEvent: (f, tx) => expect(tx).to.emit(f.vault, "OperatorUnsuspended").withArgs(f.bot1.address),
@@ -294,7 +296,7 @@ const CASES: KindCase[] = [
       await expect(f.vault.connect(f.bot1).withdrawInstant(f.usdtAddr, f.exchange2.address, usdt(1)))
         .to.be.revertedWithCustomError(f.vault, "DestinationNotApproved")
         .withArgs(f.bot1.address, f.exchange2.address);
-      expect(await f.vault.isSuspended(f.bot1.address)).to.equal(false);
+      expect(await views.isSuspended(f.vault, f.bot1.address)).to.equal(false);
     },
     expectEvent: (f, tx) => expect(tx).to.emit(f.vault, "TripwireOptOutSet").withArgs(f.bot1.address, true),
   },
@@ -317,7 +319,7 @@ describe("timelock", () => {
         const f = await loadFixture(timelockFixture);
         if (c.prepare) await c.prepare(f);
         const { id, eta } = await propose(f, c.kind, c.params(f));
-        return { ...f, id, eta, grace: await f.vault.GRACE_PERIOD() };
+        return { ...f, id, eta, grace: GRACE_PERIOD };
       }
 
       it("has no effect before eta, where execution reverts ChangeNotReady", async () => {
@@ -523,7 +525,8 @@ describe("timelock", () => {
       { name: "an instant limit that is not whole units", kind: ChangeKind.SetOperatorLimits, params: (f) => limits(f, { instantLimit: POLICY.usdt.instant - 1n }), error: "LimitNotRepresentable", args: () => [POLICY.usdt.instant - 1n, usdtUnit] },
       { name: "a cap above 36 bits of units", kind: ChangeKind.SetOperatorLimits, params: (f) => limits(f, { cap: (maxUnits + 1n) * usdtUnit }), error: "LimitNotRepresentable", args: () => [(maxUnits + 1n) * usdtUnit, usdtUnit] },
       { name: "an instant limit above the cap", kind: ChangeKind.SetOperatorLimits, params: (f) => limits(f, { instantLimit: POLICY.usdt.cap + usdtUnit }), error: "InstantLimitAboveCap", args: () => [POLICY.usdt.cap + usdtUnit, POLICY.usdt.cap] },
-      { name: "a queue cap above 128 bits", kind: ChangeKind.SetOperatorLimits, params: (f) => limits(f, { queueCap: 2n ** 128n }), error: "LimitNotRepresentable", args: () => [2n ** 128n, 1n] },
+      { name: "a queue cap that is not whole units", kind: ChangeKind.SetOperatorLimits, params: (f) => limits(f, { queueCap: POLICY.usdt.queueCap + 1n }), error: "LimitNotRepresentable", args: () => [POLICY.usdt.queueCap + 1n, usdtUnit] },
+      { name: "a queue cap above 36 bits of units", kind: ChangeKind.SetOperatorLimits, params: (f) => limits(f, { queueCap: (maxUnits + 1n) * usdtUnit }), error: "LimitNotRepresentable", args: () => [(maxUnits + 1n) * usdtUnit, usdtUnit] },
       { name: "approving for the zero operator", kind: ChangeKind.ApproveDestination, params: (f) => encodeChange.approveDestination(ethers.ZeroAddress, f.exchange.address), error: "ZeroAddress", args: () => [] },
       { name: "approving the zero destination", kind: ChangeKind.ApproveDestination, params: (f) => encodeChange.approveDestination(f.bot1.address, ethers.ZeroAddress), error: "ZeroAddress", args: () => [] },
       { name: "listing the zero address", kind: ChangeKind.ListToken, params: () => encodeChange.listToken(ethers.ZeroAddress, 18, 0n), error: "ZeroAddress", args: () => [] },
@@ -578,7 +581,7 @@ describe("timelock", () => {
           token: f.usdtAddr,
           cap: (2n ** 36n - 1n) * 10n ** BigInt(POLICY.usdt.unitDecimals),
           instantLimit: (2n ** 36n - 1n) * 10n ** BigInt(POLICY.usdt.unitDecimals),
-          queueCap: 2n ** 128n - 1n,
+          queueCap: (2n ** 36n - 1n) * 10n ** BigInt(POLICY.usdt.unitDecimals),
         }),
       );
       expect(await f.vault.changeCount()).to.equal(5n);
@@ -669,7 +672,7 @@ describe("timelock", () => {
       await expect(f.vault.connect(f.bot1).queueWithdrawal(f.usdtAddr, f.exchange.address, 1n))
         .to.emit(f.vault, "TripwireFired")
         .withArgs(f.bot1.address, f.usdtAddr, TripReason.QueueCapExceeded, f.exchange.address, 1n);
-      expect(await f.vault.isSuspended(f.bot1.address)).to.equal(true);
+      expect(await views.isSuspended(f.vault, f.bot1.address)).to.equal(true);
       await proposeAndExecute(f.vault, f.admin, ChangeKind.SetTripwireOptOut, encodeChange.setTripwireOptOut(f.bot2.address, true));
       await f.vault.connect(f.bot2).queueWithdrawal(f.usdtAddr, f.exchange.address, pending);
       await f.vault.connect(f.guardian).lowerOperatorLimits({ ...current(f), operator: f.bot2.address, queueCap: 0n });
@@ -728,7 +731,7 @@ describe("timelock", () => {
         .to.emit(f.vault, "TripwireFired")
         .withArgs(f.bot1.address, f.usdtAddr, TripReason.CapExceeded, f.exchange.address, left + unit);
       expect(await f.usdtToken.balanceOf(f.vaultAddr)).to.equal(before);
-      expect(await f.vault.isSuspended(f.bot1.address)).to.equal(true);
+      expect(await views.isSuspended(f.vault, f.bot1.address)).to.equal(true);
     });
 
     it("a lowered instant limit binds at once", async () => {

@@ -19,9 +19,11 @@ import {
   deployVaultFixture,
   encodeChange,
   eth,
+  proposeAndExecute,
   proposeOnly,
   usdt,
 } from "./helpers/fixture";
+import { MAX_UNIT_DECIMALS } from "../sdk/rules/constants";
 import { views } from "./helpers/views";
 
 const DEAD = "0x000000000000000000000000000000000000dEaD";
@@ -295,6 +297,59 @@ describe("tokens", () => {
     });
   });
 
+  describe("the largest units: queue caps and unitDecimals agree", () => {
+    const MAX_UNITS = 2n ** 36n - 1n;
+    /** A token of `decimals` decimals listed at `unitDecimals`, bot1 given `queueCap`, the vault funded with it. */
+    async function listedWithQueueCap(decimals: number, unitDecimals: number, queueCap: bigint) {
+      const f = await deployVaultFixture();
+      const token = await ethers.deployContract("MockERC20", [`D${decimals}`, `D${decimals}`, decimals]);
+      const addr = await token.getAddress();
+      const listing: Listing = { unitDecimals, vaultCap: 0n, cap: 0n, instant: 0n, queueCap, funding: queueCap };
+      await listWithLimits(f, [{ token: addr, listing }]);
+      await token.mint(f.vaultAddr, queueCap);
+      await proposeAndExecute(f.vault, f.admin, ChangeKind.ApproveDestination, encodeChange.approveDestination(f.bot1.address, f.exchange2.address));
+      return { f, token, addr };
+    }
+
+    it("a 50-decimal token gets a queue cap of whole tokens, queues it and executes it", async () => {
+      const one = 10n ** 50n;
+      const { f, token, addr } = await listedWithQueueCap(50, 50, 1_000n * one);
+      expect((await f.lens.operatorState(f.vault, f.bot1.address, addr)).queueCap).to.equal(1_000n * one);
+      await f.vault.connect(f.bot1).queueWithdrawal(addr, f.exchange2.address, 1_000n * one);
+      expect((await f.lens.operatorState(f.vault, f.bot1.address, addr)).pendingQueued).to.equal(1_000n * one);
+      await time.increase(POLICY.withdrawalDelay);
+      await f.vault.connect(f.bot1).executeWithdrawal(await f.vault.withdrawalCount());
+      expect(await token.balanceOf(f.exchange2.address)).to.equal(1_000n * one);
+    });
+
+    it("at MAX_UNIT_DECIMALS (54) the largest queue cap, 2**36 - 1 units, can be queued in full; one base unit more trips", async () => {
+      const unit = 10n ** BigInt(MAX_UNIT_DECIMALS);
+      const max = MAX_UNITS * unit;
+      const { f, addr } = await listedWithQueueCap(60, MAX_UNIT_DECIMALS, max);
+      await expect(f.vault.connect(f.bot1).queueWithdrawal(addr, f.exchange2.address, max)).to.emit(f.vault, "WithdrawalQueued");
+      const s = await f.lens.operatorState(f.vault, f.bot1.address, addr);
+      expect([s.queueCap, s.pendingQueued]).to.deep.equal([max, max]);
+      expect((await f.lens.operatorExposure(f.vault, f.bot1.address, addr, 0n)).queued).to.equal(max);
+      // The queue is full: one more base unit trips QueueCapExceeded (room 0), it does not overflow.
+      await expect(f.vault.connect(f.bot1).queueWithdrawal(addr, f.exchange2.address, 1n))
+        .to.emit(f.vault, "TripwireFired").withArgs(f.bot1.address, addr, TripReason.QueueCapExceeded, f.exchange2.address, 1n);
+    });
+
+    it("unitDecimals above 54, and queue caps that are not whole units or above 2**36 - 1 units, are refused", async () => {
+      const f = await loadFixture(deployVaultFixture);
+      const extra = await (await ethers.deployContract("MockERC20", ["E", "E", 18])).getAddress();
+      await expect(f.vault.connect(f.admin).proposeChange(ChangeKind.ListToken, encodeChange.listToken(extra, MAX_UNIT_DECIMALS + 1, 0n)))
+        .to.be.revertedWithCustomError(f.vault, "InvalidUnitDecimals").withArgs(MAX_UNIT_DECIMALS + 1);
+      const unit = 10n ** BigInt(POLICY.dai.unitDecimals);
+      const limits = (queueCap: bigint) => encodeChange.setOperatorLimits({ operator: f.bot1.address, token: f.daiAddr, cap: POLICY.dai.cap, instantLimit: POLICY.dai.instant, queueCap });
+      for (const queueCap of [unit + 1n, (MAX_UNITS + 1n) * unit]) {
+        await expect(f.vault.connect(f.admin).proposeChange(ChangeKind.SetOperatorLimits, limits(queueCap)))
+          .to.be.revertedWithCustomError(f.vault, "LimitNotRepresentable").withArgs(queueCap, unit);
+      }
+      await f.vault.connect(f.admin).proposeChange(ChangeKind.SetOperatorLimits, limits(MAX_UNITS * unit));
+    });
+  });
+
   describe("fee-on-transfer token", () => {
     interface FeeFixture extends VaultFixture {
       fee: FeeOnTransferToken;
@@ -529,7 +584,7 @@ describe("tokens", () => {
       ];
       for (const call of calls) await expect(call()).to.be.revertedWithCustomError(f.vault, "ZeroAmount");
       await expectDeltas(f.zero, before, {});
-      expect(await f.vault.isSuspended(f.bot1.address)).to.equal(false);
+      expect(await views.isSuspended(f.vault, f.bot1.address)).to.equal(false);
       expect(await f.vault.withdrawalCount()).to.equal(0n);
       expect((await f.lens.operatorState(f.vault, f.bot1.address, f.zeroAddr)).used).to.equal(0n);
     });
@@ -590,7 +645,7 @@ describe("tokens", () => {
       expect([s.used, s.available]).to.deep.equal([0n, HOSTILE.cap]);
       expect((await f.lens.tokenState(f.vault, f.flsAddr)).used).to.equal(0n);
       expect(await f.lens.availableNow(f.vault, f.bot1.address, f.flsAddr)).to.equal(availableBefore);
-      expect(await f.vault.isSuspended(f.bot1.address)).to.equal(false);
+      expect(await views.isSuspended(f.vault, f.bot1.address)).to.equal(false);
 
       // Once the token works again, the same withdrawal goes through and counts once.
       await f.fls.setFail(false);

@@ -24,10 +24,17 @@ import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol"
 ///   of its target reverts ChangeOutdated, so loosening again always waits the full change delay;
 /// - the vault always has at least two guardians (MIN_GUARDIANS), so one is left to veto a stolen admin
 ///   key's changes;
-/// - operators are plain keys: a caller with code cannot withdraw or queue (it could undo a tripwire).
+/// - operators are plain keys: a caller with code cannot withdraw or queue (it could undo a tripwire);
+/// - a removed operator (`removeOperator`, instant) moves nothing more: its limits, destinations and
+///   pending queued withdrawals are gone at once, every change proposed for it before is outdated, and
+///   only a new timelocked SetOperatorLimits makes the key an operator again, from zero usage and with no
+///   destinations. At most MAX_OPERATORS operators exist at once; a removal frees a slot.
 ///
 /// Limits are accounted in whole *units* of a token (10**unitDecimals base units, fixed when the token is
-/// listed). Each withdrawal counts its amount rounded up to whole units, so accounting can only over-count.
+/// listed). Every limit (cap, instant limit, queue cap, vault cap) is a whole number of units below 2**36,
+/// and unitDecimals is at most 54 (libraries/Constants.sol), so a token of d decimals can have limits up
+/// to (2**36 - 1) * 10**(54 - d) whole tokens and a queue can hold its whole queue cap. Each withdrawal
+/// counts its amount rounded up to whole units, so accounting can only over-count.
 /// The sliding window is kept as a ring of four aligned buckets of `window()/3` seconds; an outflow keeps
 /// counting until its bucket leaves the ring, so capacity can come back up to `window()/3` later than an
 /// exact sliding window would give it back, and never earlier.
@@ -91,7 +98,8 @@ interface IGuardedVault is IAccessControl {
     /// @param token The token (or `NATIVE` for ETH).
     /// @param cap Most the operator may move instantly in any interval of `window()` seconds.
     /// @param instantLimit Largest single instant withdrawal; anything larger must be queued.
-    /// @param queueCap Most the operator may have pending in the withdrawal queue at any time.
+    /// @param queueCap Most the operator may have pending in the withdrawal queue at any time: like `cap`, a
+    /// whole number of units below 2**36 units (LimitNotRepresentable otherwise).
     struct OperatorLimits {
         address operator;
         address token;
@@ -102,7 +110,7 @@ interface IGuardedVault is IAccessControl {
 
     /// @notice A token listed at deployment.
     /// @param token The token (or `NATIVE` for ETH).
-    /// @param unitDecimals Limits are kept in units of 10**unitDecimals base units.
+    /// @param unitDecimals Limits are kept in units of 10**unitDecimals base units; at most 54.
     /// @param vaultCap Most all operators together may move instantly in any interval of `window()` seconds.
     struct TokenConfig {
         address token;
@@ -249,6 +257,12 @@ interface IGuardedVault is IAccessControl {
     event OperatorSuspended(address indexed operator, address indexed by);
     /// @notice An operator's suspension was lifted by an executed change.
     event OperatorUnsuspended(address indexed operator);
+    /// @notice An operator was removed by a guardian or the admin: its limits for every token, its
+    /// destinations, suspension and tripwire opt-out are gone, and every withdrawal it had pending in the
+    /// queue is cancelled (no `WithdrawalCancelled` is emitted for each: they read as Cancelled from now on).
+    /// @param operator The removed operator.
+    /// @param by The guardian or admin that removed it.
+    event OperatorRemoved(address indexed operator, address indexed by);
     /// @notice The vault was paused.
     event VaultPaused(address indexed by);
     /// @notice The vault was unpaused by an executed change.
@@ -306,7 +320,7 @@ interface IGuardedVault is IAccessControl {
     error TooManyTokens(uint256 max);
     /// @notice The vault has as many operators as it may.
     error TooManyOperators(uint256 max);
-    /// @notice The caller is not an operator for this token.
+    /// @notice The account is not an operator (never was, or was removed); `token` is 0 where none applies.
     error NotOperator(address account, address token);
     /// @notice The caller is neither the admin nor a guardian.
     error NotAdminOrGuardian(address account);
@@ -354,7 +368,7 @@ interface IGuardedVault is IAccessControl {
     error ChangeExpired(uint256 id, uint256 expiry);
     /// @notice The change was proposed before an instant tightening of the same target (the operator x
     /// token limits, an operator x destination, a token's vault cap, the tripwire, an operator's opt-out,
-    /// the delays, the pause, or an operator's suspension); loosening it again
+    /// the delays, the pause, an operator's suspension, or the removal of the operator it names); loosening it again
     /// takes a new proposal and its full delay.
     error ChangeOutdated(uint256 id);
     /// @notice A limit is not a whole number of the token's units, or needs more than 36 bits of units.
@@ -371,7 +385,7 @@ interface IGuardedVault is IAccessControl {
     error InvalidWindow(uint256 window);
     /// @notice The tripwire settings are out of range.
     error InvalidTripwire(uint256 maxCount, uint256 period);
-    /// @notice unitDecimals is above MAX_UNIT_DECIMALS.
+    /// @notice unitDecimals is above MAX_UNIT_DECIMALS (54).
     error InvalidUnitDecimals(uint8 unitDecimals);
     /// @notice The account already is / is not a guardian, as the change requires the opposite.
     error GuardianStateUnchanged(address account);
@@ -425,7 +439,8 @@ interface IGuardedVault is IAccessControl {
 
     /// @notice Execute a queued withdrawal once its delay has passed.
     /// @dev Only the operator that queued it; checks pause, suspension and the destination again, and
-    /// fails after the grace period `GRACE_PERIOD` past `eta`.
+    /// fails after the grace period `GRACE_PERIOD` past `eta`. Refused with NotOperator once the operator
+    /// was removed, and with WithdrawalNotPending(Cancelled) if it was queued before a removal.
     /// @param id The queued withdrawal.
     function executeWithdrawal(uint256 id) external;
 
@@ -450,6 +465,17 @@ interface IGuardedVault is IAccessControl {
     /// @notice Stop every outflow of one operator at once. Admin or guardian.
     /// @param operator The operator to suspend.
     function suspendOperator(address operator) external;
+
+    /// @notice Remove an operator at once, e.g. a key being rotated or after an incident. Admin or guardian.
+    /// @dev Safety-increasing, so instant. Zeroes its limits and usage for every token, voids its
+    /// destinations and cancels its pending queued withdrawals (their total drops from the queue accounts
+    /// and the exposure views at once), clears its suspension and opt-out, and frees its slot under
+    /// MAX_OPERATORS. Every SetOperatorLimits, ApproveDestination, UnsuspendOperator or SetTripwireOptOut
+    /// change for it proposed before now reverts ChangeOutdated. Its calls are refused with NotOperator.
+    /// Adding the key again is a SetOperatorLimits change with its full delay; it starts from zero usage
+    /// and no destinations. Reverts NotOperator if `operator` is not one.
+    /// @param operator The operator to remove.
+    function removeOperator(address operator) external;
 
     /// @notice Lower an operator's limits for a token at once. Admin or guardian.
     /// @dev Each value must be at most its current value; raising goes through `proposeChange`.
@@ -504,7 +530,8 @@ interface IGuardedVault is IAccessControl {
     /// target was tightened at once after it was proposed: lowerOperatorLimits (SetOperatorLimits of that
     /// operator and token), revokeDestination (ApproveDestination of that pair), lowerVaultCap (SetVaultCap
     /// of that token), tightenTripwire (SetTripwire), optIntoTripwire (SetTripwireOptOut of that operator),
-    /// lengthenDelays (SetDelays), pause (Unpause) and a suspension (UnsuspendOperator of that operator).
+    /// lengthenDelays (SetDelays), pause (Unpause), a suspension (UnsuspendOperator of that operator), and
+    /// removeOperator (SetOperatorLimits, ApproveDestination, UnsuspendOperator, SetTripwireOptOut of it).
     /// @param id The change.
     function executeChange(uint256 id) external;
 
@@ -560,22 +587,21 @@ interface IGuardedVault is IAccessControl {
     /// @notice Whether operator outflows are paused.
     function paused() external view returns (bool);
 
-    /// @notice Whether `operator` is suspended.
-    function isSuspended(address operator) external view returns (bool);
-
-    /// @notice Whether `destination` is approved for `operator`.
-    function isApproved(address operator, address destination) external view returns (bool);
-
     /// @notice Number of withdrawals ever queued (ids run from 1 to this).
     function withdrawalCount() external view returns (uint256);
 
     /// @notice Number of changes ever proposed (ids run from 1 to this).
     function changeCount() external view returns (uint256);
 
+    /// @notice Whether `destination` is approved for `operator`: approved for the operator's current
+    /// generation (a removal of the operator voids every approval it had). The check the withdrawal paths
+    /// make, for clients that preflight a withdrawal.
+    function isApproved(address operator, address destination) external view returns (bool);
+
     /// @notice Raw storage words of the vault, for lenses and off-chain mirrors that decode them
     /// (`VaultLens`, the SDK's `clients/state`): the limits, accounting and exposure views, the policy
-    /// words, the token and operator lists, the tripwire settings and opt-outs, queued withdrawals and
-    /// proposed changes are read there, not here.
+    /// words, the token and operator lists, suspensions, the tripwire settings and opt-outs, queued
+    /// withdrawals and proposed changes are read there, not here.
     /// @dev The layout is the one `VaultStorage` documents and a test checks against the compiler's.
     /// @param slots Storage slots to read.
     /// @return values The word stored at each slot, in order.

@@ -51,6 +51,9 @@ interface IVaultFactory {
     /// Unpause, UnsuspendOperator and RemoveGuardian never.
     error StepOutOfPlace(uint256 index, IGuardedVault.ChangeKind kind);
 
+    /// @notice The batch that completes the policy adds fewer than `min` guardians.
+    error TooFewGuardians(uint256 min);
+
     /// @notice keccak256 of GuardedVault's creation code, without constructor arguments.
     function VAULT_CODE_HASH() external view returns (bytes32);
 

@@ -38,7 +38,7 @@ contract VaultLens {
         s.used = word.usedAt(nowT, bucket) * unit;
         s.available = word.availableAt(nowT, bucket) * unit;
         s.nextRelease = _toTimestamp(start, word.nextReleaseAt(nowT, bucket));
-        s.suspended = vault.isSuspended(operator);
+        s.suspended = isSuspended(vault, operator);
     }
 
     /// @notice Current vault-wide limits and accounting of `token` (all zero if it is not listed).
@@ -113,7 +113,8 @@ contract VaultLens {
         e.total = Math.min(Math.saturatingAdd(e.instant, e.queued), _balanceOf(vault, token));
     }
 
-    /// @notice A queued withdrawal (all zero if no withdrawal has this id).
+    /// @notice A queued withdrawal (all zero if no withdrawal has this id). One that was pending when its
+    /// operator was removed reads as Cancelled.
     function getWithdrawal(IGuardedVault vault, uint256 id)
         external
         view
@@ -125,6 +126,13 @@ contract VaultLens {
         w.eta = uint64(head >> 160);
         w.status = IGuardedVault.Status(uint8(head >> 224));
         w.token = address(uint160(uint256(words[1])));
+        if (w.status == IGuardedVault.Status.Pending) {
+            uint256 queuedIn = VaultStorage.uint32At(uint256(words[1]), VaultStorage.WITHDRAWAL_GENERATION_OFFSET);
+            uint256 info = VaultStorage.readOperatorInfo(vault, w.operator);
+            if (queuedIn != VaultStorage.uint32At(info, VaultStorage.INFO_GENERATION_OFFSET)) {
+                w.status = IGuardedVault.Status.Cancelled;
+            }
+        }
         w.to = address(uint160(uint256(words[2])));
         w.amount = uint256(words[3]);
     }
@@ -143,7 +151,7 @@ contract VaultLens {
     /// @dev Their layout is drawn in libraries/PolicyWords.sol. opWord: [0,144) ring of four 36-bit
     /// buckets (bucket 0 = newest), [144,176) last outflow time (seconds since clockStart), [176,212) cap
     /// in units, [212,248) instant limit in units, [248,255) withdrawals counted in the tripwire period of
-    /// the last outflow, [255] suspended. tokenWord: [0,212) the same limiter for the vault-wide cap,
+    /// the last outflow, [255] held (suspended, or removed and added again: read its record). tokenWord: [0,212) the same limiter for the vault-wide cap,
     /// [212,219) unitDecimals, [219,226) tripwire max count, [226,254) tripwire period, [254] paused,
     /// [255] listed.
     function policyWords(IGuardedVault vault, address operator, address token)
@@ -172,6 +180,11 @@ contract VaultLens {
         period = uint32(VaultStorage.read(vault, bytes32(VaultStorage.TRIP_PERIOD_SLOT)) >> (VaultStorage.TRIP_PERIOD_OFFSET * 8));
     }
 
+    /// @notice Whether `operator` is suspended.
+    function isSuspended(IGuardedVault vault, address operator) public view returns (bool) {
+        return VaultStorage.flagAt(VaultStorage.readOperatorInfo(vault, operator), VaultStorage.INFO_SUSPENDED_OFFSET);
+    }
+
     /// @notice Whether `operator` opted out of the tripwire (it then gets plain reverts).
     function isTripwireOptedOut(IGuardedVault vault, address operator) external view returns (bool) {
         return VaultStorage.flagAt(VaultStorage.readOperatorInfo(vault, operator), VaultStorage.INFO_OPT_OUT_OFFSET);
@@ -186,7 +199,7 @@ contract VaultLens {
         uint256 window,
         uint256 delay
     ) private view returns (IGuardedVault.Exposure memory e) {
-        if (vault.isSuspended(operator)) return e;
+        if (isSuspended(vault, operator)) return e;
         (uint256 opWord, uint256 tokenWord, uint256 queueCap, uint256 pending) =
             VaultStorage.readOperator(vault, operator, token);
         uint256 perWindow = Math.min(opWord.capOf(), tokenWord.capOf()) * tokenWord.unitOf();

@@ -10,7 +10,9 @@ import {RateLimit} from "./RateLimit.sol";
 //   [0, 212)   limiter for the operator's window cap (RateLimit)
 //   [212, 248) instant limit in units
 //   [248, 255) instant withdrawals counted in the tripwire period of the limiter's `last`
-//   [255]      suspended (mirrors the operator's record so that the hot path needs no extra slot)
+//   [255]      held: the hot path must read the operator's record. Set while the operator is suspended
+//              (so that an operator in good standing costs no extra slot), and on every word of an
+//              operator that was removed and added again (its destinations carry its generation).
 //
 // Token word (token):
 //   [0, 212)   limiter for the vault-wide cap (RateLimit)
@@ -23,7 +25,7 @@ import {RateLimit} from "./RateLimit.sol";
 uint256 constant INSTANT_SHIFT = 212;
 uint256 constant COUNT_SHIFT = 248;
 uint256 constant COUNT_MASK = 0x7f;
-uint256 constant SUSPENDED = 1 << 255;
+uint256 constant HELD = 1 << 255;
 
 uint256 constant UNIT_SHIFT = 212;
 uint256 constant UNIT_MASK = 0x7f;
@@ -55,7 +57,7 @@ library PolicyWords {
     /// @notice 10**unitDecimals: base units per unit.
     function unitOf(uint256 tokenWord) internal pure returns (uint256) {
         unchecked {
-            // unitDecimals <= MAX_UNIT_DECIMALS (60): no overflow.
+            // unitDecimals <= MAX_UNIT_DECIMALS (54): no overflow.
             return 10 ** unitDecimalsOf(tokenWord);
         }
     }

@@ -2,6 +2,7 @@
 pragma solidity 0.8.30;
 
 import {IGuardedVault} from "../interfaces/IGuardedVault.sol";
+import {PolicyWords} from "./PolicyWords.sol";
 
 /// @title VaultStorage
 /// @notice Where GuardedVault keeps the state its lens decodes, and reads of it through `extsload`.
@@ -13,11 +14,14 @@ library VaultStorage {
     uint256 internal constant OPERATOR_WORDS_SLOT = 1;
     /// @dev mapping(address token => Word)
     uint256 internal constant TOKEN_WORDS_SLOT = 2;
+    /// @dev mapping(address operator => mapping(address destination => uint256 generationPlusOne))
+    uint256 internal constant APPROVED_SLOT = 3;
     /// @dev mapping(address operator => OperatorInfo{bool registered; bool suspended; bool tripwireOptOut; ...})
     uint256 internal constant OPERATOR_INFO_SLOT = 4;
-    /// @dev mapping(address operator => mapping(address token => QueueAccount{uint128 queueCap; uint128 pending}))
+    /// @dev mapping(address operator => mapping(address token => QueueAccount{uint40 queueCapUnits; uint216 pending}))
     uint256 internal constant QUEUE_SLOT = 5;
-    /// @dev mapping(uint256 id => QueuedWithdrawal)
+    /// @dev mapping(uint256 id => Withdrawal{address operator; uint64 eta; Status status; address token;
+    /// uint32 generation; address to; uint256 amount})
     uint256 internal constant WITHDRAWALS_SLOT = 6;
     /// @dev mapping(uint256 id => Change)
     uint256 internal constant CHANGES_SLOT = 7;
@@ -35,6 +39,10 @@ library VaultStorage {
     /// @dev Byte offsets of OperatorInfo's fields.
     uint256 internal constant INFO_SUSPENDED_OFFSET = 1;
     uint256 internal constant INFO_OPT_OUT_OFFSET = 2;
+    /// @dev uint32 generation: how many times the operator was removed.
+    uint256 internal constant INFO_GENERATION_OFFSET = 23;
+    /// @dev Byte offset of a stored withdrawal's uint32 generation, in its second slot (after the token).
+    uint256 internal constant WITHDRAWAL_GENERATION_OFFSET = 20;
 
     /// @notice Slot of `mapping(address => T)` at `slot` for `key`.
     function mappingSlot(uint256 slot, address key) internal pure returns (bytes32) {
@@ -51,7 +59,8 @@ library VaultStorage {
         return keccak256(abi.encode(key2, mappingSlot(slot, key1)));
     }
 
-    /// @notice The operator's word for `token`, the token's word, and the operator's queue account.
+    /// @notice The operator's word for `token`, the token's word, and the operator's queue account (queue
+    /// cap and pending total in base units).
     function readOperator(IGuardedVault vault, address operator, address token)
         internal
         view
@@ -64,8 +73,8 @@ library VaultStorage {
         bytes32[] memory values = vault.extsload(slots);
         opWord = uint256(values[0]);
         tokenWord = uint256(values[1]);
-        queueCap = uint128(uint256(values[2]));
-        pending = uint256(values[2]) >> 128;
+        queueCap = uint40(uint256(values[2])) * PolicyWords.unitOf(tokenWord);
+        pending = uint256(values[2]) >> 40;
     }
 
     /// @notice The token's word.
@@ -76,6 +85,11 @@ library VaultStorage {
     /// @notice The operator's record (registered, suspended, tripwire opt-out, ...), as one word.
     function readOperatorInfo(IGuardedVault vault, address operator) internal view returns (uint256 info) {
         info = read(vault, mappingSlot(OPERATOR_INFO_SLOT, operator));
+    }
+
+    /// @notice The uint32 at byte `offset` of `word`.
+    function uint32At(uint256 word, uint256 offset) internal pure returns (uint256) {
+        return (word >> (offset * 8)) & type(uint32).max;
     }
 
     /// @notice The byte at `offset` of `word` as a flag.

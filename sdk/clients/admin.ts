@@ -122,6 +122,14 @@ export class AdminTransactions {
     return this.call(vaultInterface.encodeFunctionData("acceptAdmin"));
   }
 
+  /**
+   * `removeOperator(operator)`: instant (the admin or a guardian). With `propose.setOperatorLimits` for a
+   * new key, the rotation runbook: propose the new key, remove the old one at once.
+   */
+  removeOperator(operator: string): UnsignedTransaction {
+    return this.call(vaultInterface.encodeFunctionData("removeOperator", [requireAddress(operator, "operator")]));
+  }
+
   /** `lengthenDelays(changeDelay, withdrawalDelay)`: instant, each at least its current value. */
   lengthenDelays(d: { changeDelay: bigint; withdrawalDelay: bigint }): UnsignedTransaction {
     const changeDelay = requireUint(d.changeDelay, "changeDelay", 32);
@@ -177,6 +185,11 @@ export class AdminClient {
   /** Sends `cancelChange(id)`. */
   async cancel(id: bigint, overrides?: SendOverrides): Promise<SentTransaction<TransactionReceipt>> {
     return send(this.requireSigner(), this.tx.cancelChange(id), asReceipt, overrides);
+  }
+
+  /** Sends `removeOperator(operator)`: instant; see `AdminTransactions.removeOperator`. */
+  async removeOperator(operator: string, overrides?: SendOverrides): Promise<SentTransaction<TransactionReceipt>> {
+    return send(this.requireSigner(), this.tx.removeOperator(operator), asReceipt, overrides);
   }
 
   /** Sends `acceptAdmin()` (the signer must be the pending admin). */
@@ -240,6 +253,9 @@ export class AdminClient {
       if ((e.name === "RoleGranted" || e.name === "RoleRevoked") && e.args.role === GUARDIAN_ROLE) {
         if (e.name === "RoleGranted") guardians.add(e.args.account);
         else guardians.delete(e.args.account);
+      } else if (e.name === "OperatorRemoved") {
+        // A removal voids every destination of the operator (a new generation starts with none).
+        destinations.delete(e.args.operator);
       } else if (e.name === "DestinationApproved" || e.name === "DestinationRevoked") {
         const set = destinations.get(e.args.operator) ?? new Set<string>();
         if (e.name === "DestinationApproved") set.add(e.args.destination);
@@ -259,7 +275,7 @@ export class AdminClient {
       Promise.all(
         operators.map(async (operator) => {
           const [suspended, tripwireOptedOut, limits] = await Promise.all([
-            vault.isSuspended(operator, { blockTag }),
+            readOperatorRecord(vault, operator, { blockTag }).then((r) => r.suspended),
             readOperatorRecord(vault, operator, { blockTag }).then((r) => r.tripwireOptedOut),
             Promise.all(
               tokens.map(async (token) => {

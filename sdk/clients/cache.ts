@@ -36,7 +36,6 @@ import { LogReader, type RetryOptions } from "../monitor/log-reader";
 import {
   checkInstant,
   checkQueue,
-  isSuspendedWord,
   withSuspended,
   type Clock,
   type QueuedWithdrawalData,
@@ -72,6 +71,8 @@ interface CacheState {
   position: CachePosition;
   withdrawalDelay: bigint;
   registered: boolean;
+  /** The operator's record says suspended (its words' HELD bit also marks an operator added again after a removal). */
+  suspended: boolean;
   optedOut: boolean;
   tokens: Map<string, TokenEntry>;
   /** Approved destinations (complete when replayed from the deployment block). */
@@ -131,15 +132,16 @@ export const CACHE_EVENTS: readonly VaultEventName[] = [
   "WithdrawalQueued",
   "WithdrawalExecuted",
   "WithdrawalCancelled",
+  "OperatorRemoved",
 ];
 
 /** Events the replayed (non-word) state is folded from: kept to derive it again after a reorg. */
-const KEPT = new Set<VaultEventName>(["OperatorLimitsSet", "TokenListed", "TripwireOptOutSet", "DelaysSet", "DestinationApproved", "DestinationRevoked", "WithdrawalQueued", "WithdrawalExecuted", "WithdrawalCancelled"]);
+const KEPT = new Set<VaultEventName>(["OperatorLimitsSet", "TokenListed", "TripwireOptOutSet", "DelaysSet", "DestinationApproved", "DestinationRevoked", "WithdrawalQueued", "WithdrawalExecuted", "WithdrawalCancelled", "OperatorRemoved"]);
 
 const headOf = (b: Block) => ({ number: b.number, hash: b.hash, parentHash: b.parentHash });
 
 /** Events replayed at load: the only ones whose history the cache needs. */
-const REPLAYED = ["DestinationApproved", "DestinationRevoked", "WithdrawalQueued", "WithdrawalExecuted", "WithdrawalCancelled"] as const;
+const REPLAYED = ["DestinationApproved", "DestinationRevoked", "OperatorRemoved", "WithdrawalQueued", "WithdrawalExecuted", "WithdrawalCancelled"] as const;
 
 export class OperatorPolicyCache {
   private constructor(
@@ -211,6 +213,7 @@ export class OperatorPolicyCache {
       position: { blockNumber: head.number, timestamp: BigInt(head.timestamp) },
       withdrawalDelay,
       registered: record.registered,
+      suspended: record.suspended,
       optedOut: record.tripwireOptedOut,
       tokens: new Map(),
       destinations: new Set(),
@@ -222,7 +225,8 @@ export class OperatorPolicyCache {
     for (const [token, entry] of entries) cache.state.tokens.set(token, entry);
     if (o.fromBlock !== undefined) {
       const pendingQueue = [...entries.values()].some((e) => e.pendingQueued > 0n);
-      const names = pendingQueue ? REPLAYED : REPLAYED.slice(0, 2);
+      // Destinations need their removals too (a removal voids them all); the queue events only if something is pending.
+      const names = pendingQueue ? REPLAYED : REPLAYED.slice(0, 3);
       const events = await replayVaultEvents({ provider: o.provider, vault: o.vault, events: names, fromBlock: o.fromBlock, toBlock: blockTag, maxBlockRange: o.maxBlockRange, retry: o.retry, head: headOf(head) });
       for (const e of events) cache.applyEvent(cache.state, e, new Set());
       cache.history = events.filter((e) => KEPT.has(e.name));
@@ -235,12 +239,17 @@ export class OperatorPolicyCache {
     const vault = connectVault(this.vault, this.provider);
     const blockTag = head.number;
     const [withdrawalDelay, tokenList, record] = await read(() =>
-      Promise.all([vault.withdrawalDelay({ blockTag }), readTokens(vault, { blockTag }), readOperatorRecord(vault, this.operator, { blockTag })]),
+      Promise.all([
+        vault.withdrawalDelay({ blockTag }),
+        readTokens(vault, { blockTag }),
+        readOperatorRecord(vault, this.operator, { blockTag }),
+      ]),
     );
     return {
       position: { blockNumber: head.number, timestamp: BigInt(head.timestamp) },
       withdrawalDelay,
       registered: record.registered,
+      suspended: record.suspended,
       optedOut: record.tripwireOptedOut,
       tokens: await this.readTokens(tokenList, blockTag),
       destinations: new Set(),
@@ -340,9 +349,9 @@ export class OperatorPolicyCache {
     if (!base) return null;
     const words = new Map<string, TokenEntry>();
     for (const [t, e] of this.state.tokens) words.set(t, { ...e });
-    // The vault writes the suspended bit only into the words of tokens the operator has limits for, and
-    // a registered operator has at least one: any word carrying it means the operator is suspended.
-    let suspended = [...this.state.tokens.values()].some((e) => isSuspendedWord(e.opWord));
+    // The record says whether the operator is suspended; the words' HELD bit alone cannot (an operator
+    // added again after a removal carries it too).
+    let suspended = this.state.suspended;
     for (const r of this.reservations) {
       const w = words.get(r.token);
       if (!w) continue;
@@ -357,6 +366,7 @@ export class OperatorPolicyCache {
         approved: this.state.destinations.has(r.to),
         registered: this.state.registered,
         tripwireOptedOut: this.state.optedOut,
+        suspended,
       };
       if (r.kind === "instant") {
         const result = checkInstant({ ...common, clock: this.clock });
@@ -365,7 +375,7 @@ export class OperatorPolicyCache {
           w.tokenWord = result.tokenWord;
         } else if (result.effect === "trip") suspended = true;
       } else {
-        const q = { ...common, suspended, queueCap: w.queueCap, pending: w.pendingQueued, withdrawalDelay: this.state.withdrawalDelay };
+        const q = { ...common, queueCap: w.queueCap, pending: w.pendingQueued, withdrawalDelay: this.state.withdrawalDelay };
         const result = checkQueue(q);
         if (result.ok) w.pendingQueued = result.pending;
         else if (result.effect === "trip") suspended = true;
@@ -501,10 +511,28 @@ export class OperatorPolicyCache {
         break;
       case "OperatorSuspended":
       case "OperatorUnsuspended":
-        if (mine(e.args.operator)) all();
+        if (mine(e.args.operator)) {
+          s.suspended = e.name === "OperatorSuspended";
+          all();
+        }
         break;
       case "TripwireFired":
-        if (mine(e.args.operator)) all();
+        if (mine(e.args.operator)) {
+          s.suspended = true;
+          all();
+        }
+        break;
+      case "OperatorRemoved":
+        if (mine(e.args.operator)) {
+          // Limits, destinations, opt-out and suspension are gone; pending queued withdrawals are cancelled.
+          s.registered = false;
+          s.suspended = false;
+          s.optedOut = false;
+          for (const d of s.destinations) s.notApproved.add(d);
+          s.destinations.clear();
+          for (const [id, w] of s.queued) if (w.status === "Pending") s.queued.set(id, { ...w, status: "Cancelled" });
+          all();
+        }
         break;
       case "TripwireOptOutSet":
         if (mine(e.args.operator)) s.optedOut = e.args.optOut;

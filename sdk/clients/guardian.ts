@@ -40,6 +40,15 @@ export class GuardianTransactions {
     return this.call(vaultInterface.encodeFunctionData("suspendOperator", [requireAddress(operator, "operator")]));
   }
 
+  /**
+   * `removeOperator(operator)`: removes an operator at once (a rotated or compromised key): its limits,
+   * destinations and pending queued withdrawals are gone and its slot is free. Adding the key again is a
+   * timelocked SetOperatorLimits.
+   */
+  removeOperator(operator: string): UnsignedTransaction {
+    return this.call(vaultInterface.encodeFunctionData("removeOperator", [requireAddress(operator, "operator")]));
+  }
+
   /** `cancelWithdrawal(id)`: cancels a pending queued withdrawal. */
   cancelWithdrawal(id: bigint): UnsignedTransaction {
     return this.call(vaultInterface.encodeFunctionData("cancelWithdrawal", [requireUint(id, "id")]));
@@ -127,6 +136,11 @@ export class GuardianClient {
   /** Sends `suspendOperator(operator)`. */
   async suspendOperator(operator: string, overrides?: SendOverrides): Promise<SentTransaction<TransactionReceipt>> {
     return this.send(this.tx.suspendOperator(operator), overrides);
+  }
+
+  /** Sends `removeOperator(operator)`. */
+  async removeOperator(operator: string, overrides?: SendOverrides): Promise<SentTransaction<TransactionReceipt>> {
+    return this.send(this.tx.removeOperator(operator), overrides);
   }
 
   /** Sends `cancelWithdrawal(id)`. */

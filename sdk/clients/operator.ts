@@ -484,7 +484,8 @@ export class OperatorClient {
   }
 
   private checkInstantAt(ctx: ReturnType<OperatorClient["context"]>, to: string, amount: bigint, timestamp: bigint): InstantCheck {
-    return checkInstant({ ...this.withdrawalInput(ctx, to, amount, timestamp), clock: this.cache.clock });
+    // The record's suspension: the words' HELD bit also marks a key added again after a removal.
+    return checkInstant({ ...this.withdrawalInput(ctx, to, amount, timestamp), clock: this.cache.clock, suspended: ctx.suspended });
   }
 
   private checkQueueAt(ctx: ReturnType<OperatorClient["context"]>, to: string, amount: bigint, timestamp: bigint): QueueCheck {

@@ -10,6 +10,7 @@ import { NATIVE } from "../rules/constants";
 import {
   operatorView,
   tokenView,
+  unitOf,
   availableNow,
   operatorExposure,
   vaultExposure,
@@ -24,6 +25,7 @@ import {
 export const STORAGE_SLOTS = {
   operatorWords: 1n,
   tokenWords: 2n,
+  approved: 3n,
   operatorInfo: 4n,
   queue: 5n,
   withdrawals: 6n,
@@ -35,10 +37,20 @@ export const STORAGE_SLOTS = {
 } as const;
 
 /** Byte offsets within their slots of the packed values the SDK decodes (`VaultStorage`). */
-export const STORAGE_OFFSETS = { tripMax: 28, tripPeriod: 0, infoRegistered: 0, infoSuspended: 1, infoOptOut: 2 } as const;
+export const STORAGE_OFFSETS = {
+  tripMax: 28,
+  tripPeriod: 0,
+  infoRegistered: 0,
+  infoSuspended: 1,
+  infoOptOut: 2,
+  /** OperatorInfo's uint32 generation (how many times the operator was removed). */
+  infoGeneration: 23,
+  /** A stored withdrawal's uint32 generation, in its second slot after the token. */
+  withdrawalGeneration: 20,
+} as const;
 
 const coder = AbiCoder.defaultAbiCoder();
-const MASK_128 = (1n << 128n) - 1n;
+const MASK_40 = (1n << 40n) - 1n;
 
 /** Slot of `mapping(address => T)` at `slot` for `key`. */
 export const mappingSlot = (slot: bigint | string, key: string): string =>
@@ -79,8 +91,9 @@ export async function readOperatorWords(vault: GuardedVault, operator: string, t
     [nestedSlot(STORAGE_SLOTS.operatorWords, operator, token), mappingSlot(STORAGE_SLOTS.tokenWords, token), nestedSlot(STORAGE_SLOTS.queue, operator, token)],
     { blockTag: at.blockTag },
   );
+  // The queue cap is kept in units (40 bits), the pending total in base units above it.
   const q = BigInt(queue);
-  return { opWord: BigInt(op), tokenWord: BigInt(tk), queueCap: q & MASK_128, pendingQueued: q >> 128n };
+  return { opWord: BigInt(op), tokenWord: BigInt(tk), queueCap: (q & MASK_40) * unitOf(BigInt(tk)), pendingQueued: q >> 40n };
 }
 
 /** Reads the token's word. */
@@ -91,6 +104,7 @@ export async function readTokenWord(vault: GuardedVault, token: string, at: Read
 
 const slotAt = (base: string | bigint, i: bigint): string => toBeHex(BigInt(base) + i, 32);
 const byteAt = (word: bigint, offset: number): bigint => (word >> BigInt(offset * 8)) & 0xffn;
+const uint32At = (word: bigint, offset: number): bigint => (word >> BigInt(offset * 8)) & 0xffffffffn;
 const addressOf = (word: bigint): string => getAddress(toBeHex(word & ((1n << 160n) - 1n), 20));
 
 /** Reads raw storage words of the vault (`extsload`), in order. */
@@ -149,6 +163,8 @@ export interface OperatorRecord {
   readonly registered: boolean;
   readonly suspended: boolean;
   readonly tripwireOptedOut: boolean;
+  /** How many times the operator was removed (its destinations and queued withdrawals carry it). */
+  readonly generation: bigint;
 }
 
 /** The operator's record as stored. */
@@ -158,6 +174,7 @@ export async function readOperatorRecord(vault: GuardedVault, operator: string, 
     registered: byteAt(word, STORAGE_OFFSETS.infoRegistered) !== 0n,
     suspended: byteAt(word, STORAGE_OFFSETS.infoSuspended) !== 0n,
     tripwireOptedOut: byteAt(word, STORAGE_OFFSETS.infoOptOut) !== 0n,
+    generation: uint32At(word, STORAGE_OFFSETS.infoGeneration),
   };
 }
 
@@ -171,14 +188,23 @@ export interface StoredWithdrawal {
   readonly amount: bigint;
 }
 
-/** A queued withdrawal (`getWithdrawal(id)` of IGuardedVault v1). */
+/**
+ * A queued withdrawal (`VaultLens.getWithdrawal`): one that was pending when its operator was removed
+ * reads as Cancelled (status 3).
+ */
 export async function readWithdrawal(vault: GuardedVault, id: bigint, at: ReadAt = {}): Promise<StoredWithdrawal> {
   const base = uintMappingSlot(STORAGE_SLOTS.withdrawals, id);
   const [head, token, to, amount] = await readWords(vault, [0n, 1n, 2n, 3n].map((i) => slotAt(base, i)), at);
+  const operator = addressOf(head);
+  let status = (head >> 224n) & 0xffn;
+  if (status === 1n) {
+    const record = await readOperatorRecord(vault, operator, at);
+    if (uint32At(token, STORAGE_OFFSETS.withdrawalGeneration) !== record.generation) status = 3n;
+  }
   return {
-    operator: addressOf(head),
+    operator,
     eta: (head >> 160n) & ((1n << 64n) - 1n),
-    status: (head >> 224n) & 0xffn,
+    status,
     token: addressOf(token),
     to: addressOf(to),
     amount,
@@ -241,8 +267,8 @@ function providerOf(vault: GuardedVault): Provider {
 
 /** Limits and accounting of `operator` for `token` at a block (default latest); zero limits if not listed. */
 export async function readOperatorState(vault: GuardedVault, operator: string, token: string, at: ReadAt = {}): Promise<OperatorState> {
-  const [w, time] = await Promise.all([readOperatorWords(vault, operator, token, at), clockAndTime(vault, providerOf(vault), at)]);
-  return { ...operatorView({ ...time, opWord: w.opWord, tokenWord: w.tokenWord }), queueCap: w.queueCap, pendingQueued: w.pendingQueued };
+  const [w, time, record] = await Promise.all([readOperatorWords(vault, operator, token, at), clockAndTime(vault, providerOf(vault), at), readOperatorRecord(vault, operator, at)]);
+  return { ...operatorView({ ...time, opWord: w.opWord, tokenWord: w.tokenWord, suspended: record.suspended }), queueCap: w.queueCap, pendingQueued: w.pendingQueued };
 }
 
 /** Vault-wide limits and accounting of `token` at a block (default latest), with the vault's balance. */
@@ -257,13 +283,14 @@ export async function readTokenState(vault: GuardedVault, token: string, at: Rea
 export async function readAvailableNow(vault: GuardedVault, operator: string, token: string, at: ReadAt = {}): Promise<bigint> {
   const provider = providerOf(vault);
   const address = await vault.getAddress();
-  const [w, time, paused, balance] = await Promise.all([
+  const [w, time, paused, balance, record] = await Promise.all([
     readOperatorWords(vault, operator, token, at),
     clockAndTime(vault, provider, at),
     vault.paused({ blockTag: at.blockTag }),
     readVaultBalance(provider, address, token, at),
+    readOperatorRecord(vault, operator, at),
   ]);
-  return availableNow({ ...time, opWord: w.opWord, tokenWord: w.tokenWord, paused, suspended: (w.opWord >> 255n) === 1n, balance });
+  return availableNow({ ...time, opWord: w.opWord, tokenWord: w.tokenWord, paused, suspended: record.suspended, balance });
 }
 
 /** Exposure of every operator of `token` and of the vault, for each horizon, at one block. */
@@ -285,8 +312,8 @@ export async function readTokenExposure(
   ]);
   const inputs: OperatorExposureInput[] = await Promise.all(
     operators.map(async (operator) => {
-      const [w, suspended] = await Promise.all([readOperatorWords(vault, operator, token, at), vault.isSuspended(operator, { blockTag: at.blockTag })]);
-      return { opWord: w.opWord, queueCap: w.queueCap, pendingQueued: w.pendingQueued, suspended };
+      const [w, record] = await Promise.all([readOperatorWords(vault, operator, token, at), readOperatorRecord(vault, operator, at)]);
+      return { opWord: w.opWord, queueCap: w.queueCap, pendingQueued: w.pendingQueued, suspended: record.suspended };
     }),
   );
   const common = { tokenWord, paused, window, withdrawalDelay: BigInt(delay), balance };

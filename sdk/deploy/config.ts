@@ -440,7 +440,7 @@ const limitsNode = object(
   {
     cap: amount("Most the operator may move instantly in any window."),
     instantLimit: amount("Largest single instant withdrawal; larger ones must be queued. At most cap."),
-    queueCap: amount("Most the operator may have pending in the withdrawal queue."),
+    queueCap: amount("Most the operator may have pending in the withdrawal queue; like the other limits, a whole number of units and at most 2^36 - 1 units."),
   },
   {},
 );
@@ -567,11 +567,10 @@ export function parseVaultConfig(input: unknown, options: { source?: string } = 
       }
       const cap = limitAmount(l.cap, token, symbol, at(lp, "cap"), issues);
       const instantLimit = limitAmount(l.instantLimit, token, symbol, at(lp, "instantLimit"), issues);
-      const queueCap = amountOf(l.queueCap, token.decimals, at(lp, "queueCap"), issues);
+      const queueCap = limitAmount(l.queueCap, token, symbol, at(lp, "queueCap"), issues);
       if (cap !== undefined && instantLimit !== undefined && instantLimit > cap) {
         issues.push({ path: at(lp, "instantLimit"), message: `must be <= cap (${l.instantLimit} > ${l.cap} ${symbol})` });
       }
-      if (queueCap !== undefined && queueCap >= 1n << 128n) issues.push({ path: at(lp, "queueCap"), message: "too large (at most 2^128 - 1 base units)" });
       if (cap !== undefined && instantLimit !== undefined && queueCap !== undefined) {
         limits.push({ symbol, token: token.token, cap, instantLimit, queueCap });
       }

@@ -481,6 +481,7 @@ export type InstantAction =
   | { readonly method: "revokeDestination"; readonly operator: string; readonly destination: string }
   | { readonly method: "tightenTripwire"; readonly maxCount: number; readonly period: bigint }
   | { readonly method: "optIntoTripwire"; readonly operator: string }
+  | { readonly method: "removeOperator"; readonly operator: string }
   | { readonly method: "lengthenDelays"; readonly changeDelay: bigint; readonly withdrawalDelay: bigint };
 
 export interface PlannedInstant {
@@ -604,8 +605,9 @@ class Describer {
 /**
  * Pure: what it takes to bring the vault whose policy is `policy` (see `AdminClient.readPolicy`) to
  * `config`. Lowered limits and caps, revoked destinations, a tighter tripwire, opting back into the
- * tripwire and longer delays are instant; everything else is a proposal. Operators and tokens that the
- * config no longer lists get zero limits (a listed token cannot be delisted: its vault cap goes to zero).
+ * tripwire, longer delays and removing an operator the config no longer names are instant; everything
+ * else is a proposal. Tokens that the config no longer lists get a zero vault cap (a listed token cannot
+ * be delisted).
  * Throws `ImmutableSettingError` if the window or a token's unitDecimals differ: those need a new vault.
  */
 export function diffVaultConfig(o: { config: VaultConfig; policy: VaultPolicy; vault: string }): VaultConfigDiff {
@@ -698,6 +700,12 @@ export function diffVaultConfig(o: { config: VaultConfig; policy: VaultPolicy; v
     const spec = config.operators.find((x) => x.address === operator);
     const state = policy.operators.find((x) => x.operator === operator);
     const who = d.who(operator);
+    if (!spec && state) {
+      // An operator the config no longer names: one instant removal zeroes its limits, voids its
+      // destinations, cancels its queue and frees its slot (a key rotation's second step).
+      now({ method: "removeOperator", operator }, `removeOperator ${who} (not in the config)`, g.removeOperator(operator));
+      continue;
+    }
     for (const token of tokenSet) {
       const target: Limits = spec?.limits.find((l) => l.token === token) ?? ZERO_LIMITS;
       if (!listed.has(token)) {

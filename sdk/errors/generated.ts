@@ -187,14 +187,14 @@ export class ChangeNotReadyError extends VaultRevertError<"ChangeNotReady"> {
   }
 }
 
-/** The change was proposed before an instant tightening of the same target (the operator x token limits, an operator x destination, a token's vault cap, the tripwire, an operator's opt-out, the delays, the pause, or an operator's suspension); loosening it again takes a new proposal and its full delay. (`ChangeOutdated(uint256)`, selector `0x098700ed`) */
+/** The change was proposed before an instant tightening of the same target (the operator x token limits, an operator x destination, a token's vault cap, the tripwire, an operator's opt-out, the delays, the pause, an operator's suspension, or the removal of the operator it names); loosening it again takes a new proposal and its full delay. (`ChangeOutdated(uint256)`, selector `0x098700ed`) */
 export class ChangeOutdatedError extends VaultRevertError<"ChangeOutdated"> {
   static readonly errorName = "ChangeOutdated";
   static readonly signature = "ChangeOutdated(uint256)";
   static readonly selector = "0x098700ed";
-  static readonly notice = "The change was proposed before an instant tightening of the same target (the operator x token limits, an operator x destination, a token's vault cap, the tripwire, an operator's opt-out, the delays, the pause, or an operator's suspension); loosening it again takes a new proposal and its full delay.";
+  static readonly notice = "The change was proposed before an instant tightening of the same target (the operator x token limits, an operator x destination, a token's vault cap, the tripwire, an operator's opt-out, the delays, the pause, an operator's suspension, or the removal of the operator it names); loosening it again takes a new proposal and its full delay.";
   constructor(args: VaultErrorArgs["ChangeOutdated"], context?: RevertContext) {
-    super("ChangeOutdated", args, "The change was proposed before an instant tightening of the same target (the operator x token limits, an operator x destination, a token's vault cap, the tripwire, an operator's opt-out, the delays, the pause, or an operator's suspension); loosening it again takes a new proposal and its full delay.", context);
+    super("ChangeOutdated", args, "The change was proposed before an instant tightening of the same target (the operator x token limits, an operator x destination, a token's vault cap, the tripwire, an operator's opt-out, the delays, the pause, an operator's suspension, or the removal of the operator it names); loosening it again takes a new proposal and its full delay.", context);
   }
 }
 
@@ -297,14 +297,14 @@ export class InvalidTripwireError extends VaultRevertError<"InvalidTripwire"> {
   }
 }
 
-/** unitDecimals is above MAX_UNIT_DECIMALS. (`InvalidUnitDecimals(uint8)`, selector `0x6b09aeff`) */
+/** unitDecimals is above MAX_UNIT_DECIMALS (54). (`InvalidUnitDecimals(uint8)`, selector `0x6b09aeff`) */
 export class InvalidUnitDecimalsError extends VaultRevertError<"InvalidUnitDecimals"> {
   static readonly errorName = "InvalidUnitDecimals";
   static readonly signature = "InvalidUnitDecimals(uint8)";
   static readonly selector = "0x6b09aeff";
-  static readonly notice = "unitDecimals is above MAX_UNIT_DECIMALS.";
+  static readonly notice = "unitDecimals is above MAX_UNIT_DECIMALS (54).";
   constructor(args: VaultErrorArgs["InvalidUnitDecimals"], context?: RevertContext) {
-    super("InvalidUnitDecimals", args, "unitDecimals is above MAX_UNIT_DECIMALS.", context);
+    super("InvalidUnitDecimals", args, "unitDecimals is above MAX_UNIT_DECIMALS (54).", context);
   }
 }
 
@@ -363,14 +363,14 @@ export class NotAdminOrGuardianError extends VaultRevertError<"NotAdminOrGuardia
   }
 }
 
-/** The caller is not an operator for this token. (`NotOperator(address,address)`, selector `0x4738d054`) */
+/** The account is not an operator (never was, or was removed); `token` is 0 where none applies. (`NotOperator(address,address)`, selector `0x4738d054`) */
 export class NotOperatorError extends VaultRevertError<"NotOperator"> {
   static readonly errorName = "NotOperator";
   static readonly signature = "NotOperator(address,address)";
   static readonly selector = "0x4738d054";
-  static readonly notice = "The caller is not an operator for this token.";
+  static readonly notice = "The account is not an operator (never was, or was removed); `token` is 0 where none applies.";
   constructor(args: VaultErrorArgs["NotOperator"], context?: RevertContext) {
-    super("NotOperator", args, "The caller is not an operator for this token.", context);
+    super("NotOperator", args, "The account is not an operator (never was, or was removed); `token` is 0 where none applies.", context);
   }
 }
 

@@ -30,7 +30,7 @@ import { InvalidInputError, VaultRevertError, VaultSdkError } from "../errors/ba
 import type { VaultEventName } from "./events";
 import { GuardianClient } from "../clients/guardian";
 import { connectVault, providerOf, read } from "../clients/transport";
-import { readChange, readWithdrawal } from "../clients/state";
+import { readChange, readOperatorRecord, readWithdrawal } from "../clients/state";
 import { requireAddress } from "../errors/validate";
 import { UnreadableBlockError, type LogReaderAlert, type RetryOptions } from "./log-reader";
 import { sleep } from "./sleep";
@@ -470,6 +470,7 @@ export const RESPONDER_EVENTS: readonly VaultEventName[] = [
   "ChangeExecuted",
   "ChangeCancelled",
   "DestinationApproved",
+  "OperatorRemoved",
 ];
 
 interface QueuedEntry {
@@ -726,6 +727,14 @@ export class Responder {
         this.pendingWithdrawals.delete(e.args.id);
         this.queuedLedger.delete(e.args.id);
         return [];
+      case "OperatorRemoved": {
+        // The removal cancelled every pending withdrawal of the operator and voided its destinations.
+        const operator = e.args.operator;
+        for (const [id, w] of this.pendingWithdrawals) if (w.operator === operator) this.pendingWithdrawals.delete(id);
+        for (const [id, w] of this.queuedLedger) if (w.operator === operator) this.queuedLedger.delete(id);
+        for (const key of [...this.approvals.keys()]) if (key.startsWith(`${operator}|`)) this.approvals.delete(key);
+        return [];
+      }
       case "WithdrawalQueued": {
         const w: PendingWithdrawal = { id: e.args.id, operator: e.args.operator, token: e.args.token, to: e.args.to, amount: e.args.amount, eta: e.args.eta, position };
         this.pendingWithdrawals.set(w.id, w);
@@ -900,7 +909,7 @@ export class Responder {
       case "pause":
         return (await read(() => vault.paused())) ? "already paused" : null;
       case "suspendOperator":
-        return (await read(() => vault.isSuspended(a.operator))) ? "already suspended: it stays suspended until a timelocked UnsuspendOperator change" : null;
+        return (await read(() => readOperatorRecord(vault, a.operator))).suspended ? "already suspended: it stays suspended until a timelocked UnsuspendOperator change" : null;
       case "cancelWithdrawal": {
         const status = statusOf((await read(() => readWithdrawal(vault, a.id))).status);
         return status === "Pending" ? null : `already ${status.toLowerCase()}`;

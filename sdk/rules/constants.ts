@@ -24,8 +24,13 @@ export const MAX_DELAY = 30n * 24n * 3600n;
 export const MAX_TRIP_COUNT = 126;
 /** Longest tripwire period in seconds (`MAX_TRIP_PERIOD`, 28 bits). */
 export const MAX_TRIP_PERIOD = (1n << 28n) - 1n;
-/** Largest unitDecimals (`MAX_UNIT_DECIMALS`). */
-export const MAX_UNIT_DECIMALS = 60;
+/** Largest unitDecimals (`MAX_UNIT_DECIMALS`): every limit, queue caps included, is a whole number of units below 2^36. */
+export const MAX_UNIT_DECIMALS = 54;
+/** Shortest and longest rate-limit window, in seconds (`MIN_WINDOW`, `MAX_WINDOW`). */
+export const MIN_WINDOW = 3600n;
+export const MAX_WINDOW = 30n * 24n * 3600n;
+/** Fewest guardians a vault has (`MIN_GUARDIANS`). */
+export const MIN_GUARDIANS = 2;
 
 /** `IGuardedVault.ChangeKind`, in declaration order (the index is the on-chain value). */
 export const CHANGE_KINDS = [

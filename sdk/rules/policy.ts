@@ -33,7 +33,8 @@ const STATE_MASK = (1n << CAP_SHIFT) - 1n;
 const INSTANT_SHIFT = 212n;
 const COUNT_SHIFT = 248n;
 const COUNT_MASK = 0x7fn;
-const SUSPENDED = 1n << 255n;
+/** The HELD bit: the instant path reads the operator's record (suspended, or removed and added again). */
+const HELD = 1n << 255n;
 
 const UNIT_SHIFT = 212n;
 const TRIP_MAX_SHIFT = 219n;
@@ -104,7 +105,8 @@ export interface WithdrawalInput {
   /** `isTripwireOptedOut(operator)`. */
   readonly tripwireOptedOut: boolean;
   /** `isSuspended(operator)`: needed for a token the operator has no limits for, whose word does not
-   * carry the suspended bit (the vault then refuses with OperatorIsSuspended, not a trip). */
+   * carry the HELD bit (the vault then refuses with OperatorIsSuspended, not a trip), and for an operator
+   * that was removed and added again, whose words always carry it. Omitted: the HELD bit decides. */
   readonly suspended?: boolean;
 }
 
@@ -250,7 +252,14 @@ export const unitOf = (tokenWord: bigint): bigint => 10n ** ((tokenWord >> UNIT_
 /** An operator's instant limit, in units. */
 export const instantLimitOf = (opWord: bigint): bigint => (opWord >> INSTANT_SHIFT) & AMOUNT_MASK;
 
-export const isSuspendedWord = (opWord: bigint): boolean => (opWord & SUSPENDED) !== 0n;
+/**
+ * Whether the word carries the HELD bit: the operator is suspended, or it was removed and added again (its
+ * destinations then carry its generation). For an operator never removed it means suspended; the record
+ * (`isSuspended(operator)`, `readOperatorRecord`) tells which.
+ */
+export const isHeldWord = (opWord: bigint): boolean => (opWord & HELD) !== 0n;
+/** `isHeldWord`: exact for an operator that was never removed. */
+export const isSuspendedWord = isHeldWord;
 export const isPausedWord = (tokenWord: bigint): boolean => (tokenWord & PAUSED) !== 0n;
 export const isListedWord = (tokenWord: bigint): boolean => (tokenWord & LISTED) !== 0n;
 
@@ -302,7 +311,7 @@ export function encodeOperatorWord(w: OperatorWord): bigint {
     encodeLimiter(w.ring, w.last, w.cap) |
     (w.instantLimit << INSTANT_SHIFT) |
     (w.count << COUNT_SHIFT) |
-    (w.suspended ? SUSPENDED : 0n)
+    (w.suspended ? HELD : 0n)
   );
 }
 
@@ -354,11 +363,11 @@ export function withOperatorLimits(
 ): bigint {
   let word = withCap(opWord, limits.capUnits);
   word = (word & ~(AMOUNT_MASK << INSTANT_SHIFT)) | (limits.instantUnits << INSTANT_SHIFT);
-  return limits.suspended ? word | SUSPENDED : word;
+  return limits.suspended ? word | HELD : word;
 }
 
 /** `_setSuspendedBits` on one operator word. */
-export const withSuspended = (opWord: bigint, on: boolean): bigint => (on ? opWord | SUSPENDED : opWord & ~SUSPENDED);
+export const withSuspended = (opWord: bigint, on: boolean): bigint => (on ? opWord | HELD : opWord & ~HELD);
 
 /** `_setPaused` on one token word. */
 export const withPaused = (tokenWord: bigint, on: boolean): bigint => (on ? tokenWord | PAUSED : tokenWord & ~PAUSED);
@@ -424,7 +433,7 @@ export function checkInstant(i: InstantInput): InstantCheck {
   const { operator, token, to, amount, opWord, tokenWord } = i;
   if (amount === 0n) return revert({ name: "ZeroAmount", args: {} });
   if ((tokenWord & (LISTED | PAUSED)) !== LISTED) return revert(closed(token, tokenWord));
-  if (isSuspendedWord(opWord)) return revert({ name: "OperatorIsSuspended", args: { operator } });
+  if (isHeldWord(opWord) && i.suspended !== false) return revert({ name: "OperatorIsSuspended", args: { operator } });
   if (capOf(opWord) === 0n) {
     if (!i.registered) return revert({ name: "NotOperator", args: { account: operator, token } });
     if (i.suspended) return revert({ name: "OperatorIsSuspended", args: { operator } });
@@ -513,7 +522,7 @@ export function checkExecute(e: ExecuteInput): ExecuteCheck {
 const toTimestamp = (clock: Clock, t: bigint): bigint => (t === 0n ? 0n : clock.start + t);
 
 /** `operatorState` (limits and accounting) from the two words, at `timestamp`. */
-export function operatorView(o: { clock: Clock; timestamp: bigint; opWord: bigint; tokenWord: bigint }): OperatorView {
+export function operatorView(o: { clock: Clock; timestamp: bigint; opWord: bigint; tokenWord: bigint; suspended?: boolean }): OperatorView {
   const unit = unitOf(o.tokenWord);
   const nowT = clockTime(o.clock, o.timestamp);
   return {
@@ -522,7 +531,7 @@ export function operatorView(o: { clock: Clock; timestamp: bigint; opWord: bigin
     used: usedAt(o.opWord, nowT, o.clock.bucket) * unit,
     available: availableAt(o.opWord, nowT, o.clock.bucket) * unit,
     nextRelease: toTimestamp(o.clock, nextReleaseAt(o.opWord, nowT, o.clock.bucket)),
-    suspended: isSuspendedWord(o.opWord),
+    suspended: o.suspended ?? isHeldWord(o.opWord),
   };
 }
 

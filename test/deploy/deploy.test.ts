@@ -30,6 +30,7 @@ import { rpcNetworkFromEnv } from "../../tasks/network";
 import { main as deployScript } from "../../scripts/deploy";
 import { capture, deployedFixture, runTask, taskError, tempDir, writeJson } from "./helpers";
 import { vaultLens } from "../helpers/fixture";
+import { views } from "../helpers/views";
 
 const usd = (n: bigint) => n * 10n ** 6n;
 
@@ -221,7 +222,7 @@ describe("deploy: vault:deploy", () => {
     expect(done.stdout).to.include("already matches");
   });
 
-  it("limits for a token not listed yet wait for its ListToken; operators and tokens left out go to zero", async () => {
+  it("limits for a token not listed yet wait for its ListToken; an operator left out is removed, a token left out goes to zero", async () => {
     const f = await loadFixture(deployedFixture);
     const dai = await ethers.deployContract("MockERC20", ["Dai", "DAI", 18]);
     const changed = structuredClone(f.raw);
@@ -236,10 +237,10 @@ describe("deploy: vault:deploy", () => {
     expect(diff.blocked.map((b) => b.reason)).to.deep.equal(["DAI is not listed yet: re-run once ListToken(DAI) is executed"]);
     expect(diff.instant.map((s) => s.summary)).to.have.members([
       `lowerVaultCap ${(await f.usdc.getAddress()).slice(0, 6)}…${(await f.usdc.getAddress()).slice(-4)}: 1000000000000 base units → 0 (not in the config; a listed token cannot be removed)`,
-      `lowerOperatorLimits ${f.a.bot2.address.slice(0, 6)}…${f.a.bot2.address.slice(-4)} ${(await f.usdc.getAddress()).slice(0, 6)}…${(await f.usdc.getAddress()).slice(-4)}: cap 600000000000 base units, instant 150000000000 base units, queue 3000000000000 base units → cap 0 base units, instant 0 base units, queue 0 base units (not in the config)`,
-      `revokeDestination ${f.a.bot2.address.slice(0, 6)}…${f.a.bot2.address.slice(-4)} → exchange (${f.a.exchange.address})`,
-      `revokeDestination ${f.a.bot2.address.slice(0, 6)}…${f.a.bot2.address.slice(-4)} → ${f.a.exchange2.address}`,
+      // One safety-increasing step ends bot2: limits, destinations and queue (not a lowering per token).
+      `removeOperator ${f.a.bot2.address.slice(0, 6)}…${f.a.bot2.address.slice(-4)} (not in the config)`,
     ]);
+    expect(diff.instant.find((s) => s.action.method === "removeOperator")?.requires).to.equal("adminOrGuardian");
   });
 
   it("rejects invalid configs before touching the chain, naming the field", async () => {

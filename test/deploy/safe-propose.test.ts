@@ -13,6 +13,7 @@ import { deploySafe, decodeMultiSend, verifyTxBuilderBatch } from "../../sdk/saf
 import type { DeployOutcome } from "../../tasks/deploy";
 import { vaultLens } from "../helpers/fixture";
 import { accounts, runTask, tempDir, testConfig, writeJson } from "./helpers";
+import { views } from "../helpers/views";
 
 const usd = (n: bigint) => n * 10n ** 6n;
 

@@ -61,7 +61,7 @@ export async function vaultSnapshot(f: VaultFixture) {
   for (let id = 1n; id <= (await f.vault.changeCount()); id++) changes.push((await views.getChange(f.vault, id)).status);
   return {
     paused: await f.vault.paused(),
-    suspended: [await f.vault.isSuspended(f.bot1.address), await f.vault.isSuspended(f.bot2.address)],
+    suspended: [await views.isSuspended(f.vault, f.bot1.address), await views.isSuspended(f.vault, f.bot2.address)],
     withdrawals,
     changes,
     usdt: await f.usdtToken.balanceOf(f.vaultAddr),

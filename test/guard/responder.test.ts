@@ -112,7 +112,7 @@ describe("automatic responder", () => {
       expect(summary(round)).to.deep.equal([...(pause ? ["pause:confirmed"] : []), "suspendOperator:skipped", `cancelWithdrawal#${pending.id}:confirmed`]);
       expect(round.actions.find((a) => a.action.kind === "suspendOperator")?.note).to.match(/already suspended/);
       expect(await f.vault.paused()).to.equal(pause);
-      expect(await f.vault.isSuspended(f.bot1.address)).to.equal(true);
+      expect(await views.isSuspended(f.vault, f.bot1.address)).to.equal(true);
       expect(await status(f, pending.id)).to.equal("Cancelled");
       if (pause) expect((await f.vault.queryFilter(f.vault.filters.VaultPaused()))[0].args.by).to.equal(f.guardian.address);
     });

@@ -34,7 +34,7 @@ function actions(f: SafeGuardedFixture & { withdrawalId: bigint; changeId: bigin
     { name: "pause", tx: g.pause(), check: async () => expect(await f.vault.paused()).to.equal(true) },
     { name: "cancel a queued withdrawal", tx: g.cancelWithdrawal(f.withdrawalId), check: async () => expect((await views.getWithdrawal(f.vault, f.withdrawalId)).status).to.equal(BigInt(Status.Cancelled)) },
     { name: "cancel a proposed change", tx: g.cancelChange(f.changeId), check: async () => expect((await views.getChange(f.vault, f.changeId)).status).to.equal(BigInt(Status.Cancelled)) },
-    { name: "suspend", tx: g.suspendOperator(f.bot2.address), check: async () => expect(await f.vault.isSuspended(f.bot2.address)).to.equal(true) },
+    { name: "suspend", tx: g.suspendOperator(f.bot2.address), check: async () => expect(await views.isSuspended(f.vault, f.bot2.address)).to.equal(true) },
     {
       name: "evacuate",
       tx: g.evacuate({ token: f.usdtAddr, amount: "all" }),

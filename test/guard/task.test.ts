@@ -41,7 +41,7 @@ async function expectDefended(f: VaultFixture, ids: Awaited<ReturnType<typeof at
   expect((await views.getWithdrawal(f.vault, ids.stolen)).status).to.equal(BigInt(Status.Cancelled));
   expect((await views.getWithdrawal(f.vault, ids.expected)).status, "the expected withdrawal is left alone").to.equal(BigInt(Status.Pending));
   expect((await views.getChange(f.vault, ids.drain)).status).to.equal(BigInt(Status.Cancelled));
-  expect(await f.vault.isSuspended(f.bot1.address)).to.equal(true);
+  expect(await views.isSuspended(f.vault, f.bot1.address)).to.equal(true);
   expect(await f.vault.paused()).to.equal(true);
 }
 

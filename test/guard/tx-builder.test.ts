@@ -48,7 +48,7 @@ function response(f: SafeGuardedFixture & { changeId: bigint }): UnsignedTransac
 async function expectResponded(f: SafeGuardedFixture & { changeId: bigint }): Promise<void> {
   expect((await views.getWithdrawal(f.vault, 1n)).status).to.equal(BigInt(Status.Cancelled));
   expect((await views.getChange(f.vault, f.changeId)).status).to.equal(BigInt(Status.Cancelled));
-  expect(await f.vault.isSuspended(f.bot1.address)).to.equal(true);
+  expect(await views.isSuspended(f.vault, f.bot1.address)).to.equal(true);
   const s = await f.lens.operatorState(f.vault, f.bot2.address, f.usdtAddr);
   expect([s.cap, s.instantLimit, s.queueCap]).to.deep.equal([POLICY.usdt.cap / 2n, POLICY.usdt.instant / 2n, 0n]);
   expect(await f.vault.paused()).to.equal(true);

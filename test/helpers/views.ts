@@ -13,5 +13,6 @@ export const views = {
   tokens: async (vault: AddressLike) => (await vaultLens()).tokens(vault),
   operators: async (vault: AddressLike) => (await vaultLens()).operators(vault),
   tripwire: async (vault: AddressLike) => (await vaultLens()).tripwire(vault),
+  isSuspended: async (vault: AddressLike, operator: AddressLike) => (await vaultLens()).isSuspended(vault, operator),
   isTripwireOptedOut: async (vault: AddressLike, operator: AddressLike) => (await vaultLens()).isTripwireOptedOut(vault, operator),
 };

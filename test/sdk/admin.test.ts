@@ -33,7 +33,7 @@ describe("SDK AdminClient", () => {
     const [newGuardian, newRecovery, newAdmin, bot3, dest3] = extra;
     // Every kind of change, with parameters valid both now and after the others ran.
     const changes: ChangeParams[] = [
-      { kind: "SetOperatorLimits", operator: bot3.address, token: f.usdtAddr, cap: POLICY.usdt.cap, instantLimit: POLICY.usdt.instant, queueCap: 123n },
+      { kind: "SetOperatorLimits", operator: bot3.address, token: f.usdtAddr, cap: POLICY.usdt.cap, instantLimit: POLICY.usdt.instant, queueCap: 123n * 10n ** BigInt(POLICY.usdt.unitDecimals) },
       { kind: "ApproveDestination", operator: bot3.address, destination: dest3.address },
       { kind: "ListToken", token: newTokenAddr, unitDecimals: 6, vaultCap: 10n ** 12n },
       { kind: "SetVaultCap", token: f.daiAddr, vaultCap: POLICY.dai.vaultCap * 2n },
@@ -131,13 +131,13 @@ describe("SDK AdminClient", () => {
 
     const v = f.vault;
     const s3 = await (await vaultLens()).operatorState(v, bot3.address, f.usdtAddr);
-    expect([s3.cap, s3.instantLimit, s3.queueCap]).to.deep.equal([POLICY.usdt.cap, POLICY.usdt.instant, 123n]);
+    expect([s3.cap, s3.instantLimit, s3.queueCap]).to.deep.equal([POLICY.usdt.cap, POLICY.usdt.instant, 123n * 10n ** BigInt(POLICY.usdt.unitDecimals)]);
     expect(await v.isApproved(bot3.address, dest3.address)).to.equal(true);
     expect(await views.tokens(v)).to.include(newToken);
     expect((await (await vaultLens()).tokenState(v, newToken)).unitDecimals).to.equal(6n);
     expect((await (await vaultLens()).tokenState(v, f.daiAddr)).vaultCap).to.equal(POLICY.dai.vaultCap * 2n);
     expect(await v.paused()).to.equal(false);
-    expect(await v.isSuspended(f.bot1.address)).to.equal(false);
+    expect(await views.isSuspended(v, f.bot1.address)).to.equal(false);
     expect(await v.recovery()).to.equal(newRecovery.address);
     expect([await v.changeDelay(), await v.withdrawalDelay()]).to.deep.equal([2n * DAY, 3n * DAY]);
     expect(await v.hasRole(GUARDIAN_ROLE, newGuardian.address)).to.equal(true);

@@ -52,7 +52,7 @@ const ACTIONS: Action[] = [
     send: (g, f) => g.suspendOperator(f.bot1.address),
     build: (t, f) => t.suspendOperator(f.bot1.address),
     fn: "suspendOperator",
-    check: async (f) => expect(await f.vault.isSuspended(f.bot1.address)).to.equal(true),
+    check: async (f) => expect(await views.isSuspended(f.vault, f.bot1.address)).to.equal(true),
   },
   {
     name: "cancelWithdrawal",
@@ -126,6 +126,16 @@ const ACTIONS: Action[] = [
     check: async (f) => expect(await views.isTripwireOptedOut(f.vault, f.bot2.address)).to.equal(false),
   },
   {
+    name: "removeOperator",
+    send: (g, f) => g.removeOperator(f.bot1.address),
+    build: (t, f) => t.removeOperator(f.bot1.address),
+    fn: "removeOperator",
+    check: async (f) => {
+      expect(await views.operators(f.vault)).to.deep.equal([f.bot2.address]);
+      await expect(f.vault.connect(f.bot1).withdrawInstant(f.usdtAddr, f.exchange.address, 1n)).to.be.revertedWithCustomError(f.vault, "NotOperator");
+    },
+  },
+  {
     name: "revokeDestination",
     send: (g, f) => g.revokeDestination({ operator: f.bot2.address, destination: f.exchange2.address }),
     build: (t, f) => t.revokeDestination({ operator: f.bot2.address, destination: f.exchange2.address }),
@@ -195,6 +205,7 @@ describe("SDK GuardianClient", () => {
     calls.length = 0;
     const bad: [() => Promise<unknown>, string][] = [
       [() => g.suspendOperator("0xnope"), "operator"],
+      [() => g.removeOperator("0xnope"), "operator"],
       [() => g.evacuate({ token: f.usdtAddr, amount: 0n }), "amount"],
       [() => g.evacuate({ token: ethers.ZeroAddress, amount: 1n }), "token"],
       [() => g.cancelWithdrawal(-1n), "id"],

@@ -158,12 +158,12 @@ describe("SDK OperatorClient", () => {
     expect(d.error).to.be.instanceOf(DestinationNotApprovedError);
     expect(d.error.args).to.deep.equal({ operator: f.bot1.address, destination: f.attacker.address });
     expect(await ethers.provider.getBlockNumber()).to.equal(block);
-    expect(await f.vault.isSuspended(f.bot1.address)).to.equal(false);
+    expect(await views.isSuspended(f.vault, f.bot1.address)).to.equal(false);
 
     const forced = sent(await bot.withdraw(req, { force: true }));
     expect(forced.forced).to.equal(true);
     expect(await forced.tx.wait()).to.include({ status: "tripped", reason: "DestinationNotApproved" });
-    expect(await f.vault.isSuspended(f.bot1.address)).to.equal(true);
+    expect(await views.isSuspended(f.vault, f.bot1.address)).to.equal(true);
 
     // Even before a refresh, the forced trip counts: the key is treated as suspended.
     const next = bot.preflight({ token: f.usdtAddr, to: f.exchange.address, amount: 1n });
@@ -235,7 +235,7 @@ describe("SDK OperatorClient", () => {
     expect(err).to.be.instanceOf(VaultCapExceededError);
     expect((err as VaultCapExceededError).source).to.equal("chain");
     expect((err as VaultCapExceededError).args).to.deep.equal({ token: f.usdtAddr, requested: UNIT, available: 0n });
-    expect(await f.vault.isSuspended(f.bot1.address)).to.equal(false);
+    expect(await views.isSuspended(f.vault, f.bot1.address)).to.equal(false);
 
     await bot1.refresh();
     const d = bot1.preflight({ token: f.usdtAddr, to: f.exchange.address, amount: UNIT });
@@ -257,7 +257,7 @@ describe("SDK OperatorClient", () => {
     // Forced, the chain reverts with the same typed error and the key stays active.
     const err = await bot.withdraw({ token: f.usdtAddr, to: f.attacker.address, amount: 1n }, { force: true }).catch((e: unknown) => e);
     expect(err).to.be.instanceOf(DestinationNotApprovedError);
-    expect(await f.vault.isSuspended(f.bot2.address)).to.equal(false);
+    expect(await views.isSuspended(f.vault, f.bot2.address)).to.equal(false);
   });
 
   it("paused: every withdrawal is refused with VaultIsPaused, nothing available", async () => {
@@ -308,7 +308,7 @@ describe("SDK OperatorClient", () => {
     expect(a.sent).to.equal(true);
     expect(b.sent).to.equal(false);
     expect(b.decision).to.include({ action: "reject", breach: "CapExceeded" });
-    expect(await f.vault.isSuspended(f.bot1.address)).to.equal(false);
+    expect(await views.isSuspended(f.vault, f.bot1.address)).to.equal(false);
     expect(await f.usdtToken.balanceOf(f.exchange.address)).to.equal(CAP);
   });
 
@@ -420,6 +420,31 @@ describe("SDK OperatorClient", () => {
     const again = await bot.cancel(q.id).catch((e: unknown) => e);
     expect(again).to.be.instanceOf(WithdrawalNotPendingError);
     expect((again as WithdrawalNotPendingError).args).to.deep.equal({ id: q.id, status: 3n });
+  });
+
+  it("sees its key's removal on refresh (queue cancelled, no destinations, NotOperator); added again, its HELD words are not taken for a suspension", async () => {
+    const f = await loadFixture(deployVaultFixture);
+    const bot = await operatorClient(f);
+    const q = await sent(await bot.queue({ token: f.usdtAddr, to: f.exchange.address, amount: usdt(10) })).tx.wait();
+    if (q.status !== "queued") throw new Error("expected queued");
+    await bot.refresh();
+    expect(bot.pending().map((w) => w.id)).to.deep.equal([q.id]);
+    await f.vault.connect(f.guardian).removeOperator(f.bot1.address);
+    expect(await bot.refresh()).to.equal(true);
+    expect(bot.pending()).to.deep.equal([]);
+    expect(bot.destinations()).to.deep.equal([]);
+    expect(bot.preflight({ token: f.usdtAddr, to: f.exchange.address, amount: 1n })).to.include({ action: "reject", effect: "revert" });
+    expect(bot.available(f.usdtAddr).amount).to.equal(0n);
+
+    await proposeAndExecute(f.vault, f.admin, ChangeKind.SetOperatorLimits, encodeChange.setOperatorLimits({
+      operator: f.bot1.address, token: f.usdtAddr, cap: CAP, instantLimit: INSTANT, queueCap: POLICY.usdt.queueCap,
+    }));
+    await proposeAndExecute(f.vault, f.admin, ChangeKind.ApproveDestination, encodeChange.approveDestination(f.bot1.address, f.exchange.address));
+    await bot.refresh();
+    expect(bot.preflight({ token: f.usdtAddr, to: f.exchange.address, amount: 1n })).to.include({ action: "instant" });
+    expect(bot.available(f.usdtAddr).amount).to.equal(await f.lens.availableNow(f.vault, f.bot1.address, f.usdtAddr));
+    const w = await sent(await bot.withdraw({ token: f.usdtAddr, to: f.exchange.address, amount: INSTANT })).tx.wait();
+    expect(w.status).to.equal("withdrawn");
   });
 
   it("execute is refused locally when the destination was revoked or the withdrawal expired; force lets the chain judge", async () => {

@@ -117,7 +117,7 @@ async function readModel(f: VaultFixture, ops: HardhatEthersSigner[], tokens: st
     paused: await f.vault.paused(),
   };
   for (const o of ops) {
-    m.suspended.set(o.address, await f.vault.isSuspended(o.address));
+    m.suspended.set(o.address, await views.isSuspended(f.vault, o.address));
     m.optedOut.set(o.address, await views.isTripwireOptedOut(f.vault, o.address));
     for (const d of dests) if (await f.vault.isApproved(o.address, d)) m.approved.add(key(o.address, d));
     for (const t of tokens) {

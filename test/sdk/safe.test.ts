@@ -30,7 +30,7 @@ describe("SDK unsigned transactions through a Safe", () => {
     await execThroughSafe(guardians, [f.guardian, f.guardian2], g.suspendOperator(f.bot1.address));
     await execThroughSafe(guardians, [f.guardian, f.guardian2], g.pause());
     expect(await f.vault.paused()).to.equal(true);
-    expect(await f.vault.isSuspended(f.bot1.address)).to.equal(true);
+    expect(await views.isSuspended(f.vault, f.bot1.address)).to.equal(true);
     const events = await f.vault.queryFilter(f.vault.filters.VaultPaused());
     expect(events.map((e) => e.args.by)).to.deep.equal([guardianSafe]);
 

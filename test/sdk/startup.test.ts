@@ -80,7 +80,7 @@ describe("SDK OperatorClient startup", () => {
     const logs = p.calls.filter((c) => c.method === "eth_getLogs");
     expect(logs).to.have.length(1);
     const filter = logs[0].params[0] as { topics: string[][] };
-    expect(filter.topics[0]).to.have.length(2); // DestinationApproved, DestinationRevoked: nothing is queued
+    expect(filter.topics[0]).to.have.length(3); // DestinationApproved, DestinationRevoked, OperatorRemoved: nothing is queued
     expect(bot.destinations()).to.deep.equal([f.exchange.address]);
     await bot.stop();
   });
@@ -91,7 +91,7 @@ describe("SDK OperatorClient startup", () => {
     const p = limitedProvider();
     const bot = await OperatorClient.create({ vault: f.vaultAddr, signer: await p.provider.getSigner(f.bot1.address), fromBlock: await deployBlock(f) });
     const filter = p.calls.find((c) => c.method === "eth_getLogs")!.params[0] as { topics: string[][] };
-    expect(filter.topics[0]).to.have.length(5);
+    expect(filter.topics[0]).to.have.length(6);
     expect(bot.pending().map((w) => w.amount)).to.deep.equal([POLICY.usdt.instant + 1n]);
     const fresh = await OperatorClient.create({ vault: f.vaultAddr, signer: await p.provider.getSigner(f.bot1.address) });
     expect(fresh.pending()).to.deep.equal([]); // documented: without fromBlock, only what is queued from now on

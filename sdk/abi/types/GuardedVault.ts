@@ -117,18 +117,7 @@ export interface GuardedVaultInterface extends Interface {
   getFunction(
     nameOrSignature:
       | "DEFAULT_ADMIN_ROLE"
-      | "GRACE_PERIOD"
       | "GUARDIAN_ROLE"
-      | "MAX_DELAY"
-      | "MAX_OPERATORS"
-      | "MAX_TOKENS"
-      | "MAX_TRIP_COUNT"
-      | "MAX_TRIP_PERIOD"
-      | "MAX_UNIT_DECIMALS"
-      | "MAX_WINDOW"
-      | "MIN_DELAY"
-      | "MIN_GUARDIANS"
-      | "MIN_WINDOW"
       | "NATIVE"
       | "acceptAdmin"
       | "admin"
@@ -147,7 +136,6 @@ export interface GuardedVaultInterface extends Interface {
       | "grantRole"
       | "hasRole"
       | "isApproved"
-      | "isSuspended"
       | "lengthenDelays"
       | "lowerOperatorLimits"
       | "lowerVaultCap"
@@ -158,6 +146,7 @@ export interface GuardedVaultInterface extends Interface {
       | "proposeChange"
       | "queueWithdrawal"
       | "recovery"
+      | "removeOperator"
       | "renounceRole"
       | "revokeDestination"
       | "revokeRole"
@@ -183,6 +172,7 @@ export interface GuardedVaultInterface extends Interface {
       | "DestinationRevoked"
       | "Evacuated"
       | "OperatorLimitsSet"
+      | "OperatorRemoved"
       | "OperatorSuspended"
       | "OperatorUnsuspended"
       | "RecoverySet"
@@ -207,45 +197,7 @@ export interface GuardedVaultInterface extends Interface {
     values?: undefined
   ): string;
   encodeFunctionData(
-    functionFragment: "GRACE_PERIOD",
-    values?: undefined
-  ): string;
-  encodeFunctionData(
     functionFragment: "GUARDIAN_ROLE",
-    values?: undefined
-  ): string;
-  encodeFunctionData(functionFragment: "MAX_DELAY", values?: undefined): string;
-  encodeFunctionData(
-    functionFragment: "MAX_OPERATORS",
-    values?: undefined
-  ): string;
-  encodeFunctionData(
-    functionFragment: "MAX_TOKENS",
-    values?: undefined
-  ): string;
-  encodeFunctionData(
-    functionFragment: "MAX_TRIP_COUNT",
-    values?: undefined
-  ): string;
-  encodeFunctionData(
-    functionFragment: "MAX_TRIP_PERIOD",
-    values?: undefined
-  ): string;
-  encodeFunctionData(
-    functionFragment: "MAX_UNIT_DECIMALS",
-    values?: undefined
-  ): string;
-  encodeFunctionData(
-    functionFragment: "MAX_WINDOW",
-    values?: undefined
-  ): string;
-  encodeFunctionData(functionFragment: "MIN_DELAY", values?: undefined): string;
-  encodeFunctionData(
-    functionFragment: "MIN_GUARDIANS",
-    values?: undefined
-  ): string;
-  encodeFunctionData(
-    functionFragment: "MIN_WINDOW",
     values?: undefined
   ): string;
   encodeFunctionData(functionFragment: "NATIVE", values?: undefined): string;
@@ -315,10 +267,6 @@ export interface GuardedVaultInterface extends Interface {
     values: [AddressLike, AddressLike]
   ): string;
   encodeFunctionData(
-    functionFragment: "isSuspended",
-    values: [AddressLike]
-  ): string;
-  encodeFunctionData(
     functionFragment: "lengthenDelays",
     values: [BigNumberish, BigNumberish]
   ): string;
@@ -349,6 +297,10 @@ export interface GuardedVaultInterface extends Interface {
     values: [AddressLike, AddressLike, BigNumberish]
   ): string;
   encodeFunctionData(functionFragment: "recovery", values?: undefined): string;
+  encodeFunctionData(
+    functionFragment: "removeOperator",
+    values: [AddressLike]
+  ): string;
   encodeFunctionData(
     functionFragment: "renounceRole",
     values: [BytesLike, AddressLike]
@@ -392,38 +344,9 @@ export interface GuardedVaultInterface extends Interface {
     data: BytesLike
   ): Result;
   decodeFunctionResult(
-    functionFragment: "GRACE_PERIOD",
-    data: BytesLike
-  ): Result;
-  decodeFunctionResult(
     functionFragment: "GUARDIAN_ROLE",
     data: BytesLike
   ): Result;
-  decodeFunctionResult(functionFragment: "MAX_DELAY", data: BytesLike): Result;
-  decodeFunctionResult(
-    functionFragment: "MAX_OPERATORS",
-    data: BytesLike
-  ): Result;
-  decodeFunctionResult(functionFragment: "MAX_TOKENS", data: BytesLike): Result;
-  decodeFunctionResult(
-    functionFragment: "MAX_TRIP_COUNT",
-    data: BytesLike
-  ): Result;
-  decodeFunctionResult(
-    functionFragment: "MAX_TRIP_PERIOD",
-    data: BytesLike
-  ): Result;
-  decodeFunctionResult(
-    functionFragment: "MAX_UNIT_DECIMALS",
-    data: BytesLike
-  ): Result;
-  decodeFunctionResult(functionFragment: "MAX_WINDOW", data: BytesLike): Result;
-  decodeFunctionResult(functionFragment: "MIN_DELAY", data: BytesLike): Result;
-  decodeFunctionResult(
-    functionFragment: "MIN_GUARDIANS",
-    data: BytesLike
-  ): Result;
-  decodeFunctionResult(functionFragment: "MIN_WINDOW", data: BytesLike): Result;
   decodeFunctionResult(functionFragment: "NATIVE", data: BytesLike): Result;
   decodeFunctionResult(
     functionFragment: "acceptAdmin",
@@ -467,10 +390,6 @@ export interface GuardedVaultInterface extends Interface {
   decodeFunctionResult(functionFragment: "hasRole", data: BytesLike): Result;
   decodeFunctionResult(functionFragment: "isApproved", data: BytesLike): Result;
   decodeFunctionResult(
-    functionFragment: "isSuspended",
-    data: BytesLike
-  ): Result;
-  decodeFunctionResult(
     functionFragment: "lengthenDelays",
     data: BytesLike
   ): Result;
@@ -501,6 +420,10 @@ export interface GuardedVaultInterface extends Interface {
     data: BytesLike
   ): Result;
   decodeFunctionResult(functionFragment: "recovery", data: BytesLike): Result;
+  decodeFunctionResult(
+    functionFragment: "removeOperator",
+    data: BytesLike
+  ): Result;
   decodeFunctionResult(
     functionFragment: "renounceRole",
     data: BytesLike
@@ -719,6 +642,19 @@ export namespace OperatorLimitsSetEvent {
     cap: bigint;
     instantLimit: bigint;
     queueCap: bigint;
+  }
+  export type Event = TypedContractEvent<InputTuple, OutputTuple, OutputObject>;
+  export type Filter = TypedDeferredTopicFilter<Event>;
+  export type Log = TypedEventLog<Event>;
+  export type LogDescription = TypedLogDescription<Event>;
+}
+
+export namespace OperatorRemovedEvent {
+  export type InputTuple = [operator: AddressLike, by: AddressLike];
+  export type OutputTuple = [operator: string, by: string];
+  export interface OutputObject {
+    operator: string;
+    by: string;
   }
   export type Event = TypedContractEvent<InputTuple, OutputTuple, OutputObject>;
   export type Filter = TypedDeferredTopicFilter<Event>;
@@ -1074,29 +1010,7 @@ export interface GuardedVault extends BaseContract {
 
   DEFAULT_ADMIN_ROLE: TypedContractMethod<[], [string], "view">;
 
-  GRACE_PERIOD: TypedContractMethod<[], [bigint], "view">;
-
   GUARDIAN_ROLE: TypedContractMethod<[], [string], "view">;
-
-  MAX_DELAY: TypedContractMethod<[], [bigint], "view">;
-
-  MAX_OPERATORS: TypedContractMethod<[], [bigint], "view">;
-
-  MAX_TOKENS: TypedContractMethod<[], [bigint], "view">;
-
-  MAX_TRIP_COUNT: TypedContractMethod<[], [bigint], "view">;
-
-  MAX_TRIP_PERIOD: TypedContractMethod<[], [bigint], "view">;
-
-  MAX_UNIT_DECIMALS: TypedContractMethod<[], [bigint], "view">;
-
-  MAX_WINDOW: TypedContractMethod<[], [bigint], "view">;
-
-  MIN_DELAY: TypedContractMethod<[], [bigint], "view">;
-
-  MIN_GUARDIANS: TypedContractMethod<[], [bigint], "view">;
-
-  MIN_WINDOW: TypedContractMethod<[], [bigint], "view">;
 
   NATIVE: TypedContractMethod<[], [string], "view">;
 
@@ -1166,8 +1080,6 @@ export interface GuardedVault extends BaseContract {
     "view"
   >;
 
-  isSuspended: TypedContractMethod<[operator: AddressLike], [boolean], "view">;
-
   lengthenDelays: TypedContractMethod<
     [newChangeDelay: BigNumberish, newWithdrawalDelay: BigNumberish],
     [void],
@@ -1211,6 +1123,12 @@ export interface GuardedVault extends BaseContract {
   >;
 
   recovery: TypedContractMethod<[], [string], "view">;
+
+  removeOperator: TypedContractMethod<
+    [operator: AddressLike],
+    [void],
+    "nonpayable"
+  >;
 
   renounceRole: TypedContractMethod<
     [role: BytesLike, callerConfirmation: AddressLike],
@@ -1268,41 +1186,8 @@ export interface GuardedVault extends BaseContract {
     nameOrSignature: "DEFAULT_ADMIN_ROLE"
   ): TypedContractMethod<[], [string], "view">;
   getFunction(
-    nameOrSignature: "GRACE_PERIOD"
-  ): TypedContractMethod<[], [bigint], "view">;
-  getFunction(
     nameOrSignature: "GUARDIAN_ROLE"
   ): TypedContractMethod<[], [string], "view">;
-  getFunction(
-    nameOrSignature: "MAX_DELAY"
-  ): TypedContractMethod<[], [bigint], "view">;
-  getFunction(
-    nameOrSignature: "MAX_OPERATORS"
-  ): TypedContractMethod<[], [bigint], "view">;
-  getFunction(
-    nameOrSignature: "MAX_TOKENS"
-  ): TypedContractMethod<[], [bigint], "view">;
-  getFunction(
-    nameOrSignature: "MAX_TRIP_COUNT"
-  ): TypedContractMethod<[], [bigint], "view">;
-  getFunction(
-    nameOrSignature: "MAX_TRIP_PERIOD"
-  ): TypedContractMethod<[], [bigint], "view">;
-  getFunction(
-    nameOrSignature: "MAX_UNIT_DECIMALS"
-  ): TypedContractMethod<[], [bigint], "view">;
-  getFunction(
-    nameOrSignature: "MAX_WINDOW"
-  ): TypedContractMethod<[], [bigint], "view">;
-  getFunction(
-    nameOrSignature: "MIN_DELAY"
-  ): TypedContractMethod<[], [bigint], "view">;
-  getFunction(
-    nameOrSignature: "MIN_GUARDIANS"
-  ): TypedContractMethod<[], [bigint], "view">;
-  getFunction(
-    nameOrSignature: "MIN_WINDOW"
-  ): TypedContractMethod<[], [bigint], "view">;
   getFunction(
     nameOrSignature: "NATIVE"
   ): TypedContractMethod<[], [string], "view">;
@@ -1378,9 +1263,6 @@ export interface GuardedVault extends BaseContract {
     "view"
   >;
   getFunction(
-    nameOrSignature: "isSuspended"
-  ): TypedContractMethod<[operator: AddressLike], [boolean], "view">;
-  getFunction(
     nameOrSignature: "lengthenDelays"
   ): TypedContractMethod<
     [newChangeDelay: BigNumberish, newWithdrawalDelay: BigNumberish],
@@ -1430,6 +1312,9 @@ export interface GuardedVault extends BaseContract {
   getFunction(
     nameOrSignature: "recovery"
   ): TypedContractMethod<[], [string], "view">;
+  getFunction(
+    nameOrSignature: "removeOperator"
+  ): TypedContractMethod<[operator: AddressLike], [void], "nonpayable">;
   getFunction(
     nameOrSignature: "renounceRole"
   ): TypedContractMethod<
@@ -1553,6 +1438,13 @@ export interface GuardedVault extends BaseContract {
     OperatorLimitsSetEvent.InputTuple,
     OperatorLimitsSetEvent.OutputTuple,
     OperatorLimitsSetEvent.OutputObject
+  >;
+  getEvent(
+    key: "OperatorRemoved"
+  ): TypedContractEvent<
+    OperatorRemovedEvent.InputTuple,
+    OperatorRemovedEvent.OutputTuple,
+    OperatorRemovedEvent.OutputObject
   >;
   getEvent(
     key: "OperatorSuspended"
@@ -1794,6 +1686,17 @@ export interface GuardedVault extends BaseContract {
       OperatorLimitsSetEvent.InputTuple,
       OperatorLimitsSetEvent.OutputTuple,
       OperatorLimitsSetEvent.OutputObject
+    >;
+
+    "OperatorRemoved(address,address)": TypedContractEvent<
+      OperatorRemovedEvent.InputTuple,
+      OperatorRemovedEvent.OutputTuple,
+      OperatorRemovedEvent.OutputObject
+    >;
+    OperatorRemoved: TypedContractEvent<
+      OperatorRemovedEvent.InputTuple,
+      OperatorRemovedEvent.OutputTuple,
+      OperatorRemovedEvent.OutputObject
     >;
 
     "OperatorSuspended(address,address)": TypedContractEvent<

@@ -32,7 +32,7 @@ contract GuardedVaultInvariantTest is InvariantBase {
         vm.label(address(handler), "handler");
 
         targetContract(address(handler));
-        bytes4[] memory selectors = new bytes4[](12);
+        bytes4[] memory selectors = new bytes4[](13);
         selectors[0] = VaultHandler.withdrawInstant.selector;
         selectors[1] = VaultHandler.withdrawInstantBurst.selector;
         selectors[2] = VaultHandler.queueWithdrawal.selector;
@@ -45,6 +45,7 @@ contract GuardedVaultInvariantTest is InvariantBase {
         selectors[9] = VaultHandler.deposit.selector;
         selectors[10] = VaultHandler.snapshotExposure.selector;
         selectors[11] = VaultHandler.intruderAct.selector;
+        selectors[12] = VaultHandler.removeOperator.selector;
         targetSelector(FuzzSelector(address(handler), selectors));
     }
 
@@ -163,7 +164,7 @@ contract GuardedVaultInvariantTest is InvariantBase {
         }
         for (uint256 o; o < 2; ++o) {
             address op = operators[o];
-            assertEq(vault.isSuspended(op), m.suspended[o], "policy: suspended");
+            assertEq(handler.lens().isSuspended(vault, op), m.suspended[o], "policy: suspended");
             assertEq(handler.lens().isTripwireOptedOut(vault, op), m.optedOut[o], "policy: tripwire opt-out");
             for (uint256 k; k < 3; ++k) {
                 assertEq(vault.isApproved(op, destinations[k]), m.approved[o][k], "policy: destination approval");

@@ -146,6 +146,9 @@ contract VaultHandler is TestBase {
     mapping(bytes32 target => uint256) internal _tightenedAt;
     uint256 internal _pausedAt;
     mapping(address operator => uint256) internal _suspendedAt;
+    /// @dev changeCount at each operator's last removal: every change of its limits, destinations,
+    /// suspension or opt-out with an id up to it must never execute.
+    mapping(address operator => uint256) internal _removedAt;
 
     // ---- Ghosts ----
     mapping(address token => uint256) public deposited;
@@ -464,6 +467,40 @@ contract VaultHandler is TestBase {
             } catch {}
         }
         if (ok) _count(this.guardianAct.selector, true);
+    }
+
+    /// @notice A guardian or the admin removes an operator (a key rotation, or after an incident), or
+    /// tries to remove one that is not an operator any more: its limits, destinations, opt-out, suspension
+    /// and pending queued withdrawals are gone at once. Only a later SetOperatorLimits brings it back.
+    function removeOperator(uint256 whoSeed, uint256 opSeed) external action {
+        address who = (whoSeed >> 128) % 3 == 0 ? admin : _guardians[whoSeed % 2];
+        // Rare: re-adding a removed operator takes a proposal and a change delay.
+        if ((opSeed >> 8) % 6 != 0) return;
+        address op = _operators[opSeed % 2];
+        bool wasOperator = _isOperator(op);
+        _count(this.removeOperator.selector, false);
+        vm.prank(who);
+        try vault.removeOperator(op) {
+            _removedAt[op] = vault.changeCount();
+            for (uint256 t; t < 3; ++t) {
+                delete _limits[op][_tokens[t]];
+                pendingOf[op][_tokens[t]] = 0;
+            }
+            for (uint256 d; d < 3; ++d) {
+                approvedOf[op][_destinations[d]] = false;
+            }
+            suspendedOf[op] = false;
+            optedOutOf[op] = false;
+            for (uint256 i; i < _queued.length; ++i) {
+                Queued storage q = _queued[i];
+                if (q.operator == op && q.status == IGuardedVault.Status.Pending) q.status = IGuardedVault.Status.Cancelled;
+            }
+            if (!wasOperator) _anomalies.push("removed an account that was not an operator");
+            if (lens.isSuspended(vault, op) || vault.isApproved(op, _destinations[0])) _anomalies.push("a removed operator kept its state");
+            _count(this.removeOperator.selector, true);
+        } catch {
+            if (wasOperator) _anomalies.push("removing an operator was refused");
+        }
     }
 
     /// @notice A stolen operator key, an outsider, or a guardian overstepping its role calls what only
@@ -993,7 +1030,10 @@ contract VaultHandler is TestBase {
     /// @dev The model's changeCount at the last instant tightening of the change's target (0: never).
     function _outdatedBy(IGuardedVault.ChangeKind kind, bytes memory params) private view returns (uint256) {
         if (kind == IGuardedVault.ChangeKind.Unpause) return _pausedAt;
-        if (kind == IGuardedVault.ChangeKind.UnsuspendOperator) return _suspendedAt[abi.decode(params, (address))];
+        if (kind == IGuardedVault.ChangeKind.UnsuspendOperator) {
+            address operator = abi.decode(params, (address));
+            return _max(_suspendedAt[operator], _removedAt[operator]);
+        }
         address a;
         address b;
         if (kind == IGuardedVault.ChangeKind.SetOperatorLimits) {
@@ -1006,7 +1046,18 @@ contract VaultHandler is TestBase {
         } else if (kind == IGuardedVault.ChangeKind.SetTripwireOptOut) {
             (a,) = abi.decode(params, (address, bool));
         }
-        return _tightenedAt[keccak256(abi.encode(kind, a, b))];
+        uint256 tightened = _tightenedAt[keccak256(abi.encode(kind, a, b))];
+        // A removal of the operator outdates every change of it proposed before.
+        return kind == IGuardedVault.ChangeKind.SetVaultCap ? tightened : _max(tightened, _removedAt[a]);
+    }
+
+    /// @dev Whether `op` is in the vault's operator list (read through the lens).
+    function _isOperator(address op) private view returns (bool) {
+        address[] memory ops = lens.operators(vault);
+        for (uint256 i; i < ops.length; ++i) {
+            if (ops[i] == op) return true;
+        }
+        return false;
     }
 
     /// @dev A lowering factor in eighths: to zero one time in eight, else to 4/8 .. 8/8 (unchanged).
