@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
-import { NATIVE, POLICY, vaultLens } from "./helpers/fixture";
+import { NATIVE, POLICY, deployVaultFixture, vaultLens } from "./helpers/fixture";
 import { TX_GAS_CAP, gridConfig, planFor, sendBatch, sendDeploy, stepItems } from "./helpers/staged";
 import { encodeInitConfig, initialPolicySteps, stepLinks, toInitConfig, verifyVault, type ConfigStep } from "../sdk/deploy";
 import { encodeChange, type ChangeParams } from "../sdk/rules/changes";
@@ -214,6 +214,10 @@ describe("VaultFactory", () => {
       expect(await factory.pendingConfig(await direct.getAddress())).to.equal(ethers.ZeroHash);
       await expect(factory.configure(await direct.getAddress(), [], ethers.ZeroHash)).to.be.revertedWithCustomError(factory, "NotConfiguring");
       await expect(direct.connect(guardian).configure(4, "0x")).to.be.revertedWithCustomError(direct, "SetupClosed").withArgs(guardian.address);
+      // A vault whose creator named the admin in its constructor is complete: not even its creator can add a step.
+      const complete = await deployVaultFixture();
+      const creator = (await ethers.getSigners())[0];
+      await expect(complete.vault.connect(creator).configure(4, "0x")).to.be.revertedWithCustomError(complete.vault, "SetupClosed").withArgs(creator.address);
       // Its constructor takes no roles when staged: they come last.
       await expect(vaultFactory.deploy({ ...header, guardians: [guardian.address] })).to.be.revertedWithCustomError(vaultFactory, "InitialRolesLast");
     });
