@@ -10,7 +10,8 @@ import hre from "hardhat";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import type { ContractTransactionResponse, TransactionResponse } from "ethers";
 import { GuardedVault__factory, MockERC20__factory, MockUSDT__factory, VaultFactory__factory } from "../typechain-types";
-import type { GuardedVault, MockERC20, MockUSDT } from "../typechain-types";
+import type { GuardedVault, MockERC20, MockUSDT, VaultFactory } from "../typechain-types";
+import { TX_GAS_CAP, gridConfig, planFor, sendBatch, sendDeploy } from "../test/helpers/staged";
 
 const { ethers } = hre;
 
@@ -317,9 +318,46 @@ export async function measure(options: { hotPathOnly?: boolean } = {}): Promise<
     add("deploy", "deployment with the initial policy (direct)", deployGas);
     const vaultFactory = await new VaultFactory__factory(admin).deploy();
     const initCode = (await factory.getDeployTransaction(config)).data;
-    add("deploy.factory", "deployment with the initial policy (through VaultFactory, CREATE2)", await gasOf(vaultFactory.deploy(ethers.id("bench"), initCode)));
+    add("deploy.factory", "deployment with the initial policy (through VaultFactory, CREATE2, whole config in the init code)", await gasOf(vaultFactory.deploy(ethers.id("bench"), initCode, ethers.ZeroHash, [], ethers.ZeroHash)));
+    for (const row of await measureLargeDeployments(vaultFactory, { admin: admin.address, guardians: [guardian.address, other.address], recovery: recovery.address })) {
+      add(row.key, row.label, row.gas);
+    }
   }
   return { rows, breakdown: traced.parts, floor, tracedOverhead: traced.overhead };
+}
+
+/**
+ * Deployments of large configs through the factory (header in the init code, steps in batches): the 8 tokens
+ * x 16 operators x 64 destinations config that EIP-3860 refused as init code, in one transaction and cut
+ * into batches of at most 6M gas; and the largest config the vault allows (MAX_TOKENS x MAX_OPERATORS, limits
+ * for every pair, 4 destinations per operator), in batches within EIP-7825's 2^24 gas.
+ */
+async function measureLargeDeployments(
+  factory: VaultFactory,
+  roles: { admin: string; guardians: string[]; recovery: string },
+): Promise<{ key: string; label: string; gas: bigint }[]> {
+  const rows: { key: string; label: string; gas: bigint }[] = [];
+  const deploy = async (name: string, tokens: number, operators: number, maxGas: bigint) => {
+    const plan = await planFor(factory, gridConfig({ name, tokens, operators, destinations: 4, ...roles }), maxGas);
+    const gas = [(await sendDeploy(factory, plan)).gasUsed];
+    for (let i = 1; i < plan.batches.length; i++) gas.push((await sendBatch(factory, plan, i)).gasUsed);
+    return gas;
+  };
+  const sum = (g: bigint[]) => g.reduce((a, b) => a + b, 0n);
+  const max = (g: bigint[]) => g.reduce((a, b) => (b > a ? b : a), 0n);
+  const one = await deploy("bench-8x16", 8, 16, TX_GAS_CAP);
+  if (one.length !== 1) throw new Error(`the 8x16 config took ${one.length} transactions`);
+  rows.push({ key: "deploy.8x16", label: "deployment, 8 tokens x 16 operators x 64 destinations, one transaction", gas: one[0] });
+  const cut = await deploy("bench-8x16-staged", 8, 16, 6_000_000n);
+  rows.push({ key: "deploy.8x16.staged.total", label: "the same in batches of at most 6M gas: total", gas: sum(cut) });
+  rows.push({ key: "deploy.8x16.staged.max", label: "the same in batches of at most 6M gas: largest transaction", gas: max(cut) });
+  rows.push({ key: "deploy.8x16.staged.count", label: "the same in batches of at most 6M gas: transactions (a count, not gas)", gas: BigInt(cut.length) });
+  const largest = await deploy("bench-largest", 32, 64, TX_GAS_CAP);
+  rows.push({ key: "deploy.largest.total", label: "deployment, 32 tokens x 64 operators x 256 destinations: total of all transactions", gas: sum(largest) });
+  rows.push({ key: "deploy.largest.max", label: "the same: largest transaction", gas: max(largest) });
+  rows.push({ key: "deploy.largest.last", label: "the same: the last transaction (guardians, admin, lifting the pause)", gas: largest[largest.length - 1] });
+  rows.push({ key: "deploy.largest.count", label: "the same: transactions (a count, not gas)", gas: BigInt(largest.length) });
+  return rows;
 }
 
 export interface Violation {

@@ -51,6 +51,12 @@ export function renderGasTable(results: ResultsFile): string {
     `| \`evacuate\` (ERC-20) | ${fmt(gas("evacuate"))} | | |`,
     `| deployment with the initial policy: direct / through \`VaultFactory\` (CREATE2) | ${fmt(gas("deploy"))} / ${fmt(gas("deploy.factory"))} | | |`,
   );
+  if (has("deploy.largest.total")) {
+    lines.push(
+      `| deployment, 8 tokens x 16 operators x 64 destinations: one transaction / in ${fmt(gas("deploy.8x16.staged.count"))} batches of at most 6M (largest, total) | ${fmt(gas("deploy.8x16"))} / ${fmt(gas("deploy.8x16.staged.max"))}, ${fmt(gas("deploy.8x16.staged.total"))} | | |`,
+      `| deployment, 32 tokens x 64 operators x 256 destinations: ${fmt(gas("deploy.largest.count"))} transactions under 2^24 (largest, last, total) | ${fmt(gas("deploy.largest.max"))}, ${fmt(gas("deploy.largest.last"))}, ${fmt(gas("deploy.largest.total"))} | | |`,
+    );
+  }
   if (results.runtimeSizes) {
     const sizes = Object.entries(results.runtimeSizes).map(([name, bytes]) => `${name} ${fmt(BigInt(bytes))}`).join(", ");
     lines.push("", `Runtime code size in bytes (EIP-170 allows 24,576): ${sizes}.`);

@@ -71,6 +71,8 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
     uint256 private immutable BUCKET;
     /// @dev Time origin of the limiter's 32-bit clock.
     uint256 private immutable START;
+    /// @dev Who deployed the vault: the only account that may complete a staged initial policy.
+    address private immutable CREATOR;
 
     /// @dev Off the hot path: who is an operator and its own flags; one slot.
     struct OperatorInfo {
@@ -182,7 +184,8 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
         _;
     }
 
-    /// @notice Deploys a vault with its whole initial policy in force from the first block.
+    /// @notice Deploys a vault with its whole initial policy in force from the first block, or (with a zero
+    /// `admin`) paused and without roles until its creator completes the policy with `configure`.
     /// @param config Roles, timing, tokens, operator limits, destinations and tripwire opt-outs.
     constructor(InitConfig memory config) {
         if (config.window < MIN_WINDOW || config.window > MAX_WINDOW || config.window % 3 != 0) {
@@ -190,13 +193,14 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
         }
         BUCKET = config.window / 3;
         START = block.timestamp;
-        if (config.admin == address(0)) revert ZeroAddress();
-        admin = config.admin;
-        _grantRole(DEFAULT_ADMIN_ROLE, config.admin);
+        CREATOR = msg.sender;
+        if (config.admin == address(0)) {
+            if (config.guardians.length != 0) revert InitialRolesLast();
+            paused = true;
+        }
         for (uint256 i; i < config.guardians.length; ++i) {
             _change(ChangeKind.AddGuardian, abi.encode(config.guardians[i]), true, 0);
         }
-        if (_guardianCount < MIN_GUARDIANS) revert TooFewGuardians(MIN_GUARDIANS);
         _change(ChangeKind.SetRecovery, abi.encode(config.recovery), true, 0);
         _change(ChangeKind.SetDelays, abi.encode(config.changeDelay, config.withdrawalDelay), true, 0);
         _change(ChangeKind.SetTripwire, abi.encode(config.tripwireMaxCount, config.tripwirePeriod), true, 0);
@@ -214,6 +218,17 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
         for (uint256 i; i < config.tripwireOptOuts.length; ++i) {
             _change(ChangeKind.SetTripwireOptOut, abi.encode(config.tripwireOptOuts[i], true), true, 0);
         }
+        // Naming the admin completes the policy.
+        if (config.admin != address(0)) {
+            if (_guardianCount < MIN_GUARDIANS) revert TooFewGuardians(MIN_GUARDIANS);
+            _change(ChangeKind.TransferAdmin, abi.encode(config.admin), true, 0);
+        }
+    }
+
+    /// @inheritdoc IGuardedVault
+    function configure(ChangeKind kind, bytes calldata params) external {
+        if (msg.sender != CREATOR || admin != address(0)) revert SetupClosed(msg.sender);
+        _change(kind, params, true, changeCount);
     }
 
     /// @notice ETH sent to the vault is held like any deposit.
@@ -702,8 +717,8 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
             address newAdmin = abi.decode(params, (address));
             if (newAdmin == address(0)) revert ZeroAddress();
             if (commit) {
-                pendingAdmin = newAdmin;
-                emit AdminTransferStarted(newAdmin);
+                if (admin == address(0)) _completeSetup(newAdmin);
+                else _startAdminTransfer(newAdmin);
             }
         } else if (kind == ChangeKind.SetTripwire) {
             (uint8 maxCount, uint32 period) = abi.decode(params, (uint8, uint32));
@@ -754,6 +769,20 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
                 _setCosignedCap(operator, token, capUnits, cosignedCap);
             }
         }
+    }
+
+    /// @dev The last step of the initial policy: the vault gets its admin and can act (a staged vault was
+    /// born paused, without roles).
+    /// The guardians were checked before: by the constructor, or by VaultFactory in the batch of this step.
+    function _completeSetup(address newAdmin) private {
+        admin = newAdmin;
+        _grantRole(DEFAULT_ADMIN_ROLE, newAdmin);
+        _setPaused(false);
+    }
+
+    function _startAdminTransfer(address newAdmin) private {
+        pendingAdmin = newAdmin;
+        emit AdminTransferStarted(newAdmin);
     }
 
     /// @dev Counts guardians, so that none of the ways a guardian leaves (an executed RemoveGuardian, its

@@ -131,12 +131,10 @@ export async function main(options: { log?: (line: string) => void } = {}): Prom
     [attacker.address, "attacker"],
     [otcDesk.address, "OTC desk"],
   ]);
-  const unlimited = (network.config as { allowUnlimitedContractSize?: boolean }).allowUnlimitedContractSize;
   const deployed = await syncVault({
     signer: deployer,
     config,
     installDeterministicDeployer: async (address, code) => void (await network.provider.send("hardhat_setCode", [address, code])),
-    maxInitCodeSize: unlimited ? Infinity : undefined,
   });
   const vaultAddress = deployed.vault;
   const fromBlock = deployed.record.blockNumber;

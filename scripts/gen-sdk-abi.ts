@@ -34,6 +34,7 @@ interface Artifact {
   readonly contractName: string;
   readonly abi: unknown[];
   readonly bytecode: string;
+  readonly deployedBytecode?: string;
 }
 
 const SAFE_ARTIFACTS = path.join(ROOT, "node_modules/@safe-global/safe-smart-account/build/artifacts");
@@ -72,6 +73,10 @@ const TYPES: readonly { from: string; to: string }[] = [
 function abiModule(a: Artifact, name: string, withBytecode: boolean): string {
   const lines = [...HEADER, "", `/** The ABI of ${a.contractName}. */`, `export const ${name}Abi = ${JSON.stringify(a.abi, null, 2)} as const;`, ""];
   if (withBytecode) lines.push(`/** The creation code of ${a.contractName} (without constructor arguments). */`, `export const ${name}Bytecode = ${JSON.stringify(a.bytecode)};`, "");
+  // The vault's runtime size bounds the code-deposit gas of its deployment (see sdk/deploy/staging.ts).
+  if (name === "guardedVault" && a.deployedBytecode) {
+    lines.push(`/** Bytes of ${a.contractName}'s runtime code. */`, `export const ${name}RuntimeSize = ${(a.deployedBytecode.length - 2) / 2};`, "");
+  }
   return lines.join("\n");
 }
 

@@ -24,6 +24,14 @@ export interface DeployArgs extends KeyArgs {
   readonly batchFile?: string;
   /** With --propose and an admin Safe: the chain's MultiSendCallOnly, to execute several steps at once. */
   readonly multiSend?: string;
+  /** Most gas one transaction of the deployment may use (default: EIP-7825's 16777216). */
+  readonly maxGas?: string;
+}
+
+/** `--max-gas`: a whole number of gas, at least what one step of the deployment needs. */
+function parseGasArg(value: string): bigint {
+  if (!/^\d+$/.test(value) || BigInt(value) < 1_000_000n) throw new InvalidInputError("maxGas", `expected a whole number of gas of at least 1000000, got ${JSON.stringify(value)}`);
+  return BigInt(value);
 }
 
 /** What `vault:deploy` did. */
@@ -65,7 +73,7 @@ export async function runDeploy(args: DeployArgs, hre: HardhatRuntimeEnvironment
       // Only development chains may have code written into them; elsewhere a missing proxy is an error.
       installDeterministicDeployer: dev ? async (address, code) => void (await hre.network.provider.send("hardhat_setCode", [address, code])) : undefined,
       allowMissingTokens: dev,
-      maxInitCodeSize: (hre.network.config as { allowUnlimitedContractSize?: boolean }).allowUnlimitedContractSize ? Infinity : undefined,
+      maxGasPerTransaction: args.maxGas === undefined ? undefined : parseGasArg(args.maxGas),
       apply,
       onProgress: (m) => out.progress(m),
     });
@@ -317,5 +325,6 @@ withKeyParams(task("vault:deploy", "Deploy a vault from its config file at its d
   .addOptionalParam("batchFile", "With --propose and an admin Safe: where to write the Transaction Builder file (default: <deployments>/<network>/<name>.propose-<block>.tx-builder.json)")
   .addOptionalParam("multiSend", "With --propose and an admin Safe: this chain's MultiSendCallOnly address, to execute several steps as one Safe transaction")
   .addOptionalParam("deployments", `${DEPLOYMENTS_PARAM}; the record goes to <folder>/<network>/<name>.json`)
+  .addOptionalParam("maxGas", "Most gas one transaction may use: a policy larger than that deploys in several transactions (default: 16777216, EIP-7825)")
   .addFlag("json", JSON_PARAM)
   .setAction(action("vault:deploy", runDeploy));

@@ -1,6 +1,6 @@
 /**
- * Guardian tasks, instant and safety-increasing: `vault:pause`, `vault:suspend`, `vault:cancel` (a queued
- * withdrawal or a proposed change). Each runs its call first with `eth_call` from the chosen account (a
+ * Guardian tasks, instant and safety-increasing: `vault:pause`, `vault:suspend`, `vault:remove-operator`,
+ * `vault:cancel` (a queued withdrawal or a proposed change). Each runs its call first with `eth_call` from the chosen account (a
  * guardian, or the admin) and sends it only if the vault would accept it ("would revert: ..." otherwise,
  * exit code 3), or with `--unsigned` prints the `{ to, data, value }` transaction for a guardian Safe to sign.
  */
@@ -58,6 +58,12 @@ export const runSuspend = (args: SuspendArgs, hre: HardhatRuntimeEnvironment) =>
     send: (c) => c.suspendOperator(args.operator),
   }));
 
+export const runRemoveOperator = (args: SuspendArgs, hre: HardhatRuntimeEnvironment) =>
+  sendOrPrint(hre, args, `remove operator ${args.operator}`, (sdk, vault) => ({
+    unsigned: new sdk.GuardianTransactions(vault).removeOperator(args.operator),
+    send: (c) => c.removeOperator(args.operator),
+  }));
+
 export interface CancelArgs extends GuardianArgs {
   readonly withdrawal?: string;
   readonly change?: string;
@@ -97,6 +103,15 @@ withKeyParams(task("vault:suspend", "Suspend an operator at once (a guardian or 
   .addOptionalParam("deployments", DEPLOYMENTS_PARAM)
   .addFlag("json", JSON_PARAM)
   .setAction(action("vault:suspend", runSuspend, { required: ["vault", "operator"] }));
+
+withKeyParams(task("vault:remove-operator", "Remove an operator at once (a guardian or the admin): its limits, destinations and pending queued withdrawals end, its slot is freed; adding the key back is a timelocked SetOperatorLimits"))
+  .addOptionalParam("vault", VAULT_PARAM)
+  .addOptionalParam("operator", "Address of the operator to remove (required)")
+  .addFlag("unsigned", UNSIGNED_PARAM)
+  .addOptionalParam("from", `${FROM_PARAM}; a guardian or the admin`)
+  .addOptionalParam("deployments", DEPLOYMENTS_PARAM)
+  .addFlag("json", JSON_PARAM)
+  .setAction(action("vault:remove-operator", runRemoveOperator, { required: ["vault", "operator"] }));
 
 withKeyParams(task("vault:cancel", "Cancel a pending queued withdrawal (a guardian, the admin or its operator) or a pending proposed change (a guardian or the admin)"))
   .addOptionalParam("vault", VAULT_PARAM)

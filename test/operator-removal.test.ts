@@ -259,6 +259,20 @@ describe("operator removal", () => {
     });
   });
 
+  it("an operator with limits for a later-listed token only: its one word and queue account are cleared", async () => {
+    const f = await loadFixture(deployVaultFixture);
+    // Limits for DAI (the second listed token) only: the removal skips USDT's word.
+    await proposeAndExecute(f.vault, f.admin, ChangeKind.SetOperatorLimits, limitsOf(f.stranger.address, f.daiAddr, POLICY.dai));
+    await proposeAndExecute(f.vault, f.admin, ChangeKind.ApproveDestination, encodeChange.approveDestination(f.stranger.address, f.exchange.address));
+    await f.vault.connect(f.stranger).queueWithdrawal(f.daiAddr, f.exchange.address, 5n);
+    await f.vault.connect(f.admin).removeOperator(f.stranger.address);
+    for (const token of [f.usdtAddr, f.daiAddr, NATIVE]) {
+      const s = await f.lens.operatorState(f.vault, f.stranger.address, token);
+      expect([s.cap, s.queueCap, s.pendingQueued]).to.deep.equal([0n, 0n, 0n]);
+    }
+    expect(await f.lens.operators(f.vault)).to.deep.equal([f.bot1.address, f.bot2.address]);
+  });
+
   describe("slots: MAX_OPERATORS counts current operators", () => {
     it("the 65th operator fits once one is removed; removal from any position keeps the list exact", async () => {
       const [admin, guardian, g2, , , , , , recovery] = await ethers.getSigners();

@@ -140,7 +140,18 @@ interface IGuardedVault is IAccessControl {
         address destination;
     }
 
+    /// @notice One step of a staged initial policy (see `configure`): a change applied as if executed.
+    /// @param kind What it sets.
+    /// @param params ABI-encoded parameters, as for `proposeChange`.
+    struct ConfigItem {
+        ChangeKind kind;
+        bytes params;
+    }
+
     /// @notice Everything a vault is deployed with; the initial policy applies in the deployment itself.
+    /// With `admin` zero the vault is deployed in stages instead: it is born paused, with no admin and no
+    /// guardians (so nothing can move funds or change policy), and its creator completes the policy with
+    /// `configure`; the last step names the admin, checks the guardians and lifts the pause.
     /// @param admin The admin (a Safe in production): proposes and executes changes.
     /// @param guardians Guardian accounts: pause, suspend, cancel, evacuate, lower limits; at least two.
     /// @param recovery Cold-storage address that evacuations go to.
@@ -473,6 +484,12 @@ interface IGuardedVault is IAccessControl {
     /// @notice Operators are plain keys: the caller has code (a contract, or an EIP-7702-delegated
     /// account), which could revert after a tripwire's `false` and undo the suspension.
     error OperatorHasCode(address operator);
+    /// @notice `configure` is open only to the contract that created the vault, and only until the step
+    /// that names the admin completes the initial policy.
+    error SetupClosed(address caller);
+    /// @notice A vault deployed in stages gets its guardians and its admin last, in the step that
+    /// completes its policy: its constructor takes none.
+    error InitialRolesLast();
 
     // ---------------------------------------------------------------------------------------------
     // Operators
@@ -652,6 +669,15 @@ interface IGuardedVault is IAccessControl {
     /// @dev A guardian cannot cancel the change that removes it.
     /// @param id The change.
     function cancelChange(uint256 id) external;
+
+    /// @notice Apply the next steps of a staged initial policy, each as if a change of its kind were
+    /// executed. Only the contract that created the vault (VaultFactory checks every step against the hash
+    /// the vault's address commits to), and only until the policy is complete. A `TransferAdmin` step
+    /// completes it: it names the admin, requires `MIN_GUARDIANS` guardians and lifts the pause the vault
+    /// was born with; until then the vault has no admin and no guardians and is paused.
+    /// @param kind What the step sets.
+    /// @param params Its ABI-encoded parameters, as for `proposeChange`.
+    function configure(ChangeKind kind, bytes calldata params) external;
 
     /// @notice Accept the admin role after an executed `TransferAdmin` change named the caller.
     function acceptAdmin() external;

@@ -12,7 +12,7 @@ import type { IERC20Metadata, IERC20MetadataInterface } from "./types/IERC20Meta
 import type { VaultFactory, VaultFactoryInterface } from "./types/VaultFactory";
 
 export { erc20MetadataAbi } from "./generated/erc20-metadata";
-export { guardedVaultAbi, guardedVaultBytecode } from "./generated/guarded-vault";
+export { guardedVaultAbi, guardedVaultBytecode, guardedVaultRuntimeSize } from "./generated/guarded-vault";
 export { vaultFactoryAbi, vaultFactoryBytecode } from "./generated/vault-factory";
 export { safeAbi, safeBytecode } from "./generated/safe";
 export { safeProxyFactoryAbi, safeProxyFactoryBytecode } from "./generated/safe-proxy-factory";

@@ -672,14 +672,9 @@ export function encodeInitConfig(init: InitConfig): string {
 }
 
 /**
- * keccak256 of the ABI-encoded `InitConfig`: the `configHash` that `VaultFactory` emits in
- * `VaultDeployed`, recorded with every deployment.
+ * The salt given to the factory for a config: keccak256(abi.encode(name, salt)). The factory mixes in the
+ * config hash (`configHash`) for CREATE2, so the address commits to the whole config as well.
  */
-export function configHash(config: VaultConfig): string {
-  return keccak256(encodeInitConfig(toInitConfig(config)));
-}
-
-/** The CREATE2 salt of a config: keccak256(abi.encode(name, salt)). The same name and salt give the same salt on every chain. */
 export function deploymentSalt(config: Pick<VaultConfig, "name" | "salt">): string {
   return keccak256(AbiCoder.defaultAbiCoder().encode(["string", "string"], [config.name, config.salt]));
 }

@@ -5,19 +5,22 @@
  *   canonical deterministic-deployment proxy (`DETERMINISTIC_DEPLOYER`) with a fixed salt, so its address
  *   depends only on its creation code (which embeds the vault's).
  * - A vault is deployed by the factory with the salt `deploymentSalt(config)` (from the config's `name` and
- *   `salt`) and the init code `creation code ++ abi.encode(InitConfig)`: the whole policy applies in the
- *   deployment transaction.
+ *   `salt`, mixed with `configHash(config)` for CREATE2) and the init code `creation code ++ header` (the
+ *   fixed-size settings); the rest of the policy follows as hash-chained steps, in as many transactions as the
+ *   gas cap needs (`planVaultDeployment`, see `./staging.ts`). Until the last step the vault is paused and
+ *   has no admin and no guardians.
  * - `diffVaultConfig` compares a deployed vault's policy with a config and plans what would make them
  *   equal: safety-increasing steps as instant calls, risk-increasing ones as timelocked proposals (already
  *   pending proposals are recognised, so applying twice proposes nothing new).
  * - `syncVault` does all of it: deploy if there is no vault yet (and verify it against the config), otherwise
  *   report the difference and, if asked, apply it.
  */
-import { ZeroAddress, concat, getAddress, getCreate2Address, id, keccak256, zeroPadValue, type Provider, type Signer, type TransactionReceipt } from "ethers";
-import { connectErc20, connectVaultFactory, guardedVaultBytecode, vaultFactoryBytecode, vaultFactoryInterface } from "../abi";
+import { AbiCoder, ZeroAddress, ZeroHash, concat, getAddress, getCreate2Address, id, keccak256, zeroPadValue, type Provider, type Signer, type TransactionReceipt } from "ethers";
+import { connectErc20, connectVaultFactory, guardedVaultBytecode, guardedVaultRuntimeSize, vaultFactoryBytecode, vaultFactoryInterface } from "../abi";
 import { AdminClient, AdminTransactions, type ChangeInfo, type VaultPolicy } from "../clients/admin";
 import { encodeChange, type ChangeParams } from "../rules/changes";
-import { configHash, configLabels, deploymentSalt, encodeInitConfig, formatDuration, toInitConfig, InvalidConfigError, type VaultConfig } from "./config";
+import { configLabels, deploymentSalt, formatDuration, type VaultConfig } from "./config";
+import { configHash, deployGasBound, encodeVaultHeader, initialPolicySteps, planBatches, stepLinks, type ConfigBatch, type ConfigStep } from "./staging";
 import { NATIVE } from "../rules/constants";
 import { findDeploymentBlock } from "./deployment";
 import { InvalidInputError, VaultSdkError } from "../errors/base";
@@ -38,6 +41,7 @@ export const DETERMINISTIC_DEPLOYER_CODE =
 export const FACTORY_SALT = id("guarded-treasury-vault/VaultFactory/v1");
 /** EIP-3860: most init code a contract creation may carry. */
 export const MAX_INIT_CODE_SIZE = 49_152;
+
 
 // ---------------------------------------------------------------------------------------------
 // Errors
@@ -118,14 +122,61 @@ export function factoryAddress(): string {
   return getCreate2Address(DETERMINISTIC_DEPLOYER, FACTORY_SALT, keccak256(vaultFactoryBytecode));
 }
 
-/** The vault's init code for a config: GuardedVault's creation code followed by the ABI-encoded InitConfig. */
+/**
+ * The vault's init code for a config: GuardedVault's creation code followed by the ABI-encoded header (the
+ * fixed-size settings; see `vaultHeader`). Its size does not depend on the number of tokens, operators or
+ * destinations: those are steps the factory applies after the creation.
+ */
 export function vaultInitCode(config: VaultConfig): string {
-  return concat([guardedVaultBytecode, encodeInitConfig(toInitConfig(config))]);
+  return concat([guardedVaultBytecode, encodeVaultHeader(config)]);
 }
 
-/** Where the factory deploys the vault of `config`, on any chain. */
+/** The CREATE2 salt the factory uses: keccak256(abi.encode(deploymentSalt(config), configHash(config))). */
+export function create2Salt(config: VaultConfig): string {
+  return keccak256(AbiCoder.defaultAbiCoder().encode(["bytes32", "bytes32"], [deploymentSalt(config), configHash(config)]));
+}
+
+/** Where the factory deploys the vault of `config`, on any chain: the address commits to the whole config. */
 export function predictVaultAddress(config: VaultConfig): string {
-  return getCreate2Address(factoryAddress(), deploymentSalt(config), keccak256(vaultInitCode(config)));
+  return getCreate2Address(factoryAddress(), create2Salt(config), keccak256(vaultInitCode(config)));
+}
+
+/** Everything the deployment of a config sends, planned offline (see `planBatches`). */
+export interface VaultDeploymentPlan {
+  readonly address: string;
+  readonly salt: string;
+  readonly configHash: string;
+  readonly initCode: string;
+  readonly steps: readonly ConfigStep[];
+  /** `links[i]`: what `steps[i..]` hashes to (`links[0]` is the steps' root). */
+  readonly links: readonly string[];
+  /** The first batch rides with the deployment; each later one is a `VaultFactory.configure` transaction. */
+  readonly batches: readonly ConfigBatch[];
+}
+
+/**
+ * Pure: how the vault of `config` is deployed, in batches of steps that each fit `maxGasPerTransaction`
+ * (default: EIP-7825's 2^24; the plan keeps 2% below it). One batch means one transaction.
+ */
+export function planVaultDeployment(config: VaultConfig, o: { maxGasPerTransaction?: bigint } = {}): VaultDeploymentPlan {
+  const initCode = vaultInitCode(config);
+  const steps = initialPolicySteps(config);
+  const deployGas = deployGasBound({ initCodeBytes: (initCode.length - 2) / 2, runtimeBytes: guardedVaultRuntimeSize });
+  let batches: ConfigBatch[];
+  try {
+    batches = planBatches(steps, { deployGas, maxGas: o.maxGasPerTransaction === undefined ? undefined : (o.maxGasPerTransaction * 98n) / 100n });
+  } catch (e) {
+    throw new InvalidInputError("maxGasPerTransaction", (e as Error).message);
+  }
+  return {
+    address: predictVaultAddress(config),
+    salt: deploymentSalt(config),
+    configHash: configHash(config),
+    initCode,
+    steps,
+    links: stepLinks(steps),
+    batches,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -139,7 +190,7 @@ export interface DeploymentRecord {
   readonly chainId: number;
   readonly blockNumber: number;
   readonly transactionHash: string;
-  /** keccak256 of the ABI-encoded InitConfig deployed (`VaultDeployed.configHash`). */
+  /** What the vault's address commits to: keccak256(abi.encode(keccak256(header), stepsRoot)) (`VaultDeployed.configHash`). */
   readonly configHash: string;
   readonly initCodeHash: string;
   readonly factory: string;
@@ -293,49 +344,90 @@ export async function checkTokens(o: { provider: Provider; config: VaultConfig }
 
 /**
  * Writes the chain: deploys the vault of `config` through the factory (which must exist, see
- * `ensureFactory`) and waits for it. Throws `DeploymentError` if a contract already sits at the predicted
- * address, `InvalidConfigError` if the init code is too large for one transaction (`maxInitCodeSize`,
- * EIP-3860 by default; pass `Infinity` on a development network that lifts the limit).
+ * `ensureFactory`) with the first batch of its steps, sends the other batches in order and waits for each
+ * (`planVaultDeployment`: batches fit `maxGasPerTransaction`, EIP-7825's 2^24 by default). Until the last
+ * batch the vault is paused and has no admin and no guardians. If the vault already exists and still awaits
+ * steps (an interrupted deployment), it resumes from the step the factory awaits: a batch someone else
+ * already applied is skipped. Throws `DeploymentError` if a complete contract already sits at the predicted
+ * address, `StagedDeploymentError` if the vault awaits a step this config does not have.
  */
 export async function deployVault(o: {
   signer: Signer;
   config: VaultConfig;
-  maxInitCodeSize?: number;
+  maxGasPerTransaction?: bigint;
   onProgress?: (message: string) => void;
 }): Promise<DeploymentRecord> {
   const provider = providerOf(o.signer);
-  const initCode = vaultInitCode(o.config);
-  const size = (initCode.length - 2) / 2;
-  if (size > (o.maxInitCodeSize ?? MAX_INIT_CODE_SIZE)) {
-    throw new InvalidConfigError([
-      { path: "operators", message: `the init code would be ${size} bytes, more than ${o.maxInitCodeSize ?? MAX_INIT_CODE_SIZE} (EIP-3860): deploy with fewer operators or destinations and propose the rest` },
-    ]);
-  }
-  const salt = deploymentSalt(o.config);
-  const predicted = predictVaultAddress(o.config);
-  if ((await read(() => provider.getCode(predicted))) !== "0x") throw new DeploymentError(`a contract already sits at ${predicted}`);
+  const plan = planVaultDeployment(o.config, { maxGasPerTransaction: o.maxGasPerTransaction });
   const factory = connectVaultFactory(factoryAddress(), o.signer);
-  o.onProgress?.(`deploying vault "${o.config.name}" to ${predicted}`);
-  const data = factory.interface.encodeFunctionData("deploy", [salt, initCode]);
-  const sent = await send(o.signer, { to: factoryAddress(), data, value: 0n }, asReceipt);
-  o.onProgress?.(`waiting for ${sent.hash}`);
-  const receipt: TransactionReceipt = await sent.wait();
-  const block = await read(() => provider.getBlock(receipt.blockNumber));
-  const deployed = receipt.logs.map((l) => factory.interface.parseLog(l)).find((e) => e?.name === "VaultDeployed");
-  if (!deployed || getAddress(deployed.args.vault) !== predicted) throw new DeploymentError(`no VaultDeployed(${predicted}) event in ${receipt.hash}`);
+  let deployment: { blockNumber: number; transactionHash: string | null; deployer: string | null };
+  if ((await read(() => provider.getCode(plan.address))) !== "0x") {
+    if ((await read(() => factory.pendingConfig(plan.address))) === ZeroHash) throw new DeploymentError(`a contract already sits at ${plan.address}`);
+    o.onProgress?.(`vault "${o.config.name}" at ${plan.address} awaits the rest of its policy: resuming`);
+    deployment = await vaultDeploymentBlock(provider, plan.address);
+  } else {
+    const first = plan.batches[0];
+    o.onProgress?.(
+      `deploying vault "${o.config.name}" to ${plan.address}: ${plan.steps.length} steps in ${plan.batches.length} transaction${plan.batches.length === 1 ? "" : "s"}`,
+    );
+    const steps = plan.steps.slice(first.from, first.to).map((s) => ({ kind: s.kind, params: s.params }));
+    const data = factory.interface.encodeFunctionData("deploy", [plan.salt, plan.initCode, plan.links[0], steps, first.next]);
+    const sent = await send(o.signer, { to: factoryAddress(), data, value: 0n }, asReceipt);
+    o.onProgress?.(`waiting for ${sent.hash}`);
+    const receipt: TransactionReceipt = await sent.wait();
+    const deployed = receipt.logs.map((l) => factory.interface.parseLog(l)).find((e) => e?.name === "VaultDeployed");
+    if (!deployed || getAddress(deployed.args.vault) !== plan.address) throw new DeploymentError(`no VaultDeployed(${plan.address}) event in ${receipt.hash}`);
+    deployment = { blockNumber: receipt.blockNumber, transactionHash: receipt.hash, deployer: getAddress(receipt.from) };
+    if (plan.batches.length > 1) o.onProgress?.(`batch 1 of ${plan.batches.length} applied (steps 1-${first.to} of ${plan.steps.length})`);
+  }
+  await completeVaultConfig({ signer: o.signer, plan, onProgress: o.onProgress });
+  const block = await read(() => provider.getBlock(deployment.blockNumber));
   return {
     name: o.config.name,
-    address: predicted,
+    address: plan.address,
     chainId: Number((await read(() => provider.getNetwork())).chainId),
-    blockNumber: receipt.blockNumber,
-    transactionHash: receipt.hash,
-    configHash: configHash(o.config),
-    initCodeHash: keccak256(initCode),
+    blockNumber: deployment.blockNumber,
+    transactionHash: deployment.transactionHash ?? "",
+    configHash: plan.configHash,
+    initCodeHash: keccak256(plan.initCode),
     factory: factoryAddress(),
-    salt,
-    deployer: getAddress(receipt.from),
+    salt: plan.salt,
+    deployer: deployment.deployer ?? ZeroAddress,
     deployedAt: new Date(Number(block?.timestamp ?? 0) * 1000).toISOString(),
   };
+}
+
+/** The vault awaits a step that the config's chain does not have: it was deployed from another config. */
+export class StagedDeploymentError extends DeploymentError {}
+
+/**
+ * Reads and writes the chain: sends the batches of `plan` that the factory still awaits for its vault, in
+ * order, each after re-reading which step the factory awaits (so a batch someone else applied meanwhile is
+ * skipped, and a run interrupted at any point resumes where the chain is). Returns the number of batches sent.
+ */
+export async function completeVaultConfig(o: { signer: Signer; plan: VaultDeploymentPlan; onProgress?: (message: string) => void }): Promise<number> {
+  const { plan } = o;
+  const factory = connectVaultFactory(factoryAddress(), o.signer);
+  const position = new Map(plan.links.map((l, i) => [l, i] as const));
+  let sent = 0;
+  for (;;) {
+    const pending = await read(() => factory.pendingConfig(plan.address));
+    if (pending === ZeroHash) return sent;
+    const at = position.get(pending);
+    if (at === undefined || at === plan.steps.length) {
+      throw new StagedDeploymentError(`the vault at ${plan.address} awaits a step (${pending}) that this config does not have`);
+    }
+    // The batch that starts where the chain is (batches may have been cut elsewhere by another run).
+    const index = plan.batches.findIndex((b) => b.from <= at && at < b.to);
+    const batch = plan.batches[index];
+    const steps = plan.steps.slice(at, batch.to).map((s) => ({ kind: s.kind, params: s.params }));
+    o.onProgress?.(`applying steps ${at + 1}-${batch.to} of ${plan.steps.length} (batch ${index + 1} of ${plan.batches.length})`);
+    const data = factory.interface.encodeFunctionData("configure", [plan.address, steps, batch.next]);
+    const tx = await send(o.signer, { to: factoryAddress(), data, value: 0n }, asReceipt);
+    o.onProgress?.(`waiting for ${tx.hash}`);
+    await tx.wait();
+    sent++;
+  }
 }
 
 /**
@@ -732,7 +824,7 @@ export interface SyncVaultOptions {
   /** Deploy even if some ERC-20 of the config has no code (a dry run on a development network). */
   readonly allowMissingTokens?: boolean;
   /** See `deployVault`. */
-  readonly maxInitCodeSize?: number;
+  readonly maxGasPerTransaction?: bigint;
   /** Send the diff's steps (instant ones and proposals) with `signer`. */
   readonly apply?: boolean;
   /** Milestones and waits, for a progress display. */
@@ -799,6 +891,16 @@ export async function syncVault(o: SyncVaultOptions): Promise<SyncVaultResult> {
   if (fatal.length) throw new TokenCheckError(fatal);
 
   const predicted = predictVaultAddress(o.config);
+  // An interrupted staged deployment of this config: finish it (its vault is paused and has no roles yet).
+  if ((!record || record.address === predicted) && (await read(() => provider.getCode(predicted))) !== "0x") {
+    const awaited = await read(() => connectVaultFactory(factoryAddress(), provider).pendingConfig(predicted));
+    if (awaited !== ZeroHash) {
+      const deployed = await deployVault({ signer: o.signer, config: o.config, maxGasPerTransaction: o.maxGasPerTransaction, onProgress: o.onProgress });
+      o.onProgress?.(`verifying ${deployed.address} against the config`);
+      const policy = await verifyVault({ provider, config: o.config, vault: deployed.address, fromBlock: deployed.blockNumber });
+      return { status: "deployed", vault: deployed.address, record: deployed, policy, factoryDeployed: false, deterministicDeployerInstalled: false, tokenProblems };
+    }
+  }
   if (!record && (await read(() => provider.getCode(predicted))) !== "0x") {
     const found = await vaultDeploymentBlock(provider, predicted);
     const block = await read(() => provider.getBlock(found.blockNumber));
@@ -842,7 +944,7 @@ export async function syncVault(o: SyncVaultOptions): Promise<SyncVaultResult> {
   }
   const { installed } = await ensureDeterministicDeployer({ provider, install: o.installDeterministicDeployer });
   const factory = await ensureFactory({ signer: o.signer, onProgress: o.onProgress });
-  const deployed = await deployVault({ signer: o.signer, config: o.config, maxInitCodeSize: o.maxInitCodeSize, onProgress: o.onProgress });
+  const deployed = await deployVault({ signer: o.signer, config: o.config, maxGasPerTransaction: o.maxGasPerTransaction, onProgress: o.onProgress });
   o.onProgress?.(`verifying ${deployed.address} against the config`);
   const policy = await verifyVault({ provider, config: o.config, vault: deployed.address, fromBlock: deployed.blockNumber });
   return { status: "deployed", vault: deployed.address, record: deployed, policy, factoryDeployed: factory.deployed, deterministicDeployerInstalled: installed, tokenProblems };

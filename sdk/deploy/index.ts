@@ -5,7 +5,6 @@
 export { findDeploymentBlock } from "./deployment";
 export {
   InvalidConfigError,
-  configHash,
   configLabels,
   deploymentSalt,
   encodeInitConfig,
@@ -18,6 +17,19 @@ export {
 } from "./config";
 export type { ConfigIssue, DestinationSpec, InitConfig, OperatorLimitSpec, OperatorSpec, TokenSpec, VaultConfig } from "./config";
 export {
+  MAX_BATCH_CALLDATA,
+  MAX_TX_GAS,
+  configHash,
+  deployGasBound,
+  encodeVaultHeader,
+  initialPolicySteps,
+  planBatches,
+  stepGasBound,
+  stepLinks,
+  vaultHeader,
+} from "./staging";
+export type { ConfigBatch, ConfigStep } from "./staging";
+export {
   DETERMINISTIC_DEPLOYER,
   DETERMINISTIC_DEPLOYER_CODE,
   DeploymentError,
@@ -27,9 +39,12 @@ export {
   ImmutableSettingError,
   MAX_INIT_CODE_SIZE,
   MissingRoleError,
+  StagedDeploymentError,
   TokenCheckError,
   applyVaultDiff,
   checkTokens,
+  completeVaultConfig,
+  create2Salt,
   deployVault,
   diffHasWork,
   diffIsEmpty,
@@ -39,6 +54,7 @@ export {
   factoryAddress,
   formatVaultDiff,
   parseDeploymentRecord,
+  planVaultDeployment,
   predictVaultAddress,
   syncVault,
   vaultDeploymentBlock,
@@ -57,4 +73,5 @@ export type {
   SyncVaultResult,
   TokenProblem,
   VaultConfigDiff,
+  VaultDeploymentPlan,
 } from "./deploy";

@@ -38,6 +38,8 @@ export interface VaultErrorArgs {
   EthTransferFailed: { readonly to: string; readonly amount: bigint };
   /** `GuardianStateUnchanged(address account)` */
   GuardianStateUnchanged: { readonly account: string };
+  /** `InitialRolesLast()` */
+  InitialRolesLast: Record<string, never>;
   /** `InstantLimitAboveCap(uint256 instantLimit, uint256 cap)` */
   InstantLimitAboveCap: { readonly instantLimit: bigint; readonly cap: bigint };
   /** `InstantLimitExceeded(address operator, address token, uint256 amount, uint256 instantLimit)` */
@@ -86,6 +88,8 @@ export interface VaultErrorArgs {
   RoleChangeRequiresProposal: Record<string, never>;
   /** `SafeERC20FailedOperation(address token)` */
   SafeERC20FailedOperation: { readonly token: string };
+  /** `SetupClosed(address caller)` */
+  SetupClosed: { readonly caller: string };
   /** `TokenAlreadyListed(address token)` */
   TokenAlreadyListed: { readonly token: string };
   /** `TokenNotAllowed(address operator, address token)` */
@@ -304,6 +308,17 @@ export class GuardianStateUnchangedError extends VaultRevertError<"GuardianState
   static readonly notice = "The account already is / is not a guardian, as the change requires the opposite.";
   constructor(args: VaultErrorArgs["GuardianStateUnchanged"], context?: RevertContext) {
     super("GuardianStateUnchanged", args, "The account already is / is not a guardian, as the change requires the opposite.", context);
+  }
+}
+
+/** A vault deployed in stages gets its guardians and its admin last, in the step that completes its policy: its constructor takes none. (`InitialRolesLast()`, selector `0x31395dcf`) */
+export class InitialRolesLastError extends VaultRevertError<"InitialRolesLast"> {
+  static readonly errorName = "InitialRolesLast";
+  static readonly signature = "InitialRolesLast()";
+  static readonly selector = "0x31395dcf";
+  static readonly notice = "A vault deployed in stages gets its guardians and its admin last, in the step that completes its policy: its constructor takes none.";
+  constructor(args: VaultErrorArgs["InitialRolesLast"], context?: RevertContext) {
+    super("InitialRolesLast", args, "A vault deployed in stages gets its guardians and its admin last, in the step that completes its policy: its constructor takes none.", context);
   }
 }
 
@@ -571,6 +586,17 @@ export class SafeERC20FailedOperationError extends VaultRevertError<"SafeERC20Fa
   }
 }
 
+/** `configure` is open only to the contract that created the vault, and only until the step that names the admin completes the initial policy. (`SetupClosed(address)`, selector `0x72fd001c`) */
+export class SetupClosedError extends VaultRevertError<"SetupClosed"> {
+  static readonly errorName = "SetupClosed";
+  static readonly signature = "SetupClosed(address)";
+  static readonly selector = "0x72fd001c";
+  static readonly notice = "`configure` is open only to the contract that created the vault, and only until the step that names the admin completes the initial policy.";
+  constructor(args: VaultErrorArgs["SetupClosed"], context?: RevertContext) {
+    super("SetupClosed", args, "`configure` is open only to the contract that created the vault, and only until the step that names the admin completes the initial policy.", context);
+  }
+}
+
 /** The token is already listed. (`TokenAlreadyListed(address)`, selector `0x3fb6e971`) */
 export class TokenAlreadyListedError extends VaultRevertError<"TokenAlreadyListed"> {
   static readonly errorName = "TokenAlreadyListed";
@@ -766,6 +792,7 @@ export const VAULT_ERROR_CLASSES = {
   DestinationNotApproved: DestinationNotApprovedError,
   EthTransferFailed: EthTransferFailedError,
   GuardianStateUnchanged: GuardianStateUnchangedError,
+  InitialRolesLast: InitialRolesLastError,
   InstantLimitAboveCap: InstantLimitAboveCapError,
   InstantLimitExceeded: InstantLimitExceededError,
   InsufficientBalance: InsufficientBalanceError,
@@ -790,6 +817,7 @@ export const VAULT_ERROR_CLASSES = {
   ReentrancyGuardReentrantCall: ReentrancyGuardReentrantCallError,
   RoleChangeRequiresProposal: RoleChangeRequiresProposalError,
   SafeERC20FailedOperation: SafeERC20FailedOperationError,
+  SetupClosed: SetupClosedError,
   TokenAlreadyListed: TokenAlreadyListedError,
   TokenNotAllowed: TokenNotAllowedError,
   TokenTransferFailed: TokenTransferFailedError,

@@ -166,6 +166,25 @@ describe("deploy: vault tasks", () => {
       expect(bad.message).to.include("invalid operator");
     });
 
+    it("vault:remove-operator removes an operator at once: its slot, limits and queued withdrawals end", async () => {
+      const f = await loadFixture(deployedFixture);
+      const vault = await ethers.getContractAt("GuardedVault", f.vault);
+      await runTask("vault:queue", { vault: f.vault, token: "USDC", to: f.a.exchange.address, amount: "1000", from: f.a.bot2.address });
+      const unsigned = await runTask("vault:remove-operator", { vault: f.vault, operator: f.a.bot2.address, unsigned: true, json: true });
+      expect(unsigned.stdout).to.include(vault.interface.encodeFunctionData("removeOperator", [f.a.bot2.address]));
+      expect(await views.operators(vault)).to.include(f.a.bot2.address); // --unsigned sends nothing
+      const done = await runTask("vault:remove-operator", { vault: f.vault, operator: f.a.bot2.address, from: f.a.guardian.address });
+      expect(done.stdout).to.include(`remove operator ${f.a.bot2.address}: done by ${f.a.guardian.address}`);
+      expect(await views.operators(vault)).to.not.include(f.a.bot2.address);
+      expect((await views.getWithdrawal(vault, 1n)).status).to.equal(3n); // its queued withdrawal reads as cancelled
+      // A key that is no longer an operator: the vault would refuse, nothing is sent (exit code 3 on the command line).
+      const again = await taskError("vault:remove-operator", { vault: f.vault, operator: f.a.bot2.address, from: f.a.guardian.address });
+      expect(again.message).to.match(/would revert: NotOperator/);
+      const stranger = await taskError("vault:remove-operator", { vault: f.vault, operator: f.a.bot1.address, from: f.a.stranger.address });
+      expect(stranger.message).to.match(/would revert: NotAdminOrGuardian/);
+      expect(await views.operators(vault)).to.include(f.a.bot1.address);
+    });
+
     it("vault:cancel cancels a queued withdrawal and a proposed change", async () => {
       const f = await loadFixture(deployedFixture);
       const vault = await ethers.getContractAt("GuardedVault", f.vault);

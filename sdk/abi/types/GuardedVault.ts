@@ -141,6 +141,7 @@ export interface GuardedVaultInterface extends Interface {
       | "changeCount"
       | "changeDelay"
       | "clockStart"
+      | "configure"
       | "deposit"
       | "evacuate"
       | "executeChange"
@@ -250,6 +251,10 @@ export interface GuardedVaultInterface extends Interface {
   encodeFunctionData(
     functionFragment: "clockStart",
     values?: undefined
+  ): string;
+  encodeFunctionData(
+    functionFragment: "configure",
+    values: [BigNumberish, BytesLike]
   ): string;
   encodeFunctionData(
     functionFragment: "deposit",
@@ -416,6 +421,7 @@ export interface GuardedVaultInterface extends Interface {
     data: BytesLike
   ): Result;
   decodeFunctionResult(functionFragment: "clockStart", data: BytesLike): Result;
+  decodeFunctionResult(functionFragment: "configure", data: BytesLike): Result;
   decodeFunctionResult(functionFragment: "deposit", data: BytesLike): Result;
   decodeFunctionResult(functionFragment: "evacuate", data: BytesLike): Result;
   decodeFunctionResult(
@@ -1155,6 +1161,12 @@ export interface GuardedVault extends BaseContract {
 
   clockStart: TypedContractMethod<[], [bigint], "view">;
 
+  configure: TypedContractMethod<
+    [kind: BigNumberish, params: BytesLike],
+    [void],
+    "nonpayable"
+  >;
+
   deposit: TypedContractMethod<
     [token: AddressLike, amount: BigNumberish],
     [void],
@@ -1361,6 +1373,13 @@ export interface GuardedVault extends BaseContract {
   getFunction(
     nameOrSignature: "clockStart"
   ): TypedContractMethod<[], [bigint], "view">;
+  getFunction(
+    nameOrSignature: "configure"
+  ): TypedContractMethod<
+    [kind: BigNumberish, params: BytesLike],
+    [void],
+    "nonpayable"
+  >;
   getFunction(
     nameOrSignature: "deposit"
   ): TypedContractMethod<

@@ -4,6 +4,7 @@
 /* eslint-disable */
 import type {
   BaseContract,
+  BigNumberish,
   BytesLike,
   FunctionFragment,
   Result,
@@ -23,16 +24,29 @@ import type {
   TypedContractMethod,
 } from "./common";
 
+export declare namespace IGuardedVault {
+  export type ConfigItemStruct = { kind: BigNumberish; params: BytesLike };
+
+  export type ConfigItemStructOutput = [kind: bigint, params: string] & {
+    kind: bigint;
+    params: string;
+  };
+}
+
 export interface VaultFactoryInterface extends Interface {
   getFunction(
     nameOrSignature:
       | "VAULT_CODE_HASH"
       | "VAULT_CODE_LENGTH"
+      | "configure"
       | "deploy"
+      | "pendingConfig"
       | "predict"
   ): FunctionFragment;
 
-  getEvent(nameOrSignatureOrTopic: "VaultDeployed"): EventFragment;
+  getEvent(
+    nameOrSignatureOrTopic: "VaultConfigured" | "VaultDeployed"
+  ): EventFragment;
 
   encodeFunctionData(
     functionFragment: "VAULT_CODE_HASH",
@@ -41,14 +55,28 @@ export interface VaultFactoryInterface extends Interface {
   encodeFunctionData(
     functionFragment: "VAULT_CODE_LENGTH",
     values?: undefined
+  ): string;
+  encodeFunctionData(
+    functionFragment: "configure",
+    values: [AddressLike, IGuardedVault.ConfigItemStruct[], BytesLike]
   ): string;
   encodeFunctionData(
     functionFragment: "deploy",
-    values: [BytesLike, BytesLike]
+    values: [
+      BytesLike,
+      BytesLike,
+      BytesLike,
+      IGuardedVault.ConfigItemStruct[],
+      BytesLike
+    ]
+  ): string;
+  encodeFunctionData(
+    functionFragment: "pendingConfig",
+    values: [AddressLike]
   ): string;
   encodeFunctionData(
     functionFragment: "predict",
-    values: [BytesLike, BytesLike]
+    values: [BytesLike, BytesLike, BytesLike]
   ): string;
 
   decodeFunctionResult(
@@ -59,8 +87,31 @@ export interface VaultFactoryInterface extends Interface {
     functionFragment: "VAULT_CODE_LENGTH",
     data: BytesLike
   ): Result;
+  decodeFunctionResult(functionFragment: "configure", data: BytesLike): Result;
   decodeFunctionResult(functionFragment: "deploy", data: BytesLike): Result;
+  decodeFunctionResult(
+    functionFragment: "pendingConfig",
+    data: BytesLike
+  ): Result;
   decodeFunctionResult(functionFragment: "predict", data: BytesLike): Result;
+}
+
+export namespace VaultConfiguredEvent {
+  export type InputTuple = [
+    vault: AddressLike,
+    applied: BigNumberish,
+    next: BytesLike
+  ];
+  export type OutputTuple = [vault: string, applied: bigint, next: string];
+  export interface OutputObject {
+    vault: string;
+    applied: bigint;
+    next: string;
+  }
+  export type Event = TypedContractEvent<InputTuple, OutputTuple, OutputObject>;
+  export type Filter = TypedDeferredTopicFilter<Event>;
+  export type Log = TypedEventLog<Event>;
+  export type LogDescription = TypedLogDescription<Event>;
 }
 
 export namespace VaultDeployedEvent {
@@ -135,14 +186,32 @@ export interface VaultFactory extends BaseContract {
 
   VAULT_CODE_LENGTH: TypedContractMethod<[], [bigint], "view">;
 
+  configure: TypedContractMethod<
+    [
+      vault: AddressLike,
+      steps: IGuardedVault.ConfigItemStruct[],
+      next: BytesLike
+    ],
+    [void],
+    "nonpayable"
+  >;
+
   deploy: TypedContractMethod<
-    [salt: BytesLike, initCode: BytesLike],
+    [
+      salt: BytesLike,
+      initCode: BytesLike,
+      stepsRoot: BytesLike,
+      steps: IGuardedVault.ConfigItemStruct[],
+      next: BytesLike
+    ],
     [string],
     "nonpayable"
   >;
 
+  pendingConfig: TypedContractMethod<[vault: AddressLike], [string], "view">;
+
   predict: TypedContractMethod<
-    [salt: BytesLike, initCodeHash: BytesLike],
+    [salt: BytesLike, configHash: BytesLike, initCodeHash: BytesLike],
     [string],
     "view"
   >;
@@ -158,20 +227,47 @@ export interface VaultFactory extends BaseContract {
     nameOrSignature: "VAULT_CODE_LENGTH"
   ): TypedContractMethod<[], [bigint], "view">;
   getFunction(
+    nameOrSignature: "configure"
+  ): TypedContractMethod<
+    [
+      vault: AddressLike,
+      steps: IGuardedVault.ConfigItemStruct[],
+      next: BytesLike
+    ],
+    [void],
+    "nonpayable"
+  >;
+  getFunction(
     nameOrSignature: "deploy"
   ): TypedContractMethod<
-    [salt: BytesLike, initCode: BytesLike],
+    [
+      salt: BytesLike,
+      initCode: BytesLike,
+      stepsRoot: BytesLike,
+      steps: IGuardedVault.ConfigItemStruct[],
+      next: BytesLike
+    ],
     [string],
     "nonpayable"
   >;
   getFunction(
+    nameOrSignature: "pendingConfig"
+  ): TypedContractMethod<[vault: AddressLike], [string], "view">;
+  getFunction(
     nameOrSignature: "predict"
   ): TypedContractMethod<
-    [salt: BytesLike, initCodeHash: BytesLike],
+    [salt: BytesLike, configHash: BytesLike, initCodeHash: BytesLike],
     [string],
     "view"
   >;
 
+  getEvent(
+    key: "VaultConfigured"
+  ): TypedContractEvent<
+    VaultConfiguredEvent.InputTuple,
+    VaultConfiguredEvent.OutputTuple,
+    VaultConfiguredEvent.OutputObject
+  >;
   getEvent(
     key: "VaultDeployed"
   ): TypedContractEvent<
@@ -181,6 +277,17 @@ export interface VaultFactory extends BaseContract {
   >;
 
   filters: {
+    "VaultConfigured(address,uint256,bytes32)": TypedContractEvent<
+      VaultConfiguredEvent.InputTuple,
+      VaultConfiguredEvent.OutputTuple,
+      VaultConfiguredEvent.OutputObject
+    >;
+    VaultConfigured: TypedContractEvent<
+      VaultConfiguredEvent.InputTuple,
+      VaultConfiguredEvent.OutputTuple,
+      VaultConfiguredEvent.OutputObject
+    >;
+
     "VaultDeployed(address,bytes32,bytes32,address)": TypedContractEvent<
       VaultDeployedEvent.InputTuple,
       VaultDeployedEvent.OutputTuple,
