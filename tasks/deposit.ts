@@ -3,7 +3,7 @@
  * tokens through `deposit(token, amount)` (after an `approve`), ETH as a plain transfer. Balances are
  * checked first, so a short account sends nothing.
  */
-import { Contract, type ContractTransactionResponse } from "ethers";
+import { Contract } from "ethers";
 import { task } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { parseAmount } from "../sdk/deploy/config";
@@ -61,7 +61,7 @@ export async function runDeposit(args: DepositArgs, hre: HardhatRuntimeEnvironme
       // USDT-style tokens refuse to change a non-zero allowance to another non-zero one.
       if (allowance !== 0n && allowance < w.amount) await (await erc20.approve(vault.address, 0n)).wait();
       if (allowance < w.amount) await (await erc20.approve(vault.address, w.amount)).wait();
-      const tx: ContractTransactionResponse = await vaultContract.deposit(w.token.token, w.amount);
+      const tx = await vaultContract.deposit(w.token.token, w.amount);
       hash = (await out.waiting(`depositing ${w.text} ${w.token.symbol}`, () => tx.wait()))!.hash;
     }
     done.push({ token: w.token.token, symbol: w.token.symbol, amount: w.amount, transactionHash: hash });
