@@ -10,6 +10,7 @@ import {
   Status,
   deployVaultFixture,
   encodeChange,
+  policyConfig,
   proposeAndExecute,
   proposeOnly,
   vaultLens,
@@ -278,20 +279,13 @@ describe("operator removal", () => {
       const [admin, guardian, g2, , , , , , recovery] = await ethers.getSigners();
       const max = 64;
       const operators = Array.from({ length: max }, () => ethers.Wallet.createRandom().address);
-      const config = {
-        admin: admin.address,
-        guardians: [guardian.address, g2.address],
-        recovery: recovery.address,
-        window: POLICY.window,
-        changeDelay: POLICY.changeDelay,
-        withdrawalDelay: POLICY.withdrawalDelay,
-        tripwireMaxCount: POLICY.tripwireMaxCount,
-        tripwirePeriod: POLICY.tripwirePeriod,
-        tokens: [{ token: NATIVE, unitDecimals: 12, vaultCap: 10n ** 18n }],
-        limits: operators.map((operator) => ({ operator, token: NATIVE, cap: 10n ** 12n, instantLimit: 10n ** 12n, queueCap: 0n })),
-        destinations: [],
-        tripwireOptOuts: [],
-      };
+      const config = policyConfig(
+        { admin: admin.address, guardians: [guardian.address, g2.address], recovery: recovery.address },
+        {
+          tokens: [{ token: NATIVE, unitDecimals: 12, vaultCap: 10n ** 18n }],
+          limits: operators.map((operator) => ({ operator, token: NATIVE, cap: 10n ** 12n, instantLimit: 10n ** 12n, queueCap: 0n })),
+        },
+      );
       const vault = await ethers.deployContract("GuardedVault", [config]);
       const lens = await vaultLens();
       const newKey = ethers.Wallet.createRandom().address;
