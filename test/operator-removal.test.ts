@@ -16,7 +16,7 @@ import {
   vaultLens,
   type VaultFixture,
 } from "./helpers/fixture";
-import { readOperatorRecord, readOperatorState, readWithdrawal } from "../sdk/clients/state";
+import { readOperatorRecord, readOperatorState, readWithdrawal, readWithdrawals } from "../sdk/clients/state";
 import { RESPONDER_EVENTS, decodeVaultLog } from "../sdk/monitor";
 import { views } from "./helpers/views";
 
@@ -118,6 +118,17 @@ describe("operator removal", () => {
         expect((await readWithdrawal(f.vault, id)).status).to.equal(BigInt(Status.Cancelled));
       }
       expect((await f.lens.getWithdrawal(f.vault, 3n)).status).to.equal(BigInt(Status.Pending));
+      // Read together (an unused id too): the same as the lens, id by id, in two calls.
+      const calls: unknown[] = [];
+      const counting = new Proxy(f.vault, {
+        get: (target, key) => (key === "extsload" ? (...args: unknown[]) => (calls.push(args), target.extsload(...(args as [string[]]))) : Reflect.get(target, key)),
+      });
+      const many = await readWithdrawals(counting, [1n, 2n, 3n, 4n]);
+      expect(calls).to.have.length(2);
+      for (const [k, w] of many.entries()) {
+        const l = await f.lens.getWithdrawal(f.vault, BigInt(k + 1));
+        expect([w.operator, w.eta, w.status, w.token, w.to, w.amount]).to.deep.equal([l.operator, l.eta, l.status, l.token, l.to, l.amount]);
+      }
       expect((await f.lens.operatorState(f.vault, f.bot1.address, f.usdtAddr)).pendingQueued).to.equal(0n);
       const op = await f.lens.operatorExposure(f.vault, f.bot1.address, f.usdtAddr, DAY);
       expect([op.instant, op.queued]).to.deep.equal([0n, 0n]);
