@@ -54,6 +54,7 @@ export {
   readTripwire,
   readVaultBalance,
   readWithdrawal,
+  readWithdrawals,
   readWords,
   uintMappingSlot,
 } from "./state";
