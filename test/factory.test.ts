@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
-import { NATIVE, POLICY, deployVaultFixture, vaultLens } from "./helpers/fixture";
+import { NATIVE, POLICY, deployVaultFixture, policyConfig, vaultLens } from "./helpers/fixture";
 import { TX_GAS_CAP, gridConfig, planFor, sendBatch, sendDeploy, stepItems } from "./helpers/staged";
 import { encodeInitConfig, initialPolicySteps, stepLinks, toInitConfig, verifyVault, type ConfigStep } from "../sdk/deploy";
 import { encodeChange, type ChangeParams } from "../sdk/rules/changes";
@@ -17,20 +17,14 @@ async function factoryFixture() {
   const guardian2 = signers[11];
   const factory = await ethers.deployContract("VaultFactory");
   const vaultFactory = await ethers.getContractFactory("GuardedVault");
-  const config = {
-    admin: admin.address,
-    guardians: [guardian.address, guardian2.address],
-    recovery: recovery.address,
-    window: POLICY.window,
-    changeDelay: POLICY.changeDelay,
-    withdrawalDelay: POLICY.withdrawalDelay,
-    tripwireMaxCount: POLICY.tripwireMaxCount,
-    tripwirePeriod: POLICY.tripwirePeriod,
-    tokens: [{ token: NATIVE, unitDecimals: POLICY.eth.unitDecimals, vaultCap: POLICY.eth.vaultCap }],
-    limits: [{ operator: bot.address, token: NATIVE, cap: POLICY.eth.cap, instantLimit: POLICY.eth.instant, queueCap: POLICY.eth.queueCap }],
-    destinations: [{ operator: bot.address, destination: exchange.address }],
-    tripwireOptOuts: [],
-  };
+  const config = policyConfig(
+    { admin: admin.address, guardians: [guardian.address, guardian2.address], recovery: recovery.address },
+    {
+      tokens: [{ token: NATIVE, unitDecimals: POLICY.eth.unitDecimals, vaultCap: POLICY.eth.vaultCap }],
+      limits: [{ operator: bot.address, token: NATIVE, cap: POLICY.eth.cap, instantLimit: POLICY.eth.instant, queueCap: POLICY.eth.queueCap }],
+      destinations: [{ operator: bot.address, destination: exchange.address }],
+    },
+  );
   const initCode = (await vaultFactory.getDeployTransaction(config)).data;
   const args = "0x" + initCode.slice(vaultFactory.bytecode.length);
   const salt = ethers.id("treasury-hot-wallet-1");

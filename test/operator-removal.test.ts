@@ -10,12 +10,13 @@ import {
   Status,
   deployVaultFixture,
   encodeChange,
+  policyConfig,
   proposeAndExecute,
   proposeOnly,
   vaultLens,
   type VaultFixture,
 } from "./helpers/fixture";
-import { readOperatorRecord, readOperatorState, readWithdrawal } from "../sdk/clients/state";
+import { readOperatorRecord, readOperatorState, readWithdrawal, readWithdrawals } from "../sdk/clients/state";
 import { RESPONDER_EVENTS, decodeVaultLog } from "../sdk/monitor";
 import { views } from "./helpers/views";
 
@@ -117,6 +118,17 @@ describe("operator removal", () => {
         expect((await readWithdrawal(f.vault, id)).status).to.equal(BigInt(Status.Cancelled));
       }
       expect((await f.lens.getWithdrawal(f.vault, 3n)).status).to.equal(BigInt(Status.Pending));
+      // Read together (an unused id too): the same as the lens, id by id, in two calls.
+      const calls: unknown[] = [];
+      const counting = new Proxy(f.vault, {
+        get: (target, key) => (key === "extsload" ? (...args: unknown[]) => (calls.push(args), target.extsload(...(args as [string[]]))) : Reflect.get(target, key)),
+      });
+      const many = await readWithdrawals(counting, [1n, 2n, 3n, 4n]);
+      expect(calls).to.have.length(2);
+      for (const [k, w] of many.entries()) {
+        const l = await f.lens.getWithdrawal(f.vault, BigInt(k + 1));
+        expect([w.operator, w.eta, w.status, w.token, w.to, w.amount]).to.deep.equal([l.operator, l.eta, l.status, l.token, l.to, l.amount]);
+      }
       expect((await f.lens.operatorState(f.vault, f.bot1.address, f.usdtAddr)).pendingQueued).to.equal(0n);
       const op = await f.lens.operatorExposure(f.vault, f.bot1.address, f.usdtAddr, DAY);
       expect([op.instant, op.queued]).to.deep.equal([0n, 0n]);
@@ -278,20 +290,13 @@ describe("operator removal", () => {
       const [admin, guardian, g2, , , , , , recovery] = await ethers.getSigners();
       const max = 64;
       const operators = Array.from({ length: max }, () => ethers.Wallet.createRandom().address);
-      const config = {
-        admin: admin.address,
-        guardians: [guardian.address, g2.address],
-        recovery: recovery.address,
-        window: POLICY.window,
-        changeDelay: POLICY.changeDelay,
-        withdrawalDelay: POLICY.withdrawalDelay,
-        tripwireMaxCount: POLICY.tripwireMaxCount,
-        tripwirePeriod: POLICY.tripwirePeriod,
-        tokens: [{ token: NATIVE, unitDecimals: 12, vaultCap: 10n ** 18n }],
-        limits: operators.map((operator) => ({ operator, token: NATIVE, cap: 10n ** 12n, instantLimit: 10n ** 12n, queueCap: 0n })),
-        destinations: [],
-        tripwireOptOuts: [],
-      };
+      const config = policyConfig(
+        { admin: admin.address, guardians: [guardian.address, g2.address], recovery: recovery.address },
+        {
+          tokens: [{ token: NATIVE, unitDecimals: 12, vaultCap: 10n ** 18n }],
+          limits: operators.map((operator) => ({ operator, token: NATIVE, cap: 10n ** 12n, instantLimit: 10n ** 12n, queueCap: 0n })),
+        },
+      );
       const vault = await ethers.deployContract("GuardedVault", [config]);
       const lens = await vaultLens();
       const newKey = ethers.Wallet.createRandom().address;

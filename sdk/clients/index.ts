@@ -39,6 +39,7 @@ export {
   readTripwire,
   readVaultBalance,
   readWithdrawal,
+  readWithdrawals,
   readWords,
   uintMappingSlot,
 } from "./state";

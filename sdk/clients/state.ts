@@ -193,22 +193,46 @@ export interface StoredWithdrawal {
  * reads as Cancelled (status 3).
  */
 export async function readWithdrawal(vault: GuardedVault, id: bigint, at: ReadAt = {}): Promise<StoredWithdrawal> {
-  const base = uintMappingSlot(STORAGE_SLOTS.withdrawals, id);
-  const [head, token, to, amount] = await readWords(vault, [0n, 1n, 2n, 3n].map((i) => slotAt(base, i)), at);
-  const operator = addressOf(head);
-  let status = (head >> 224n) & 0xffn;
-  if (status === 1n) {
-    const record = await readOperatorRecord(vault, operator, at);
-    if (uint32At(token, STORAGE_OFFSETS.withdrawalGeneration) !== record.generation) status = 3n;
+  return (await readWithdrawals(vault, [id], at))[0];
+}
+
+/** Most withdrawals read in one `extsload` call: 4 cold slots each, far below a node's `eth_call` gas cap. */
+const WITHDRAWALS_PER_CALL = 500;
+
+/**
+ * Many queued withdrawals (as `readWithdrawal`) in a few calls: their slots WITHDRAWALS_PER_CALL at a time,
+ * then the records of the operators of the pending ones (for the generation check) in one more.
+ */
+export async function readWithdrawals(vault: GuardedVault, ids: readonly bigint[], at: ReadAt = {}): Promise<StoredWithdrawal[]> {
+  const chunks: bigint[][] = [];
+  for (let i = 0; i < ids.length; i += WITHDRAWALS_PER_CALL) {
+    const slots = ids.slice(i, i + WITHDRAWALS_PER_CALL).flatMap((id) => {
+      const base = uintMappingSlot(STORAGE_SLOTS.withdrawals, id);
+      return [0n, 1n, 2n, 3n].map((k) => slotAt(base, k));
+    });
+    chunks.push(await readWords(vault, slots, at));
   }
-  return {
-    operator,
-    eta: (head >> 160n) & ((1n << 64n) - 1n),
-    status,
-    token: addressOf(token),
-    to: addressOf(to),
-    amount,
-  };
+  const words = chunks.flat();
+  const stored = ids.map((_, k) => {
+    const [head, token, to, amount] = words.slice(4 * k, 4 * k + 4);
+    return {
+      operator: addressOf(head),
+      eta: (head >> 160n) & ((1n << 64n) - 1n),
+      status: (head >> 224n) & 0xffn,
+      token: addressOf(token),
+      generation: uint32At(token, STORAGE_OFFSETS.withdrawalGeneration),
+      to: addressOf(to),
+      amount,
+    };
+  });
+  const operators = [...new Set(stored.filter((w) => w.status === 1n).map((w) => w.operator))];
+  const records = await readWords(vault, operators.map((o) => mappingSlot(STORAGE_SLOTS.operatorInfo, o)), at);
+  const generationOf = new Map(operators.map((o, k) => [o, uint32At(records[k], STORAGE_OFFSETS.infoGeneration)]));
+  return stored.map(({ generation, ...w }) => ({
+    ...w,
+    // Pending but queued in an earlier generation of its operator: its removal cancelled it.
+    status: w.status === 1n && generation !== generationOf.get(w.operator) ? 3n : w.status,
+  }));
 }
 
 /** A proposed change as stored (all zero for an unused id). */

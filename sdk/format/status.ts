@@ -10,7 +10,7 @@ import type { VaultEvent } from "../monitor/events";
 import { formatAmount } from "../monitor/exposure";
 import { readListedTokens, type TokenMeta } from "./human";
 import { connectVault, read } from "../clients/transport";
-import { readWithdrawal } from "../clients/state";
+import { readWithdrawals } from "../clients/state";
 import { requireAddress } from "../errors/validate";
 import { fetchVaultEvents, type WatchedEvent } from "../monitor/watcher";
 import { decodeChange } from "../rules/changes";
@@ -58,7 +58,9 @@ export async function readVaultStatus(o: { provider: Provider; vault: string; fr
   for (const e of events) if (e.name === "WithdrawalQueued") ids.add(e.args.id);
   const vault = connectVault(vaultAddress, o.provider);
   const timestamp = BigInt(block.timestamp);
-  const rows = await read(() => Promise.all([...ids].map(async (id) => ({ id, w: await readWithdrawal(vault, id, { blockTag }) }))));
+  const idList = [...ids];
+  const stored = await read(() => readWithdrawals(vault, idList, { blockTag }));
+  const rows = idList.map((id, k) => ({ id, w: stored[k] }));
   const queue = rows
     .filter(({ w }) => statusOf(w.status) === "Pending")
     .map(({ id, w }) => ({

@@ -114,6 +114,38 @@ export const POLICY = {
   funding: { usdt: usdt(20_000_000), dai: dai(5_000_000), eth: eth(3_000) },
 };
 
+/** The roles of an InitConfig. */
+export interface InitRoles {
+  readonly admin: string;
+  readonly guardians: readonly string[];
+  readonly recovery: string;
+}
+
+/**
+ * An InitConfig with the fixture's window, delays and tripwire, the given roles, and the given lists (empty
+ * unless given).
+ */
+export function policyConfig(
+  roles: InitRoles,
+  lists: Partial<Pick<IGuardedVault.InitConfigStruct, "tokens" | "limits" | "destinations" | "tripwireOptOuts">> = {},
+): IGuardedVault.InitConfigStruct {
+  return {
+    admin: roles.admin,
+    guardians: [...roles.guardians],
+    recovery: roles.recovery,
+    window: POLICY.window,
+    changeDelay: POLICY.changeDelay,
+    withdrawalDelay: POLICY.withdrawalDelay,
+    tripwireMaxCount: POLICY.tripwireMaxCount,
+    tripwirePeriod: POLICY.tripwirePeriod,
+    tokens: [],
+    limits: [],
+    destinations: [],
+    tripwireOptOuts: [],
+    ...lists,
+  };
+}
+
 /**
  * A vault holding USDT-like (6 decimals, no return values), DAI-like (18 decimals) tokens and ETH;
  * bot1 and bot2 have limits for all three; bot1 may send to `exchange`, bot2 to `exchange` and `exchange2`.
@@ -134,15 +166,8 @@ export async function deployVaultFixture(options: { extraGuardians?: readonly st
     limits.push({ operator: bot.address, token: daiAddr, cap: POLICY.dai.cap, instantLimit: POLICY.dai.instant, queueCap: POLICY.dai.queueCap });
     limits.push({ operator: bot.address, token: NATIVE, cap: POLICY.eth.cap, instantLimit: POLICY.eth.instant, queueCap: POLICY.eth.queueCap });
   }
-  const config: IGuardedVault.InitConfigStruct = {
-    admin: admin.address,
-    guardians: [guardian.address, guardian2.address, ...(options.extraGuardians ?? [])],
-    recovery: recovery.address,
-    window: POLICY.window,
-    changeDelay: POLICY.changeDelay,
-    withdrawalDelay: POLICY.withdrawalDelay,
-    tripwireMaxCount: POLICY.tripwireMaxCount,
-    tripwirePeriod: POLICY.tripwirePeriod,
+  const roles = { admin: admin.address, guardians: [guardian.address, guardian2.address, ...(options.extraGuardians ?? [])], recovery: recovery.address };
+  const config = policyConfig(roles, {
     tokens: [
       { token: usdtAddr, unitDecimals: POLICY.usdt.unitDecimals, vaultCap: POLICY.usdt.vaultCap },
       { token: daiAddr, unitDecimals: POLICY.dai.unitDecimals, vaultCap: POLICY.dai.vaultCap },
@@ -154,8 +179,7 @@ export async function deployVaultFixture(options: { extraGuardians?: readonly st
       { operator: bot2.address, destination: exchange.address },
       { operator: bot2.address, destination: exchange2.address },
     ],
-    tripwireOptOuts: [],
-  };
+  });
   const vault = await ethers.deployContract("GuardedVault", [config]);
   const vaultAddr = await vault.getAddress();
   await usdtToken.mint(vaultAddr, POLICY.funding.usdt);
