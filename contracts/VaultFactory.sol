@@ -17,14 +17,17 @@ import {MIN_GUARDIANS} from "./libraries/Constants.sol";
 /// (the only account a staged vault takes them from), each checked against the committed hash chain first.
 contract VaultFactory is IVaultFactory {
     /// @dev Kinds a step may have anywhere in the chain: SetOperatorLimits, ApproveDestination, ListToken,
-    /// SetVaultCap, SetRecovery, SetDelays, SetTripwire, SetTripwireOptOut. AddGuardian only in the batch
+    /// SetVaultCap, SetRecovery, SetDelays, SetTripwire, SetTripwireOptOut, and the co-signing kinds AddApprover,
+    /// ApproveCosignedDestination, SetCosignedCap (an approver can do nothing but sign). AddGuardian only in the batch
     /// that completes the policy, TransferAdmin only as its last step; Unpause, UnsuspendOperator and
     /// RemoveGuardian never (the first would lift the setup's pause early).
     uint256 private constant ANYWHERE =
         (1 << uint8(IGuardedVault.ChangeKind.SetOperatorLimits)) | (1 << uint8(IGuardedVault.ChangeKind.ApproveDestination))
             | (1 << uint8(IGuardedVault.ChangeKind.ListToken)) | (1 << uint8(IGuardedVault.ChangeKind.SetVaultCap))
             | (1 << uint8(IGuardedVault.ChangeKind.SetRecovery)) | (1 << uint8(IGuardedVault.ChangeKind.SetDelays))
-            | (1 << uint8(IGuardedVault.ChangeKind.SetTripwire)) | (1 << uint8(IGuardedVault.ChangeKind.SetTripwireOptOut));
+            | (1 << uint8(IGuardedVault.ChangeKind.SetTripwire)) | (1 << uint8(IGuardedVault.ChangeKind.SetTripwireOptOut))
+            | (1 << uint8(IGuardedVault.ChangeKind.AddApprover)) | (1 << uint8(IGuardedVault.ChangeKind.ApproveCosignedDestination))
+            | (1 << uint8(IGuardedVault.ChangeKind.SetCosignedCap));
 
     /// @inheritdoc IVaultFactory
     bytes32 public immutable VAULT_CODE_HASH;
