@@ -208,6 +208,7 @@ describe("VaultLens and the raw storage it reads", () => {
         const sdkState = await readOperatorState(f.vault, op, token, { blockTag });
         expect([sdkState.cap, sdkState.instantLimit, sdkState.queueCap, sdkState.used, sdkState.available, sdkState.nextRelease, sdkState.pendingQueued, sdkState.suspended])
           .to.deep.equal([lensState.cap, lensState.instantLimit, lensState.queueCap, lensState.used, lensState.available, lensState.nextRelease, lensState.pendingQueued, lensState.suspended]);
+        expect([sdkState.cosignedCap, sdkState.cosignedUsed, sdkState.cosignedAvailable]).to.deep.equal([lensState.cosignedCap, lensState.cosignedUsed, lensState.cosignedAvailable]);
         expect(await readAvailableNow(f.vault, op, token, { blockTag })).to.equal(await f.lens.availableNow(f.vault, op, token, { blockTag }));
       }
       const lensToken = await f.lens.tokenState(f.vault, token, { blockTag });
@@ -219,10 +220,10 @@ describe("VaultLens and the raw storage it reads", () => {
       for (const [i, h] of horizons.entries()) {
         for (const o of e.operators) {
           const l = await f.lens.operatorExposure(f.vault, o.operator, token, h, { blockTag });
-          expect(o.bounds[i]).to.deep.equal({ instant: l.instant, queued: l.queued, total: l.total });
+          expect(o.bounds[i]).to.deep.equal({ instant: l.instant, queued: l.queued, total: l.total, cosigned: l.cosigned, totalWithApprover: l.totalWithApprover });
         }
         const v = await f.lens.vaultExposure(f.vault, token, h, { blockTag });
-        expect(e.vault[i]).to.deep.equal({ instant: v.instant, queued: v.queued, total: v.total });
+        expect(e.vault[i]).to.deep.equal({ instant: v.instant, queued: v.queued, total: v.total, cosigned: v.cosigned, totalWithApprover: v.totalWithApprover });
       }
     }
   });

@@ -125,10 +125,14 @@ function draw() {
     ${tokens.map((t) => { const m = tokenMeta(t.token); return `<tr><td>${esc(m.symbol)}</td><td class="num">${fmt(t.balance, m.decimals)}</td><td class="num">${fmt(t.vaultCap, m.decimals)}</td><td class="num">${fmt(t.used, m.decimals)}</td><td class="num">${fmt(t.available, m.decimals)}</td><td>${t.nextRelease !== "0" ? iso(t.nextRelease) : "—"}</td></tr>`; }).join("")}</table>`);
 
   render("exposure", s.exposure, (x) => `<table><tr><th>token</th><th>key</th>${x.horizons.map((h) => `<th class="num">${Number(h) / 3600}h</th>`).join("")}</tr>
-    ${x.tokens.map((t) => [
-      ...t.operators.map((o) => `<tr><td>${esc(t.symbol)}</td><td>${label(o.operator)}</td>${o.bounds.map((b) => `<td class="num">${fmt(b.total, t.decimals)}</td>`).join("")}</tr>`),
-      `<tr class="total"><td>${esc(t.symbol)}</td><td>all keys</td>${t.vault.map((b) => `<td class="num">${fmt(b.total, t.decimals)}</td>`).join("")}</tr>`,
-    ].join("")).join("")}</table>`);
+    ${x.tokens.map((t) => {
+      // With a co-signed cap, what the key and a stolen approver together could move (totalWithApprover).
+      const withApprover = (key, bounds, cls) => (bounds.some((b) => b.cosigned !== "0") ? `<tr class="${cls} with-approver"><td>${esc(t.symbol)}</td><td>${key} + approver</td>${bounds.map((b) => `<td class="num">${fmt(b.totalWithApprover, t.decimals)}</td>`).join("")}</tr>` : "");
+      return [
+        ...t.operators.map((o) => `<tr><td>${esc(t.symbol)}</td><td>${label(o.operator)}</td>${o.bounds.map((b) => `<td class="num">${fmt(b.total, t.decimals)}</td>`).join("")}</tr>` + withApprover(label(o.operator), o.bounds, "")),
+        `<tr class="total"><td>${esc(t.symbol)}</td><td>all keys</td>${t.vault.map((b) => `<td class="num">${fmt(b.total, t.decimals)}</td>`).join("")}</tr>` + withApprover("all keys", t.vault, "total"),
+      ].join("");
+    }).join("")}</table>`);
 
   render("operators", { ops: p.operators, paused: p.paused }, ({ ops }) => ops.map((o) => `
     <div class="operator" data-operator="${esc(o.operator)}">

@@ -6,7 +6,7 @@
  */
 import type { Provider, Signer, TransactionReceipt } from "ethers";
 import { decodeChange, encodeChange, type ChangeInput, type ChangeParams } from "../rules/changes";
-import { CHANGE_KINDS, GRACE_PERIOD, GUARDIAN_ROLE, changeKindOf, statusOf, type ChangeKind, type Status } from "../rules/constants";
+import { APPROVER_ROLE, CHANGE_KINDS, GRACE_PERIOD, GUARDIAN_ROLE, changeKindOf, statusOf, type ChangeKind, type Status } from "../rules/constants";
 import { InvalidInputError, VaultSdkError } from "../errors/base";
 import { decodeVaultLog } from "../monitor/events";
 import { asReceipt, connectVault, read, send, vaultInterface, type SendOverrides, type SentTransaction, type UnsignedTransaction } from "./transport";
@@ -55,6 +55,8 @@ export interface VaultPolicy {
   readonly pendingAdmin: string;
   readonly recovery: string;
   readonly guardians: readonly string[];
+  /** Accounts holding APPROVER_ROLE. */
+  readonly approvers: readonly string[];
   readonly window: bigint;
   readonly clockStart: bigint;
   readonly changeDelay: bigint;
@@ -75,8 +77,12 @@ export interface VaultPolicy {
     readonly suspended: boolean;
     readonly tripwireOptedOut: boolean;
     readonly destinations: readonly string[];
+    /** Destinations the operator may pay only with an approval (co-signed only). */
+    readonly cosignedDestinations: readonly string[];
     readonly limits: readonly {
       readonly token: string;
+      /** Whether the operator has limits for the token (set by SetOperatorLimits, even to zero): a co-signed cap needs them. */
+      readonly hasLimits: boolean;
       readonly cap: bigint;
       readonly instantLimit: bigint;
       readonly queueCap: bigint;
@@ -84,6 +90,9 @@ export interface VaultPolicy {
       readonly available: bigint;
       readonly nextRelease: bigint;
       readonly pendingQueued: bigint;
+      readonly cosignedCap: bigint;
+      readonly cosignedUsed: bigint;
+      readonly cosignedAvailable: bigint;
     }[];
   }[];
   /** Proposed changes still pending. */
@@ -223,9 +232,10 @@ export class AdminClient {
   }
 
   /**
-   * Reads the chain: the whole policy at one block (the latest unless `blockTag`). Guardians and
-   * destinations cannot be enumerated on-chain, so they are replayed from `RoleGranted`/`RoleRevoked` and
-   * `DestinationApproved`/`DestinationRevoked` logs from `fromBlock` (the vault's deployment block).
+   * Reads the chain: the whole policy at one block (the latest unless `blockTag`). Guardians, approvers and
+   * (co-signed) destinations cannot be enumerated on-chain, so they are replayed from `RoleGranted`/`RoleRevoked`,
+   * `DestinationApproved`/`CosignedDestinationApproved`/`DestinationRevoked` and `OperatorLimitsSet` logs from
+   * `fromBlock` (the vault's deployment block).
    */
   async readPolicy(options: { fromBlock: number; blockTag?: number; maxBlockRange?: number }): Promise<VaultPolicy> {
     const vault = connectVault(this.tx.vault, this.provider);
@@ -247,20 +257,34 @@ export class AdminClient {
         ]),
       );
     const guardians = new Set<string>();
+    const approvers = new Set<string>();
     const destinations = new Map<string, Set<string>>();
+    const cosignedDestinations = new Map<string, Set<string>>();
+    /** `operator/token` pairs with limits in the operator's current generation. */
+    const withLimits = new Set<string>();
+    const pair = (operator: string, token: string) => `${operator}/${token}`.toLowerCase();
+    const setOf = (m: Map<string, Set<string>>, k: string) => m.get(k) ?? m.set(k, new Set<string>()).get(k)!;
     const events = await fetchVaultEvents({ provider: this.provider, vault: this.tx.vault, fromBlock: options.fromBlock, toBlock: blockTag, maxBlockRange: options.maxBlockRange });
     for (const e of events) {
-      if ((e.name === "RoleGranted" || e.name === "RoleRevoked") && e.args.role === GUARDIAN_ROLE) {
-        if (e.name === "RoleGranted") guardians.add(e.args.account);
-        else guardians.delete(e.args.account);
+      if ((e.name === "RoleGranted" || e.name === "RoleRevoked") && (e.args.role === GUARDIAN_ROLE || e.args.role === APPROVER_ROLE)) {
+        const set = e.args.role === GUARDIAN_ROLE ? guardians : approvers;
+        if (e.name === "RoleGranted") set.add(e.args.account);
+        else set.delete(e.args.account);
       } else if (e.name === "OperatorRemoved") {
-        // A removal voids every destination of the operator (a new generation starts with none).
+        // A removal voids every destination and limit of the operator (a new generation starts with none).
         destinations.delete(e.args.operator);
-      } else if (e.name === "DestinationApproved" || e.name === "DestinationRevoked") {
-        const set = destinations.get(e.args.operator) ?? new Set<string>();
-        if (e.name === "DestinationApproved") set.add(e.args.destination);
-        else set.delete(e.args.destination);
-        destinations.set(e.args.operator, set);
+        cosignedDestinations.delete(e.args.operator);
+        for (const k of [...withLimits]) if (k.startsWith(`${e.args.operator}/`.toLowerCase())) withLimits.delete(k);
+      } else if (e.name === "OperatorLimitsSet") {
+        withLimits.add(pair(e.args.operator, e.args.token));
+      } else if (e.name === "DestinationApproved") {
+        setOf(destinations, e.args.operator).add(e.args.destination);
+      } else if (e.name === "CosignedDestinationApproved") {
+        setOf(cosignedDestinations, e.args.operator).add(e.args.destination);
+      } else if (e.name === "DestinationRevoked") {
+        // Revoking clears both the ordinary and the co-signed-only approval.
+        destinations.get(e.args.operator)?.delete(e.args.destination);
+        cosignedDestinations.get(e.args.operator)?.delete(e.args.destination);
       }
     }
     const tokenRows = await read(() =>
@@ -280,11 +304,31 @@ export class AdminClient {
             Promise.all(
               tokens.map(async (token) => {
                 const s = await readOperatorState(vault, operator, token, { blockTag });
-                return { token, cap: s.cap, instantLimit: s.instantLimit, queueCap: s.queueCap, used: s.used, available: s.available, nextRelease: s.nextRelease, pendingQueued: s.pendingQueued };
+                return {
+                  token,
+                  hasLimits: withLimits.has(pair(operator, token)),
+                  cap: s.cap,
+                  instantLimit: s.instantLimit,
+                  queueCap: s.queueCap,
+                  used: s.used,
+                  available: s.available,
+                  nextRelease: s.nextRelease,
+                  pendingQueued: s.pendingQueued,
+                  cosignedCap: s.cosignedCap,
+                  cosignedUsed: s.cosignedUsed,
+                  cosignedAvailable: s.cosignedAvailable,
+                };
               }),
             ),
           ]);
-          return { operator, suspended, tripwireOptedOut, destinations: [...(destinations.get(operator) ?? [])], limits };
+          return {
+            operator,
+            suspended,
+            tripwireOptedOut,
+            destinations: [...(destinations.get(operator) ?? [])],
+            cosignedDestinations: [...(cosignedDestinations.get(operator) ?? [])],
+            limits,
+          };
         }),
       ),
     );
@@ -294,6 +338,7 @@ export class AdminClient {
       pendingAdmin,
       recovery,
       guardians: [...guardians],
+      approvers: [...approvers],
       window,
       clockStart,
       changeDelay,

@@ -20,6 +20,7 @@ import {
   type OperatorView,
   type TokenView,
 } from "../rules/policy";
+import { cosignedView } from "../rules/approval";
 
 /** Storage slots of the vault's state that the SDK decodes (`VaultStorage`; `roles` is AccessControl's `_roles`). */
 export const STORAGE_SLOTS = {
@@ -76,14 +77,22 @@ export const roleSlot = (role: string, account: string): string => mappingSlot(b
 export interface OperatorWords {
   readonly opWord: bigint;
   readonly tokenWord: bigint;
+  /** The operator's co-signed limiter for the token: the same layout as the op word's limiter, its cap the co-signed cap. */
+  readonly cosignedWord: bigint;
   readonly queueCap: bigint;
   readonly pendingQueued: bigint;
 }
 
-/** `operatorState(operator, token)` of IGuardedVault v1, now computed from storage. */
+/** `VaultLens.operatorState(operator, token)`, computed from storage. */
 export interface OperatorState extends OperatorView {
   readonly queueCap: bigint;
   readonly pendingQueued: bigint;
+  /** Most the co-signed paths may move in any window (0: none). */
+  readonly cosignedCap: bigint;
+  /** What the co-signed paths moved in the current window. */
+  readonly cosignedUsed: bigint;
+  /** What the co-signed paths may still move now. */
+  readonly cosignedAvailable: bigint;
 }
 
 /** `tokenState(token)` of IGuardedVault v1, now computed from storage. */
@@ -95,15 +104,20 @@ interface ReadAt {
   readonly blockTag?: number | string;
 }
 
-/** Reads the operator's and the token's words and the operator's queue account (one call). */
+/** Reads the operator's, the token's and the operator's co-signed words and its queue account (one call). */
 export async function readOperatorWords(vault: GuardedVault, operator: string, token: string, at: ReadAt = {}): Promise<OperatorWords> {
-  const [op, tk, queue] = await vault.extsload(
-    [nestedSlot(STORAGE_SLOTS.operatorWords, operator, token), mappingSlot(STORAGE_SLOTS.tokenWords, token), nestedSlot(STORAGE_SLOTS.queue, operator, token)],
+  const [op, tk, queue, cosigned] = await vault.extsload(
+    [
+      nestedSlot(STORAGE_SLOTS.operatorWords, operator, token),
+      mappingSlot(STORAGE_SLOTS.tokenWords, token),
+      nestedSlot(STORAGE_SLOTS.queue, operator, token),
+      nestedSlot(STORAGE_SLOTS.cosignedWords, operator, token),
+    ],
     { blockTag: at.blockTag },
   );
   // The queue cap is kept in units (40 bits), the pending total in base units above it.
   const q = BigInt(queue);
-  return { opWord: BigInt(op), tokenWord: BigInt(tk), queueCap: (q & MASK_40) * unitOf(BigInt(tk)), pendingQueued: q >> 40n };
+  return { opWord: BigInt(op), tokenWord: BigInt(tk), cosignedWord: BigInt(cosigned), queueCap: (q & MASK_40) * unitOf(BigInt(tk)), pendingQueued: q >> 40n };
 }
 
 /** Reads the token's word. */
@@ -302,7 +316,12 @@ function providerOf(vault: GuardedVault): Provider {
 /** Limits and accounting of `operator` for `token` at a block (default latest); zero limits if not listed. */
 export async function readOperatorState(vault: GuardedVault, operator: string, token: string, at: ReadAt = {}): Promise<OperatorState> {
   const [w, time, record] = await Promise.all([readOperatorWords(vault, operator, token, at), clockAndTime(vault, providerOf(vault), at), readOperatorRecord(vault, operator, at)]);
-  return { ...operatorView({ ...time, opWord: w.opWord, tokenWord: w.tokenWord, suspended: record.suspended }), queueCap: w.queueCap, pendingQueued: w.pendingQueued };
+  return {
+    ...operatorView({ ...time, opWord: w.opWord, tokenWord: w.tokenWord, suspended: record.suspended }),
+    queueCap: w.queueCap,
+    pendingQueued: w.pendingQueued,
+    ...cosignedView({ ...time, cosignedWord: w.cosignedWord, tokenWord: w.tokenWord }),
+  };
 }
 
 /** Vault-wide limits and accounting of `token` at a block (default latest), with the vault's balance. */
@@ -347,7 +366,7 @@ export async function readTokenExposure(
   const inputs: OperatorExposureInput[] = await Promise.all(
     operators.map(async (operator) => {
       const [w, record] = await Promise.all([readOperatorWords(vault, operator, token, at), readOperatorRecord(vault, operator, at)]);
-      return { opWord: w.opWord, queueCap: w.queueCap, pendingQueued: w.pendingQueued, suspended: record.suspended };
+      return { opWord: w.opWord, cosignedWord: w.cosignedWord, queueCap: w.queueCap, pendingQueued: w.pendingQueued, suspended: record.suspended };
     }),
   );
   const common = { tokenWord, paused, window, withdrawalDelay: BigInt(delay), balance };

@@ -95,11 +95,15 @@ export function formatVaultStatus(s: VaultStatus, options: { labels?: ReadonlyMa
   const p = s.policy;
   const trip = p.tripwire.maxCount === 0 ? "rate rule off" : `more than ${p.tripwire.maxCount} withdrawals per ${formatDuration(p.tripwire.period)} trips`;
   const suspended = p.operators.filter((o) => o.suspended).map((o) => who(o.operator));
+  // Co-signing columns and lines only where the vault uses it, so that a vault without approvers reads as before.
+  const cosigning = p.approvers.length > 0 || p.operators.some((o) => o.cosignedDestinations.length > 0 || o.limits.some((l) => l.cosignedCap > 0n));
+  const cosignedDestinations = p.operators.flatMap((o) => o.cosignedDestinations.map((d) => `${options.labels?.get(o.operator) ?? o.operator} → ${who(d)}`));
   const out: string[] = [
     `Vault ${s.vault} at block ${s.blockNumber} (${iso(s.timestamp)})`,
     `  state:      ${p.paused ? "PAUSED (no operator outflow)" : "active"}; suspended operators: ${suspended.length ? suspended.join(", ") : "none"}`,
     `  admin:      ${who(p.admin)}${p.pendingAdmin !== "0x0000000000000000000000000000000000000000" ? ` (pending: ${who(p.pendingAdmin)})` : ""}`,
     `  guardians:  ${p.guardians.map(who).join(", ") || "none"}`,
+    ...(cosigning ? [`  approvers:  ${p.approvers.map(who).join(", ") || "none"}`] : []),
     `  recovery:   ${who(p.recovery)}`,
     `  timing:     window ${formatDuration(p.window)}, change delay ${formatDuration(p.changeDelay)}, withdrawal delay ${formatDuration(p.withdrawalDelay)}; tripwire: ${trip}`,
     "",
@@ -112,10 +116,21 @@ export function formatVaultStatus(s: VaultStatus, options: { labels?: ReadonlyMa
     "",
     "Operators",
     formatTable(
-      ["operator", "token", "cap / window", "instant limit", "queue cap", "used", "available", "queued", "status"],
+      [
+        "operator",
+        "token",
+        "cap / window",
+        "instant limit",
+        "queue cap",
+        "used",
+        "available",
+        "queued",
+        ...(cosigning ? ["co-signed cap / window", "co-signed used", "co-signed available"] : []),
+        "status",
+      ],
       p.operators.flatMap((o) =>
         o.limits
-          .filter((l) => l.cap > 0n || l.queueCap > 0n || l.pendingQueued > 0n)
+          .filter((l) => l.cap > 0n || l.queueCap > 0n || l.pendingQueued > 0n || l.cosignedCap > 0n)
           .map((l) => [
             options.labels?.get(o.operator) ?? o.operator,
             sym(l.token),
@@ -125,11 +140,13 @@ export function formatVaultStatus(s: VaultStatus, options: { labels?: ReadonlyMa
             amt(l.token, l.used),
             amt(l.token, l.available),
             amt(l.token, l.pendingQueued),
+            ...(cosigning ? [amt(l.token, l.cosignedCap), amt(l.token, l.cosignedUsed), amt(l.token, l.cosignedAvailable)] : []),
             o.suspended ? "SUSPENDED" : o.tripwireOptedOut ? "active (tripwire opted out)" : "active",
           ]),
       ),
-      [2, 3, 4, 5, 6, 7],
+      cosigning ? [2, 3, 4, 5, 6, 7, 8, 9, 10] : [2, 3, 4, 5, 6, 7],
     ),
+    ...(cosignedDestinations.length ? ["", "Co-signed destinations (paid only with an approver's signature)", ...cosignedDestinations.map((x) => `  ${x}`)] : []),
     "",
     `Pending queue (${s.queue.length})`,
   ];

@@ -19,8 +19,12 @@ export interface ExposureBound {
   readonly horizon: bigint;
   readonly instant: bigint;
   readonly queued: bigint;
-  /** min(instant + queued, vault balance). */
+  /** min(instant + queued, vault balance): a stolen operator key alone. */
   readonly total: bigint;
+  /** What the co-signed paths add with a stolen approver too (0 without a co-signed cap). */
+  readonly cosigned: bigint;
+  /** min(instant + cosigned + queued, vault balance): a stolen operator key plus a stolen approver. */
+  readonly totalWithApprover: bigint;
 }
 
 export interface TokenExposure {
@@ -65,11 +69,13 @@ export async function readExposure(options: ExposureOptions): Promise<ExposureRe
   const vault = connectVault(vaultAddress, options.provider);
   const blockTag = options.blockTag ?? (await read(() => options.provider.getBlockNumber()));
   const tokens = await read(() => readTokens(vault, { blockTag }));
-  const bound = (horizon: bigint, e: { instant: bigint; queued: bigint; total: bigint }): ExposureBound => ({
+  const bound = (horizon: bigint, e: Omit<ExposureBound, "horizon">): ExposureBound => ({
     horizon,
     instant: e.instant,
     queued: e.queued,
     total: e.total,
+    cosigned: e.cosigned,
+    totalWithApprover: e.totalWithApprover,
   });
   const rows = await Promise.all(
     tokens.map(async (token): Promise<TokenExposure> => {
@@ -108,6 +114,8 @@ const short = (a: string): string => `${a.slice(0, 6)}…${a.slice(-4)}`;
 /**
  * A printable table of a report: one row per token and operator and one "all keys" row per token, one
  * column per horizon, each cell the total bound (instant + queued, capped by the balance) in whole tokens.
+ * Where co-signed caps let an approver's signature move more, a "+ approver" row follows with the bound for
+ * the key and a stolen approver together (`totalWithApprover`).
  * `labels` names operators (e.g. from the config: "bot1 (0x15d3…6A65)").
  */
 export function formatExposureTable(report: ExposureReport, options: { labels?: ReadonlyMap<string, string> } = {}): string {
@@ -115,8 +123,15 @@ export function formatExposureTable(report: ExposureReport, options: { labels?: 
   const rows: string[][] = [];
   const who = (a: string) => (options.labels?.get(a) ? `${options.labels.get(a)} (${short(a)})` : short(a));
   for (const t of report.tokens) {
-    for (const o of t.operators) rows.push([t.symbol, who(o.operator), ...o.bounds.map((b) => formatAmount(b.total, t.decimals))]);
+    const withApprover = (label: string, bounds: readonly ExposureBound[]) => {
+      if (bounds.some((b) => b.cosigned > 0n)) rows.push([t.symbol, `${label} + approver`, ...bounds.map((b) => formatAmount(b.totalWithApprover, t.decimals))]);
+    };
+    for (const o of t.operators) {
+      rows.push([t.symbol, who(o.operator), ...o.bounds.map((b) => formatAmount(b.total, t.decimals))]);
+      withApprover(who(o.operator), o.bounds);
+    }
     rows.push([t.symbol, "all keys", ...t.vault.map((b) => formatAmount(b.total, t.decimals))]);
+    withApprover("all keys", t.vault);
   }
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) =>

@@ -607,13 +607,22 @@ export const queuedBound = (pending: bigint, queueCap: bigint, horizon: bigint, 
 export interface Exposure {
   readonly instant: bigint;
   readonly queued: bigint;
-  /** min(instant + queued, balance). */
+  /** min(instant + queued, balance): what a stolen operator key alone can move. */
   readonly total: bigint;
+  /**
+   * What the co-signed paths add with a stolen approver too: min(cosignedCap, vaultCap - min(cap, vaultCap))
+   * per window (vault-wide: min(vaultCap per window, sum of instant + co-signed) - instant).
+   */
+  readonly cosigned: bigint;
+  /** min(instant + cosigned + queued, balance): what a stolen operator key plus a stolen approver can move. */
+  readonly totalWithApprover: bigint;
 }
 
 /** One operator's words and queue account for a token, as `VaultLens` reads them. */
 export interface OperatorExposureInput {
   readonly opWord: bigint;
+  /** The operator's co-signed limiter word for the token (`VaultStorage.COSIGNED_WORDS_SLOT`); absent: no co-signed cap. */
+  readonly cosignedWord?: bigint;
   readonly queueCap: bigint;
   readonly pendingQueued: bigint;
   readonly suspended: boolean;
@@ -629,8 +638,14 @@ export function operatorExposure(e: {
   withdrawalDelay: bigint;
   balance: bigint;
 }): Exposure {
-  const b = e.paused ? { instant: 0n, queued: 0n } : operatorBound(e.tokenWord, e.operator, e.horizon, e.window, e.withdrawalDelay);
-  return { ...b, total: min(saturate(b.instant + b.queued), e.balance) };
+  const b = e.paused ? { instant: 0n, cosigned: 0n, queued: 0n } : operatorBound(e.tokenWord, e.operator, e.horizon, e.window, e.withdrawalDelay);
+  return totals(b, e.balance);
+}
+
+/** total and totalWithApprover from the terms, capped by the balance (the lens's `_totals`). */
+function totals(b: { instant: bigint; cosigned: bigint; queued: bigint }, balance: bigint): Exposure {
+  const total = min(saturate(b.instant + b.queued), balance);
+  return { instant: b.instant, queued: b.queued, total, cosigned: b.cosigned, totalWithApprover: min(saturate(total + b.cosigned), balance) };
 }
 
 /** `VaultLens.vaultExposure`: what all keys together could move of a token at timestamps in [now, now + horizon]. */
@@ -644,20 +659,31 @@ export function vaultExposure(e: {
   balance: bigint;
 }): Exposure {
   let instant = 0n;
+  let cosigned = 0n;
   let queued = 0n;
   if (!e.paused) {
     for (const o of e.operators) {
       const b = operatorBound(e.tokenWord, o, e.horizon, e.window, e.withdrawalDelay);
       instant = saturate(instant + b.instant);
+      cosigned = saturate(cosigned + saturate(b.instant + b.cosigned));
       queued = saturate(queued + b.queued);
     }
-    instant = min(instant, instantBound(capOf(e.tokenWord) * unitOf(e.tokenWord), e.horizon, e.window));
+    const vaultBound = instantBound(capOf(e.tokenWord) * unitOf(e.tokenWord), e.horizon, e.window);
+    instant = min(instant, vaultBound);
+    cosigned = min(cosigned, vaultBound) - instant;
   }
-  return { instant, queued, total: min(saturate(instant + queued), e.balance) };
+  return totals({ instant, cosigned, queued }, e.balance);
 }
 
 function operatorBound(tokenWord: bigint, o: OperatorExposureInput, horizon: bigint, window: bigint, delay: bigint) {
-  if (o.suspended) return { instant: 0n, queued: 0n };
-  const perWindow = min(capOf(o.opWord), capOf(tokenWord)) * unitOf(tokenWord);
-  return { instant: instantBound(perWindow, horizon, window), queued: queuedBound(o.pendingQueued, o.queueCap, horizon, delay) };
+  if (o.suspended) return { instant: 0n, cosigned: 0n, queued: 0n };
+  const unit = unitOf(tokenWord);
+  const cap = min(capOf(o.opWord), capOf(tokenWord));
+  // ExposureLib.cosignedBound: the co-signed paths add at most cosignedCap a window, within the vault cap.
+  const cosignedPerWindow = min(capOf(o.cosignedWord ?? 0n), capOf(tokenWord) - cap) * unit;
+  return {
+    instant: instantBound(cap * unit, horizon, window),
+    cosigned: instantBound(cosignedPerWindow, horizon, window),
+    queued: queuedBound(o.pendingQueued, o.queueCap, horizon, delay),
+  };
 }
