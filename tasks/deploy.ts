@@ -115,6 +115,11 @@ export async function runDeploy(args: DeployArgs, hre: HardhatRuntimeEnvironment
     const r = result.record;
     const limits = config.operators.reduce((n, o) => n + o.limits.length, 0);
     const destinations = config.operators.reduce((n, o) => n + o.destinations.length, 0);
+    const cosignedDestinations = config.operators.reduce((n, o) => n + o.cosignedDestinations.length, 0);
+    const cosignedCaps = config.operators.reduce((n, o) => n + o.limits.filter((l) => l.cosignedCap !== 0n).length, 0);
+    const cosigning = config.approvers.length + cosignedDestinations + cosignedCaps
+      ? `, ${config.approvers.length} approver(s), ${cosignedDestinations} co-signed destination(s) and ${cosignedCaps} co-signed cap(s)`
+      : "";
     out.print(
       [
         `Deployed vault "${config.name}" at ${r.address} on ${hre.network.name} (chain ${r.chainId}), block ${r.blockNumber}, tx ${r.transactionHash}`,
@@ -124,7 +129,7 @@ export async function runDeploy(args: DeployArgs, hre: HardhatRuntimeEnvironment
         `  config hash: ${r.configHash}`,
         `  record:      ${shownFile}`,
         `Read back and verified against ${args.configFile}: admin, ${config.guardians.length} guardian(s), recovery, window, delays, tripwire, ` +
-          `${config.tokens.length} token(s), ${config.operators.length} operator(s) with ${limits} limit(s) and ${destinations} destination(s).`,
+          `${config.tokens.length} token(s), ${config.operators.length} operator(s) with ${limits} limit(s) and ${destinations} destination(s)${cosigning}.`,
         "",
         formatVaultStatus(
           {

@@ -216,13 +216,54 @@ describe("VaultFactory", () => {
       await expect(vaultFactory.deploy({ ...header, guardians: [guardian.address] })).to.be.revertedWithCustomError(vaultFactory, "InitialRolesLast");
     });
 
-    it("the plan's steps are the config's policy, in order: tokens, limits, destinations, opt-outs, guardians, admin", async () => {
+    it("the plan's steps are the config's policy, in order: tokens, limits, destinations, co-signing, opt-outs, approvers, guardians, admin", async () => {
       const { staged } = await loadFixture(factoryFixture);
-      const kinds = initialPolicySteps(staged).map((s) => s.change.kind);
-      const order = ["ListToken", "SetOperatorLimits", "ApproveDestination", "SetTripwireOptOut", "AddGuardian", "TransferAdmin"];
+      const cosigning = { ...staged, approvers: [ethers.getAddress(ethers.dataSlice(ethers.id("approver"), 12))] };
+      const kinds = initialPolicySteps(cosigning).map((s) => s.change.kind);
+      const order = ["ListToken", "SetOperatorLimits", "ApproveDestination", "ApproveCosignedDestination", "SetCosignedCap", "SetTripwireOptOut", "AddApprover", "AddGuardian", "TransferAdmin"];
       expect(kinds.map((k) => order.indexOf(k))).to.deep.equal([...kinds.map((k) => order.indexOf(k))].sort((a, b) => a - b));
       expect(kinds.filter((k) => k === "SetOperatorLimits")).to.have.length(3 * 4);
+      expect(kinds.filter((k) => k === "AddApprover")).to.have.length(1);
       expect(kinds.at(-1)).to.equal("TransferAdmin");
+    });
+
+    it("takes approvers, co-signed destinations and co-signed caps in stages, each batch within the plan's gas bound, and they are in force", async () => {
+      const { factory, admin, guardian, bot, exchange, recovery } = await loadFixture(factoryFixture);
+      const signers = await ethers.getSigners();
+      const approvers = [signers[12].address, signers[13].address];
+      const config = gridConfig({
+        name: "cosigning",
+        tokens: 2,
+        operators: 3,
+        destinations: 1,
+        admin: admin.address,
+        guardians: [guardian.address, signers[11].address],
+        recovery: recovery.address,
+        operator0: bot.address,
+        destination0: exchange.address,
+        approvers,
+        cosignedDestinations: 2,
+        cosignedCap: 10n ** 20n,
+      });
+      // A budget that cuts the policy into batches of a step or two, so that each step's bound is checked.
+      const plan = await planFor(factory, config, 205_000n);
+      const kinds = plan.steps.map((s) => s.change.kind);
+      expect(kinds.filter((k) => k === "AddApprover")).to.have.length(2);
+      expect(kinds.filter((k) => k === "ApproveCosignedDestination")).to.have.length(3 * 2);
+      expect(kinds.filter((k) => k === "SetCosignedCap")).to.have.length(3 * 2);
+      const receipts = [await sendDeploy(factory, plan)];
+      for (let i = 1; i < plan.batches.length; i++) receipts.push(await sendBatch(factory, plan, i));
+      receipts.forEach((r, i) => expect(r.gasUsed, `batch ${i} (${kinds.slice(plan.batches[i].from, plan.batches[i].to).join(", ")})`).to.be.at.most(plan.batches[i].gasBound));
+      await verifyVault({ provider: ethers.provider, config, vault: plan.address, fromBlock: receipts[0].blockNumber });
+      const vault = await ethers.getContractAt("GuardedVault", plan.address);
+      const lens = await vaultLens();
+      for (const a of approvers) expect(await vault.hasRole(await vault.APPROVER_ROLE(), a)).to.equal(true);
+      expect(await vault.hasRole(await vault.APPROVER_ROLE(), bot.address)).to.equal(false);
+      for (const o of config.operators) {
+        for (const d of o.cosignedDestinations) expect(await lens.isCosignedDestination(plan.address, o.address, d.address)).to.equal(true);
+        expect(await lens.isCosignedDestination(plan.address, o.address, o.destinations[0].address)).to.equal(false);
+        expect((await lens.operatorState(plan.address, o.address, NATIVE)).cosignedCap).to.equal(10n ** 20n);
+      }
     });
   });
 

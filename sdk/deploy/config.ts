@@ -59,6 +59,11 @@ export interface OperatorLimitSpec {
   readonly cap: bigint;
   readonly instantLimit: bigint;
   readonly queueCap: bigint;
+  /**
+   * Most the operator may move in any window through the co-signed paths (withdrawals with an approver's
+   * signature above the instant limit, and early releases of queued ones), on top of `cap`; 0: none.
+   */
+  readonly cosignedCap: bigint;
 }
 
 export interface DestinationSpec {
@@ -72,6 +77,8 @@ export interface OperatorSpec {
   readonly tripwireOptOut: boolean;
   readonly limits: readonly OperatorLimitSpec[];
   readonly destinations: readonly DestinationSpec[];
+  /** Destinations the operator may pay only with an approver's signature for that exact withdrawal. */
+  readonly cosignedDestinations: readonly DestinationSpec[];
 }
 
 /** A validated vault config: addresses checksummed, amounts in base units, durations in seconds. */
@@ -81,6 +88,8 @@ export interface VaultConfig {
   readonly salt: string;
   readonly admin: string;
   readonly guardians: readonly string[];
+  /** Approvers: keys or EIP-1271 contracts (a Safe) whose signature co-signs one withdrawal; never operators. */
+  readonly approvers: readonly string[];
   readonly recovery: string;
   readonly window: bigint;
   readonly changeDelay: bigint;
@@ -442,7 +451,11 @@ const limitsNode = object(
     instantLimit: amount("Largest single instant withdrawal; larger ones must be queued. At most cap."),
     queueCap: amount("Most the operator may have pending in the withdrawal queue; like the other limits, a whole number of units and at most 2^36 - 1 units."),
   },
-  {},
+  {
+    cosignedCap: amount(
+      "Most the operator may move in any window through the co-signed paths (a withdrawal with an approver's signature, above the instant limit; an early release of a queued one), on top of cap and within the vault cap; like the other limits, a whole number of units and at most 2^36 - 1 units (default 0: none).",
+    ),
+  },
 );
 
 const destinationNode = object(
@@ -463,6 +476,9 @@ const operatorNode = object(
     destinations: list(destinationNode, { description: "Destinations approved for this operator." }),
   },
   {
+    cosignedDestinations: list(destinationNode, {
+      description: "Destinations the operator may pay only with an approver's signature for that exact withdrawal (an OTC counterparty, a new exchange account); not also in `destinations`.",
+    }),
     tripwireOptOut: boolean("Plain reverts instead of auto-suspension when the operator breaks policy (default false)."),
   },
 );
@@ -491,6 +507,9 @@ const configNode = object(
     operators: list(operatorNode, { description: "Operator keys and their limits.", max: MAX_OPERATORS }),
   },
   {
+    approvers: list(address("An approver: a key on separate infrastructure, or a contract answering EIP-1271 (a Safe), whose EIP-712 signature approves one withdrawal; never an operator."), {
+      description: "Approvers whose signature lets an operator pay a co-signed destination, exceed its instant limit up to its co-signed cap, or release a queued withdrawal early (default none).",
+    }),
     $schema: text({ description: "Path or URL of this schema, for editors." }),
     description: text({ description: "Free text." }),
     salt: text({ description: "Extra CREATE2 salt material: change it to deploy a new vault under the same name.", maxLength: 64 }),
@@ -571,8 +590,9 @@ export function parseVaultConfig(input: unknown, options: { source?: string } = 
       if (cap !== undefined && instantLimit !== undefined && instantLimit > cap) {
         issues.push({ path: at(lp, "instantLimit"), message: `must be <= cap (${l.instantLimit} > ${l.cap} ${symbol})` });
       }
-      if (cap !== undefined && instantLimit !== undefined && queueCap !== undefined) {
-        limits.push({ symbol, token: token.token, cap, instantLimit, queueCap });
+      const cosignedCap = l.cosignedCap === undefined ? 0n : limitAmount(l.cosignedCap, token, symbol, at(lp, "cosignedCap"), issues);
+      if (cap !== undefined && instantLimit !== undefined && queueCap !== undefined && cosignedCap !== undefined) {
+        limits.push({ symbol, token: token.token, cap, instantLimit, queueCap, cosignedCap });
       }
     }
 
@@ -584,7 +604,27 @@ export function parseVaultConfig(input: unknown, options: { source?: string } = 
       seenDest.set(d.address, j);
       destinations.push({ label: d.label, address: d.address });
     });
-    operators.push({ label: o.label, address: o.address, tripwireOptOut: o.tripwireOptOut ?? false, limits, destinations });
+    const cosignedDestinations: DestinationSpec[] = [];
+    const seenCosigned = new Map<string, number>();
+    (o.cosignedDestinations ?? []).forEach((d, j) => {
+      const dp = at(at(at(path, "cosignedDestinations"), j), "address");
+      const prior = seenCosigned.get(d.address);
+      if (prior !== undefined) issues.push({ path: dp, message: `same address as cosignedDestinations[${prior}]` });
+      const ordinary = seenDest.get(d.address);
+      if (ordinary !== undefined) {
+        issues.push({ path: dp, message: `already in destinations[${ordinary}]: a co-signed destination is one the operator may pay only with an approval` });
+      }
+      seenCosigned.set(d.address, j);
+      cosignedDestinations.push({ label: d.label, address: d.address });
+    });
+    operators.push({ label: o.label, address: o.address, tripwireOptOut: o.tripwireOptOut ?? false, limits, destinations, cosignedDestinations });
+  });
+
+  // An approver is a second key on separate infrastructure: the vault refuses one that is also an operator.
+  const approvers = unique(file.approvers ?? [], "approvers", "approver", issues);
+  approvers.forEach((approver, i) => {
+    const operator = seenOperators.get(approver);
+    if (operator !== undefined) issues.push({ path: at("approvers", i), message: `is operators[${operator}] (${file.operators[operator].label}): an approver must not be an operator` });
   });
 
   if (issues.length) throw new InvalidConfigError(issues, options.source);
@@ -593,6 +633,7 @@ export function parseVaultConfig(input: unknown, options: { source?: string } = 
     salt: file.salt ?? "",
     admin: file.admin,
     guardians,
+    approvers,
     recovery: file.recovery,
     window: file.window,
     changeDelay: file.changeDelay,
@@ -685,8 +726,9 @@ export function configLabels(config: VaultConfig): Map<string, string> {
   labels.set(config.admin, "admin");
   labels.set(config.recovery, "recovery");
   config.guardians.forEach((g, i) => labels.set(g, config.guardians.length === 1 ? "guardian" : `guardian ${i + 1}`));
+  config.approvers.forEach((x, i) => labels.set(x, config.approvers.length === 1 ? "approver" : `approver ${i + 1}`));
   for (const o of config.operators) {
-    for (const d of o.destinations) if (!labels.has(d.address)) labels.set(d.address, d.label);
+    for (const d of [...o.destinations, ...o.cosignedDestinations]) if (!labels.has(d.address)) labels.set(d.address, d.label);
   }
   for (const o of config.operators) labels.set(o.address, o.label);
   for (const t of config.tokens) labels.set(t.token, t.symbol);

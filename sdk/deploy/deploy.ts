@@ -482,6 +482,8 @@ export type InstantAction =
   | { readonly method: "tightenTripwire"; readonly maxCount: number; readonly period: bigint }
   | { readonly method: "optIntoTripwire"; readonly operator: string }
   | { readonly method: "removeOperator"; readonly operator: string }
+  | { readonly method: "removeApprover"; readonly approver: string }
+  | { readonly method: "lowerCosignedCap"; readonly operator: string; readonly token: string; readonly cosignedCap: bigint }
   | { readonly method: "lengthenDelays"; readonly changeDelay: bigint; readonly withdrawalDelay: bigint };
 
 export interface PlannedInstant {
@@ -593,6 +595,12 @@ class Describer {
           return `maxCount=${c.maxCount}, period=${formatDuration(c.period)}`;
         case "SetTripwireOptOut":
           return `operator=${this.who(c.operator)}, optOut=${c.optOut}`;
+        case "AddApprover":
+          return `approver=${this.named(c.approver)}`;
+        case "ApproveCosignedDestination":
+          return `operator=${this.who(c.operator)}, destination=${this.named(c.destination)}`;
+        case "SetCosignedCap":
+          return `operator=${this.who(c.operator)}, token=${this.token(c.token)}, cosignedCap=${this.amount(c.token, c.cosignedCap)}`;
       }
     })();
     return `${c.kind}(${p})`;
@@ -604,9 +612,10 @@ class Describer {
 
 /**
  * Pure: what it takes to bring the vault whose policy is `policy` (see `AdminClient.readPolicy`) to
- * `config`. Lowered limits and caps, revoked destinations, a tighter tripwire, opting back into the
- * tripwire, longer delays and removing an operator the config no longer names are instant; everything
- * else is a proposal. Tokens that the config no longer lists get a zero vault cap (a listed token cannot
+ * `config`. Lowered limits and caps (co-signed caps too), revoked destinations (ordinary or co-signed), a
+ * tighter tripwire, opting back into the tripwire, longer delays and removing an operator or an approver the
+ * config no longer names are instant; everything else is a proposal. A co-signed cap for a token the operator
+ * has no limits for yet waits (blocked) until its SetOperatorLimits is executed. Tokens that the config no longer lists get a zero vault cap (a listed token cannot
  * be delisted).
  * Throws `ImmutableSettingError` if the window or a token's unitDecimals differ: those need a new vault.
  */
@@ -621,9 +630,12 @@ export function diffVaultConfig(o: { config: VaultConfig; policy: VaultPolicy; v
   const notes = new Map<ChangeParams, string>();
   const blocked: BlockedStep[] = [];
   const immutable: { field: string; onChain: string; config: string }[] = [];
-  const propose = (change: ChangeParams, note?: string) => {
+  /** Proposals that an instant step of this diff outdates if already pending: they are proposed again. */
+  const afterTightening = new Set<ChangeParams>();
+  const propose = (change: ChangeParams, note?: string, o: { afterTightening?: boolean } = {}) => {
     wanted.push(change);
     if (note) notes.set(change, note);
+    if (o.afterTightening) afterTightening.add(change);
   };
   const now = (action: InstantAction, summary: string, tx: UnsignedTransaction, requires: PlannedInstant["requires"] = "adminOrGuardian") =>
     instant.push({ type: "instant", action, requires, summary, tx });
@@ -644,6 +656,15 @@ export function diffVaultConfig(o: { config: VaultConfig; policy: VaultPolicy; v
   }
   for (const guardian of policy.guardians) {
     if (!config.guardians.some((x) => same(x, guardian))) propose({ kind: "RemoveGuardian", guardian });
+  }
+  // Approvers: adding one is risk-increasing, removing one instant (like an operator).
+  for (const approver of config.approvers) {
+    if (!policy.approvers.some((x) => same(x, approver))) propose({ kind: "AddApprover", approver });
+  }
+  for (const approver of policy.approvers) {
+    if (!config.approvers.some((x) => same(x, approver))) {
+      now({ method: "removeApprover", approver }, `removeApprover ${d.named(approver)} (not in the config)`, g.removeApprover(approver));
+    }
   }
   if (policy.changeDelay !== config.changeDelay || policy.withdrawalDelay !== config.withdrawalDelay) {
     const longer = { changeDelay: max(policy.changeDelay, config.changeDelay), withdrawalDelay: max(policy.withdrawalDelay, config.withdrawalDelay) };
@@ -707,32 +728,59 @@ export function diffVaultConfig(o: { config: VaultConfig; policy: VaultPolicy; v
       continue;
     }
     for (const token of tokenSet) {
-      const target: Limits = spec?.limits.find((l) => l.token === token) ?? ZERO_LIMITS;
+      const targetSpec = spec?.limits.find((l) => l.token === token);
+      const target: Limits = targetSpec ?? ZERO_LIMITS;
+      const targetCosigned = targetSpec?.cosignedCap ?? 0n;
       if (!listed.has(token)) {
-        if (target.cap !== 0n || target.queueCap !== 0n) {
-          blocked.push({ type: "blocked", summary: `SetOperatorLimits ${who} ${d.token(token)}: ${d.limits(token, target)}`, reason: `${d.token(token)} is not listed yet: re-run once ListToken(${d.token(token)}) is executed` });
+        if (target.cap !== 0n || target.queueCap !== 0n || targetCosigned !== 0n) {
+          const cosigned = targetCosigned !== 0n ? `, co-signed ${d.amount(token, targetCosigned)}` : "";
+          blocked.push({ type: "blocked", summary: `SetOperatorLimits ${who} ${d.token(token)}: ${d.limits(token, target)}${cosigned}`, reason: `${d.token(token)} is not listed yet: re-run once ListToken(${d.token(token)}) is executed` });
         }
         continue;
       }
-      const current: Limits = state?.limits.find((l) => l.token === token) ?? ZERO_LIMITS;
-      if (current.cap === target.cap && current.instantLimit === target.instantLimit && current.queueCap === target.queueCap) continue;
-      const lowered: Limits = { cap: min(current.cap, target.cap), instantLimit: min(current.instantLimit, target.instantLimit), queueCap: min(current.queueCap, target.queueCap) };
-      const raises = target.cap > current.cap || target.instantLimit > current.instantLimit || target.queueCap > current.queueCap;
-      if (lowered.cap !== current.cap || lowered.instantLimit !== current.instantLimit || lowered.queueCap !== current.queueCap) {
-        const limits = { operator, token, ...lowered };
-        now({ method: "lowerOperatorLimits", limits }, `lowerOperatorLimits ${who} ${d.token(token)}: ${d.limits(token, current)} → ${d.limits(token, lowered)}${spec ? "" : " (not in the config)"}`, g.lowerOperatorLimits(limits));
+      const row = state?.limits.find((l) => l.token === token);
+      const current: Limits = row ?? ZERO_LIMITS;
+      if (current.cap !== target.cap || current.instantLimit !== target.instantLimit || current.queueCap !== target.queueCap) {
+        const lowered: Limits = { cap: min(current.cap, target.cap), instantLimit: min(current.instantLimit, target.instantLimit), queueCap: min(current.queueCap, target.queueCap) };
+        const raises = target.cap > current.cap || target.instantLimit > current.instantLimit || target.queueCap > current.queueCap;
+        const lowers = lowered.cap !== current.cap || lowered.instantLimit !== current.instantLimit || lowered.queueCap !== current.queueCap;
+        if (lowers) {
+          const limits = { operator, token, ...lowered };
+          now({ method: "lowerOperatorLimits", limits }, `lowerOperatorLimits ${who} ${d.token(token)}: ${d.limits(token, current)} → ${d.limits(token, lowered)}${spec ? "" : " (not in the config)"}`, g.lowerOperatorLimits(limits));
+        }
+        // A lowering outdates a SetOperatorLimits proposed before it.
+        if (raises) propose({ kind: "SetOperatorLimits", operator, token, ...target }, `now ${d.limits(token, current)}`, { afterTightening: lowers });
       }
-      if (raises) propose({ kind: "SetOperatorLimits", operator, token, ...target }, `now ${d.limits(token, current)}`);
+      // The co-signed cap: lowered at once, raised by a proposal, which the vault takes only once the
+      // operator has limits for the token.
+      const currentCosigned = row?.cosignedCap ?? 0n;
+      if (targetCosigned < currentCosigned) {
+        const lower = { operator, token, cosignedCap: targetCosigned };
+        now({ method: "lowerCosignedCap", ...lower }, `lowerCosignedCap ${who} ${d.token(token)}: ${d.amount(token, currentCosigned)} → ${d.amount(token, targetCosigned)}${spec ? "" : " (not in the config)"}`, g.lowerCosignedCap(lower));
+      } else if (targetCosigned > currentCosigned) {
+        const change: ChangeParams = { kind: "SetCosignedCap", operator, token, cosignedCap: targetCosigned };
+        if (row?.hasLimits) propose(change, `now ${d.amount(token, currentCosigned)}`);
+        else blocked.push({ type: "blocked", summary: d.change(change), reason: `${who} has no limits for ${d.token(token)} yet: re-run once its SetOperatorLimits is executed` });
+      }
     }
+    // Destinations, ordinary and co-signed only. revokeDestination clears both approvals of a destination,
+    // so one that must lose either is revoked and the approval the config keeps is proposed again.
     const approved = state?.destinations ?? [];
+    const approvedCosigned = state?.cosignedDestinations ?? [];
     const targetDestinations = spec?.destinations.map((x) => x.address) ?? [];
-    for (const destination of targetDestinations) {
-      if (!approved.some((x) => same(x, destination))) propose({ kind: "ApproveDestination", operator, destination });
-    }
-    for (const destination of approved) {
-      if (!targetDestinations.some((x) => same(x, destination))) {
-        now({ method: "revokeDestination", operator, destination }, `revokeDestination ${who} → ${d.named(destination)}`, g.revokeDestination({ operator, destination }));
+    const targetCosigned = spec?.cosignedDestinations.map((x) => x.address) ?? [];
+    const has = (list: readonly string[], a: string) => list.some((x) => same(x, a));
+    const everyDestination = [...approved, ...approvedCosigned, ...targetDestinations, ...targetCosigned].filter((x, i, all) => all.findIndex((y) => same(x, y)) === i);
+    for (const destination of everyDestination) {
+      const [isOrdinary, isCosigned] = [has(approved, destination), has(approvedCosigned, destination)];
+      const [wantOrdinary, wantCosigned] = [has(targetDestinations, destination), has(targetCosigned, destination)];
+      const revoke = (isOrdinary && !wantOrdinary) || (isCosigned && !wantCosigned);
+      if (revoke) {
+        const what = isOrdinary && isCosigned ? " (ordinary and co-signed)" : isCosigned ? " (co-signed)" : "";
+        now({ method: "revokeDestination", operator, destination }, `revokeDestination ${who} → ${d.named(destination)}${what}`, g.revokeDestination({ operator, destination }));
       }
+      if (wantOrdinary && (revoke || !isOrdinary)) propose({ kind: "ApproveDestination", operator, destination }, revoke ? "again, after the revocation" : undefined, { afterTightening: revoke });
+      if (wantCosigned && (revoke || !isCosigned)) propose({ kind: "ApproveCosignedDestination", operator, destination }, revoke ? "again, after the revocation" : undefined, { afterTightening: revoke });
     }
     const optedOut = state?.tripwireOptedOut ?? false;
     const wantOut = spec?.tripwireOptOut ?? false;
@@ -744,7 +792,7 @@ export function diffVaultConfig(o: { config: VaultConfig; policy: VaultPolicy; v
   const unmatched = [...policy.pendingChanges];
   const proposals: PlannedProposal[] = wanted.map((change) => {
     const params = encodeChange(change).params.toLowerCase();
-    const i = unmatched.findIndex((c) => c.kind === change.kind && encodeChange(c.change).params.toLowerCase() === params);
+    const i = afterTightening.has(change) ? -1 : unmatched.findIndex((c) => c.kind === change.kind && encodeChange(c.change).params.toLowerCase() === params);
     const pending = i >= 0 ? { id: unmatched[i].id, eta: unmatched[i].eta } : null;
     if (i >= 0) unmatched.splice(i, 1);
     const note = notes.get(change);

@@ -53,8 +53,9 @@ export function encodeVaultHeader(config: VaultConfig): string {
 
 /**
  * The steps of the initial policy, in the order the vault takes them: tokens, operator limits, destinations,
- * tripwire opt-outs, then the guardians and, last, the admin (which completes the policy and lifts the pause
- * the vault is born with).
+ * co-signed destinations, co-signed caps (after the limits they need), tripwire opt-outs, approvers (after
+ * the operators, which they must not be), then the guardians and, last, the admin (which completes the policy
+ * and lifts the pause the vault is born with).
  */
 export function initialPolicySteps(config: VaultConfig): ConfigStep[] {
   const init = toInitConfig(config);
@@ -62,7 +63,16 @@ export function initialPolicySteps(config: VaultConfig): ConfigStep[] {
     ...init.tokens.map((t): ChangeParams => ({ kind: "ListToken", token: t.token, unitDecimals: t.unitDecimals, vaultCap: t.vaultCap })),
     ...init.limits.map((l): ChangeParams => ({ kind: "SetOperatorLimits", ...l })),
     ...init.destinations.map((d): ChangeParams => ({ kind: "ApproveDestination", ...d })),
+    ...config.operators.flatMap((o) =>
+      o.cosignedDestinations.map((d): ChangeParams => ({ kind: "ApproveCosignedDestination", operator: o.address, destination: d.address })),
+    ),
+    ...config.operators.flatMap((o) =>
+      o.limits
+        .filter((l) => l.cosignedCap !== 0n)
+        .map((l): ChangeParams => ({ kind: "SetCosignedCap", operator: o.address, token: l.token, cosignedCap: l.cosignedCap })),
+    ),
     ...init.tripwireOptOuts.map((o): ChangeParams => ({ kind: "SetTripwireOptOut", operator: o, optOut: true })),
+    ...config.approvers.map((approver): ChangeParams => ({ kind: "AddApprover", approver })),
     ...init.guardians.map((g): ChangeParams => ({ kind: "AddGuardian", guardian: g })),
     { kind: "TransferAdmin", newAdmin: init.admin },
   ];
@@ -90,7 +100,8 @@ export function configHash(config: VaultConfig): string {
 
 /**
  * Upper bound of the gas one step costs when applied through the factory, measured on the in-process network
- * (Cancun; a 32 x 64 config: 61.1k per limit, 78.5k per token) with a few percent of margin: fresh storage
+ * (Cancun; a 32 x 64 config: 61.1k per limit, 78.5k per token; AddApprover and ApproveCosignedDestination about
+ * 35k, SetCosignedCap about 40k, each with its calldata) with a few percent of margin: fresh storage
  * slots, the event, the factory's hashing and its call into the vault, and the step's calldata.
  * `newOperator`: the operator's first limits, which also register it. `tokens`: tokens listed so far (the
  * last step lifts the pause the vault was born with on each).
@@ -104,6 +115,11 @@ export function stepGasBound(step: ConfigStep, o: { newOperator: boolean; tokens
       return (o.newOperator ? 106_000n : 59_000n) + calldata;
     case "TransferAdmin":
       return 60_000n + 6_000n * BigInt(o.tokens) + calldata;
+    case "AddApprover":
+    case "ApproveCosignedDestination":
+      return 40_000n + calldata;
+    case "SetCosignedCap":
+      return 45_000n + calldata;
     default:
       return 30_000n + calldata;
   }

@@ -7,6 +7,7 @@ import {
   deploymentSalt,
   encodeInitConfig,
   formatDuration,
+  initialPolicySteps,
   parseAmount,
   parseDuration,
   parseVaultConfig,
@@ -14,6 +15,7 @@ import {
 } from "../../sdk/deploy";
 import { InvalidInputError } from "../../sdk/errors";
 import { NATIVE } from "../../sdk/rules";
+import { getAddress } from "ethers";
 import { SCHEMA_PATH, schemaText } from "../../scripts/gen-config-schema";
 
 const EXAMPLE_PATH = path.join(__dirname, "..", "..", "config", "example.vault.json");
@@ -138,6 +140,66 @@ describe("deploy: vault config files", () => {
       "operators[0].destinations[2].address: same address as destinations[0]",
       "operators[1].label: same label as operators[0]",
     ]);
+  });
+
+  it("parses approvers, co-signed destinations and co-signed caps, and stages them after what they need", () => {
+    const c = parseVaultConfig(example());
+    expect(c.approvers).to.deep.equal([getAddress("0xa990000000000000000000000000000000000001")]);
+    expect(c.operators[0].cosignedDestinations).to.deep.equal([{ label: "OTC desk", address: getAddress("0x07c0000000000000000000000000000000000001") }]);
+    expect(c.operators[1].cosignedDestinations).to.deep.equal([]);
+    // "400000" USDT in base units; no cosignedCap means none.
+    expect(c.operators[0].limits.map((l) => [l.symbol, l.cosignedCap])).to.deep.equal([["USDT", 400_000n * 10n ** 6n], ["USDC", 0n], ["ETH", 0n]]);
+    const none = example();
+    delete none.approvers;
+    delete none.operators[0].cosignedDestinations;
+    delete none.operators[0].caps.USDT.cosignedCap;
+    const plain = parseVaultConfig(none);
+    expect(plain.approvers).to.deep.equal([]);
+    expect(configHash(plain)).to.not.equal(configHash(c));
+
+    const steps = initialPolicySteps(c).map((s) => s.change);
+    const at = (p: (x: (typeof steps)[number]) => boolean) => steps.findIndex(p);
+    const bot1 = c.operators[0].address;
+    const usdt = c.tokens[0].token;
+    const cap = at((x) => x.kind === "SetCosignedCap");
+    expect(steps[cap]).to.deep.equal({ kind: "SetCosignedCap", operator: bot1, token: usdt, cosignedCap: 400_000n * 10n ** 6n });
+    expect(steps.filter((x) => x.kind === "SetCosignedCap")).to.have.length(1); // zero caps are not steps
+    expect(cap).to.be.above(at((x) => x.kind === "SetOperatorLimits" && x.operator === bot1 && x.token === usdt));
+    expect(steps[at((x) => x.kind === "ApproveCosignedDestination")]).to.deep.equal({ kind: "ApproveCosignedDestination", operator: bot1, destination: c.operators[0].cosignedDestinations[0].address });
+    const approver = at((x) => x.kind === "AddApprover");
+    expect(steps[approver]).to.deep.equal({ kind: "AddApprover", approver: c.approvers[0] });
+    // After every operator is registered (an operator can never become an approver), before the roles.
+    expect(approver).to.be.above(steps.map((x) => x.kind).lastIndexOf("SetOperatorLimits"));
+    expect(approver).to.be.below(at((x) => x.kind === "AddGuardian"));
+  });
+
+  it("refuses bad approvers, co-signed destinations and co-signed caps with the typed error, naming each field", () => {
+    const raw = example();
+    raw.approvers = [raw.operators[1].address, "0x0000000000000000000000000000000000000000", "0xa990000000000000000000000000000000000001", "0xA990000000000000000000000000000000000001", "0x12"];
+    raw.operators[0].caps.USDT.cosignedCap = "1000000.001"; // units of 0.01 USDT
+    raw.operators[0].caps.ETH.cosignedCap = 5; // a JSON number
+    raw.operators[1].caps.USDT.cosignedcap = "1";
+    raw.operators[0].cosignedDestinations.push({ label: "again", address: raw.operators[0].cosignedDestinations[0].address });
+    raw.operators[0].cosignedDestinations.push({ label: "Binance, co-signed", address: raw.operators[0].destinations[0].address });
+    expect(issuesOf(raw)).to.have.members([
+      "approvers[1]: the zero address is not allowed",
+      "approvers[4]: expected a 20-byte hex address, got \"0x12\"",
+      'operators[0].caps.ETH.cosignedCap: expected a decimal string such as "1000000.50" (JSON numbers lose precision), got number 5',
+      'operators[1].caps.USDT.cosignedcap: unknown field (did you mean "cosignedCap"?)',
+    ]);
+    delete raw.operators[0].caps.ETH.cosignedCap;
+    delete raw.operators[1].caps.USDT.cosignedcap;
+    raw.approvers = raw.approvers.slice(0, 4).filter((_: string, i: number) => i !== 1);
+    raw.operators[1].caps.USDC.cosignedCap = "1000000000"; // 1e11 units > 2^36
+    expect(issuesOf(raw)).to.have.members([
+      "operators[0].caps.USDT.cosignedCap: must be a whole number of units (unitDecimals 4: 1 unit = 0.01 USDT), got 1000000.001",
+      "operators[1].caps.USDC.cosignedCap: too large for unitDecimals 4: at most 687194767.35 USDC (2^36 - 1 units); raise unitDecimals",
+      "operators[0].cosignedDestinations[1].address: same address as cosignedDestinations[0]",
+      "operators[0].cosignedDestinations[2].address: already in destinations[0]: a co-signed destination is one the operator may pay only with an approval",
+      "approvers[0]: is operators[1] (bot2): an approver must not be an operator",
+      "approvers[2]: same approver as approvers[1]",
+    ]);
+    expect(() => parseVaultConfig(raw, { source: "v.json" })).to.throw(InvalidConfigError, /^v\.json: 6 problems\n/);
   });
 
   it("parses amounts and durations exactly, or names the argument", () => {

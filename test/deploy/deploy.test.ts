@@ -14,7 +14,9 @@ import {
   MissingRoleError,
   TokenCheckError,
   configHash,
+  applyVaultDiff,
   deploymentSalt,
+  diffIsEmpty,
   diffVaultConfig,
   ensureDeterministicDeployer,
   factoryAddress,
@@ -241,6 +243,84 @@ describe("deploy: vault:deploy", () => {
       `removeOperator ${f.a.bot2.address.slice(0, 6)}…${f.a.bot2.address.slice(-4)} (not in the config)`,
     ]);
     expect(diff.instant.find((s) => s.action.method === "removeOperator")?.requires).to.equal("adminOrGuardian");
+  });
+
+  it("co-signing in a changed config: additions and raises are proposed (a co-signed cap after its operator's limits), removals and lowerings are instant; both ways converge", async () => {
+    const f = await loadFixture(deployedFixture);
+    const otc = (await ethers.getSigners())[12].address;
+    const [usdt, vault, lens] = [await f.usdt.getAddress(), await ethers.getContractAt("GuardedVault", f.vault), await vaultLens()];
+    const fromBlock = f.outcome.result.record.blockNumber;
+    const reader = new AdminClient({ vault: f.vault, provider: ethers.provider });
+    const admin = new AdminClient({ vault: f.vault, signer: f.a.admin });
+    const diffFor = async (raw: Record<string, any>) => diffVaultConfig({ config: parseVaultConfig(raw), policy: await reader.readPolicy({ fromBlock }), vault: f.vault });
+    const executePending = async () => {
+      await time.increase(24 * 3600);
+      for (const c of await reader.readChanges({ status: "Pending" })) await (await admin.execute(c.id)).wait();
+    };
+
+    const cosigning = structuredClone(f.raw);
+    cosigning.approvers = [f.a.stranger.address];
+    cosigning.operators[0].caps.USDT.cosignedCap = "400000";
+    cosigning.operators[0].cosignedDestinations = [{ label: "OTC desk", address: otc }];
+    cosigning.operators[1].caps.USDT = { cap: "100000", instantLimit: "50000", queueCap: "0", cosignedCap: "50000" }; // bot2 has no USDT limits yet
+    const file = writeJson(f.dir, "cosigning.json", cosigning);
+    const first = await diffFor(cosigning);
+    expect(first.instant).to.deep.equal([]);
+    expect(first.proposals.map((p) => p.summary)).to.have.members([
+      `AddApprover(approver=approver (${f.a.stranger.address}))`,
+      "SetCosignedCap(operator=bot1, token=USDT, cosignedCap=400,000 USDT) (now 0 USDT)",
+      `ApproveCosignedDestination(operator=bot1, destination=OTC desk (${otc}))`,
+      "SetOperatorLimits(operator=bot2, token=USDT, cap=100,000 USDT, instantLimit=50,000 USDT, queueCap=0 USDT) (now cap 0 USDT, instant 0 USDT, queue 0 USDT)",
+    ]);
+    // The vault takes a co-signed cap only for a token the operator has limits for: it waits for them.
+    expect(first.blocked.map((b) => `${b.summary}: ${b.reason}`)).to.deep.equal([
+      "SetCosignedCap(operator=bot2, token=USDT, cosignedCap=50,000 USDT): bot2 has no limits for USDT yet: re-run once its SetOperatorLimits is executed",
+    ]);
+
+    const proposed = await runTask<DeployOutcome>("vault:deploy", { configFile: file, deployments: f.dir, propose: true, from: f.a.admin.address });
+    expect(proposed.result.status).to.equal("applied");
+    expect(await vault.changeCount()).to.equal(4n);
+    expect(await vault.hasRole(await vault.APPROVER_ROLE(), f.a.stranger.address)).to.equal(false); // timelocked
+    await executePending();
+    const second = await diffFor(cosigning);
+    expect(second.blocked).to.deep.equal([]);
+    expect(second.proposals.map((p) => p.summary)).to.deep.equal(["SetCosignedCap(operator=bot2, token=USDT, cosignedCap=50,000 USDT) (now 0 USDT)"]);
+    await runTask("vault:deploy", { configFile: file, deployments: f.dir, propose: true, from: f.a.admin.address });
+    await executePending();
+    expect(diffIsEmpty(await diffFor(cosigning))).to.equal(true);
+    expect(await vault.hasRole(await vault.APPROVER_ROLE(), f.a.stranger.address)).to.equal(true);
+    expect(await lens.isCosignedDestination(f.vault, f.a.bot1.address, otc)).to.equal(true);
+    expect((await lens.operatorState(f.vault, f.a.bot1.address, usdt)).cosignedCap).to.equal(usd(400_000n));
+    expect((await lens.operatorState(f.vault, f.a.bot2.address, usdt)).cosignedCap).to.equal(usd(50_000n));
+    const status = await runTask("vault:status", { vault: f.vault, deployments: f.dir });
+    expect(status.stdout).to.include(`approvers:  approver (${f.a.stranger.address})`);
+    expect(status.stdout).to.match(/bot1 +USDT +1,000,000 +250,000 +5,000,000 +0 +1,000,000 +0 +400,000 +0 +400,000 +active/);
+    expect(status.stdout).to.include(`bot1 → OTC desk (${otc})`);
+
+    // Moving the desk to the ordinary destinations: revoking clears the co-signed approval, the ordinary one is proposed.
+    const moved = structuredClone(cosigning);
+    moved.operators[0].cosignedDestinations = [];
+    moved.operators[0].destinations.push({ label: "OTC desk", address: otc });
+    const move = await diffFor(moved);
+    expect(move.instant.map((s) => s.summary)).to.deep.equal([`revokeDestination bot1 → OTC desk (${otc}) (co-signed)`]);
+    expect(move.proposals.map((p) => p.summary)).to.deep.equal([`ApproveDestination(operator=bot1, destination=OTC desk (${otc})) (again, after the revocation)`]);
+
+    // Back to the config without co-signing: everything goes at once, and a guardian may send it.
+    const back = await diffFor(f.raw);
+    expect(back.proposals).to.deep.equal([]);
+    expect(back.instant.map((s) => s.summary)).to.have.members([
+      `removeApprover ${f.a.stranger.address} (not in the config)`,
+      `revokeDestination bot1 → ${otc} (co-signed)`,
+      "lowerCosignedCap bot1 USDT: 400,000 USDT → 0 USDT",
+      "lowerCosignedCap bot2 USDT: 50,000 USDT → 0 USDT",
+      "lowerOperatorLimits bot2 USDT: cap 100,000 USDT, instant 50,000 USDT, queue 0 USDT → cap 0 USDT, instant 0 USDT, queue 0 USDT",
+    ]);
+    expect(back.instant.every((s) => s.requires === "adminOrGuardian")).to.equal(true);
+    await applyVaultDiff({ diff: back, policy: await reader.readPolicy({ fromBlock }), signer: f.a.guardian });
+    expect(diffIsEmpty(await diffFor(f.raw))).to.equal(true);
+    expect(await vault.hasRole(await vault.APPROVER_ROLE(), f.a.stranger.address)).to.equal(false);
+    expect(await lens.isCosignedDestination(f.vault, f.a.bot1.address, otc)).to.equal(false);
+    expect((await lens.operatorState(f.vault, f.a.bot1.address, usdt)).cosignedCap).to.equal(0n);
   });
 
   it("rejects invalid configs before touching the chain, naming the field", async () => {

@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { ethers, network } from "hardhat";
 import { setBalance } from "@nomicfoundation/hardhat-network-helpers";
+import { NATIVE } from "../../sdk/rules/constants";
 import {
   completeVaultConfig,
   ensureDeterministicDeployer,
@@ -12,6 +13,9 @@ import {
   verifyVault,
 } from "../../sdk/deploy";
 import { InvalidInputError } from "../../sdk/errors";
+import { ApproverClient } from "../../sdk/clients";
+import { approvalStruct } from "../../sdk/rules";
+import { vaultLens } from "../helpers/fixture";
 import { accounts, taskError, tempDir, testConfig, writeJson } from "./helpers";
 
 /** The test config, cut into batches by a low per-transaction budget so that it deploys in stages. */
@@ -27,8 +31,10 @@ async function stagedFixture() {
   await ensureDeterministicDeployer({ provider: ethers.provider, install: async (address, code) => void (await network.provider.send("hardhat_setCode", [address, code])) });
   await ensureFactory({ signer: a.deployer });
   const factory = await ethers.getContractAt("VaultFactory", factoryAddress());
-  return { a, raw, config, factory, plan: planVaultDeployment(config, { maxGasPerTransaction: MAX_GAS }) };
+  return { a, raw, config, factory, usdt, usdc, plan: planVaultDeployment(config, { maxGasPerTransaction: MAX_GAS }) };
 }
+
+const usd = (n: bigint) => n * 10n ** 6n;
 
 const items = (plan: ReturnType<typeof planVaultDeployment>, from: number, to: number) => plan.steps.slice(from, to).map((s) => ({ kind: s.kind, params: s.params }));
 
@@ -80,6 +86,48 @@ describe("deploy: a policy in stages", () => {
     await verifyVault({ provider: ethers.provider, config, vault: plan.address, fromBlock: result.record.blockNumber });
     // Complete: nothing left to send.
     expect(await completeVaultConfig({ signer: a.deployer, plan })).to.equal(0);
+  });
+
+  it("a config with approvers, co-signed destinations and co-signed caps deploys with exactly them, and a co-signed withdrawal then goes out", async () => {
+    const { a, raw, usdt, usdc } = await stagedFixture();
+    const otc = (await ethers.getSigners())[12].address;
+    raw.approvers = [a.stranger.address];
+    raw.operators[0].caps.USDT.cosignedCap = "400000";
+    raw.operators[0].cosignedDestinations = [{ label: "OTC desk", address: otc }];
+    raw.operators[1].caps.USDC.cosignedCap = "100000";
+    const config = parseVaultConfig(JSON.stringify(raw));
+    const plan = planVaultDeployment(config, { maxGasPerTransaction: MAX_GAS });
+    expect(plan.batches.length).to.be.at.least(2);
+    // syncVault reads the deployed vault back and checks it against the config (co-signing included).
+    const result = await syncVault({ signer: a.deployer, config, allowMissingTokens: true, maxGasPerTransaction: MAX_GAS });
+    expect(result.status).to.equal("deployed");
+    expect(result.policy.approvers).to.deep.equal([a.stranger.address]);
+
+    const vault = await ethers.getContractAt("GuardedVault", plan.address);
+    const lens = await vaultLens();
+    const role = await vault.APPROVER_ROLE();
+    for (const [who, expected] of [[a.stranger, true], [a.bot1, false], [a.bot2, false], [a.admin, false], [a.guardian, false], [a.deployer, false]] as const) {
+      expect(await vault.hasRole(role, who.address), who.address).to.equal(expected);
+    }
+    const [usdtAddr, usdcAddr] = [await usdt.getAddress(), await usdc.getAddress()];
+    expect(await lens.isCosignedDestination(vault, a.bot1.address, otc)).to.equal(true);
+    expect(await lens.isCosignedDestination(vault, a.bot2.address, otc)).to.equal(false);
+    expect(await lens.isCosignedDestination(vault, a.bot1.address, a.exchange.address)).to.equal(false);
+    expect(await vault.isApproved(a.bot1.address, otc)).to.equal(false); // co-signed only
+    expect((await lens.operatorState(vault, a.bot1.address, usdtAddr)).cosignedCap).to.equal(usd(400_000n));
+    expect((await lens.operatorState(vault, a.bot1.address, NATIVE)).cosignedCap).to.equal(0n);
+    expect((await lens.operatorState(vault, a.bot2.address, usdcAddr)).cosignedCap).to.equal(usd(100_000n));
+
+    // Above bot1's instant limit (250,000), to the co-signed desk, in one transaction with the approver's signature.
+    await usdt.mint(plan.address, usd(5_000_000n));
+    const approver = await ApproverClient.create({ vault: plan.address, provider: ethers.provider, signer: a.stranger, check: async () => true });
+    const amount = usd(300_000n);
+    const approval = await approver.approve({ operator: a.bot1.address, token: usdtAddr, to: otc, amount });
+    await expect(vault.connect(a.bot1).withdrawCosigned(usdtAddr, otc, amount, approvalStruct(approval)))
+      .to.emit(vault, "Withdrawn")
+      .withArgs(a.bot1.address, usdtAddr, otc, amount);
+    expect(await usdt.balanceOf(otc)).to.equal(amount);
+    expect((await lens.operatorState(vault, a.bot1.address, usdtAddr)).cosignedUsed).to.equal(amount);
   });
 
   it("vault:deploy refuses a bad --max-gas in one line, exit code 2, before sending anything", async () => {

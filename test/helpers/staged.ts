@@ -24,6 +24,12 @@ export function gridConfig(o: {
   recovery: string;
   operator0?: string;
   destination0?: string;
+  /** Approvers (default none). */
+  approvers?: string[];
+  /** Co-signed-only destinations per operator (default 0). */
+  cosignedDestinations?: number;
+  /** Every operator's co-signed cap for every token (default 0: none). */
+  cosignedCap?: bigint;
 }): VaultConfig {
   const tokens = Array.from({ length: o.tokens }, (_, i) => ({
     symbol: i === 0 ? "ETH" : `T${i}`,
@@ -37,6 +43,7 @@ export function gridConfig(o: {
     salt: "",
     admin: o.admin,
     guardians: o.guardians,
+    approvers: o.approvers ?? [],
     recovery: o.recovery,
     window: 86_400n,
     changeDelay: 86_400n,
@@ -47,11 +54,12 @@ export function gridConfig(o: {
       label: `bot${i}`,
       address: i === 0 && o.operator0 ? o.operator0 : addr("operator", i),
       tripwireOptOut: i % 7 === 3,
-      limits: tokens.map((t) => ({ symbol: t.symbol, token: t.token, cap: 10n ** 21n, instantLimit: 10n ** 20n, queueCap: 10n ** 22n })),
+      limits: tokens.map((t) => ({ symbol: t.symbol, token: t.token, cap: 10n ** 21n, instantLimit: 10n ** 20n, queueCap: 10n ** 22n, cosignedCap: o.cosignedCap ?? 0n })),
       destinations: Array.from({ length: o.destinations }, (_, j) => ({
         label: `dest ${i}.${j}`,
         address: i === 0 && j === 0 && o.destination0 ? o.destination0 : addr(`destination-${i}`, j),
       })),
+      cosignedDestinations: Array.from({ length: o.cosignedDestinations ?? 0 }, (_, j) => ({ label: `otc ${i}.${j}`, address: addr(`cosigned-${i}`, j) })),
     })),
   };
 }
