@@ -668,7 +668,8 @@ export function diffVaultConfig(o: { config: VaultConfig; policy: VaultPolicy; v
   }
   if (policy.changeDelay !== config.changeDelay || policy.withdrawalDelay !== config.withdrawalDelay) {
     const longer = { changeDelay: max(policy.changeDelay, config.changeDelay), withdrawalDelay: max(policy.withdrawalDelay, config.withdrawalDelay) };
-    if (longer.changeDelay !== policy.changeDelay || longer.withdrawalDelay !== policy.withdrawalDelay) {
+    const lengthens = longer.changeDelay !== policy.changeDelay || longer.withdrawalDelay !== policy.withdrawalDelay;
+    if (lengthens) {
       now(
         { method: "lengthenDelays", ...longer },
         `lengthenDelays: changeDelay ${formatDuration(policy.changeDelay)} → ${formatDuration(longer.changeDelay)}, withdrawalDelay ${formatDuration(policy.withdrawalDelay)} → ${formatDuration(longer.withdrawalDelay)}`,
@@ -677,7 +678,8 @@ export function diffVaultConfig(o: { config: VaultConfig; policy: VaultPolicy; v
       );
     }
     if (config.changeDelay < policy.changeDelay || config.withdrawalDelay < policy.withdrawalDelay) {
-      propose({ kind: "SetDelays", changeDelay: config.changeDelay, withdrawalDelay: config.withdrawalDelay }, `now ${formatDuration(policy.changeDelay)} / ${formatDuration(policy.withdrawalDelay)}`);
+      // Lengthening outdates a SetDelays proposed before it.
+      propose({ kind: "SetDelays", changeDelay: config.changeDelay, withdrawalDelay: config.withdrawalDelay }, `now ${formatDuration(policy.changeDelay)} / ${formatDuration(policy.withdrawalDelay)}`, { afterTightening: lengthens });
     }
   }
   const [m, p] = [config.tripwire.maxCount, config.tripwire.period];

@@ -304,6 +304,12 @@ describe("deploy: vault:deploy", () => {
     const move = await diffFor(moved);
     expect(move.instant.map((s) => s.summary)).to.deep.equal([`revokeDestination bot1 → OTC desk (${otc}) (co-signed)`]);
     expect(move.proposals.map((p) => p.summary)).to.deep.equal([`ApproveDestination(operator=bot1, destination=OTC desk (${otc})) (again, after the revocation)`]);
+    // An ApproveDestination already pending for it would be outdated by the revocation: it is proposed anew, the old one is stray.
+    const policy = await reader.readPolicy({ fromBlock });
+    const pending = { id: 99n, kind: "ApproveDestination" as const, status: "Pending" as const, eta: 1n, expiresAt: 2n, change: { kind: "ApproveDestination" as const, operator: f.a.bot1.address, destination: otc } };
+    const withPending = diffVaultConfig({ config: parseVaultConfig(moved), policy: { ...policy, pendingChanges: [pending] }, vault: f.vault });
+    expect(withPending.proposals.map((p) => p.pending)).to.deep.equal([null]);
+    expect(withPending.stray.map((c) => c.id)).to.deep.equal([99n]);
 
     // Back to the config without co-signing: everything goes at once, and a guardian may send it.
     const back = await diffFor(f.raw);
