@@ -615,8 +615,8 @@ class Describer {
  * `config`. Lowered limits and caps (co-signed caps too), revoked destinations (ordinary or co-signed), a
  * tighter tripwire, opting back into the tripwire, longer delays and removing an operator or an approver the
  * config no longer names are instant; everything else is a proposal. A co-signed cap for a token the operator
- * has no limits for yet waits (blocked) until its SetOperatorLimits is executed. Tokens that the config no longer lists get a zero vault cap (a listed token cannot
- * be delisted).
+ * has no limits for yet waits (blocked) until its SetOperatorLimits is executed. Tokens that the config no
+ * longer lists get a zero vault cap (a listed token cannot be delisted).
  * Throws `ImmutableSettingError` if the window or a token's unitDecimals differ: those need a new vault.
  */
 export function diffVaultConfig(o: { config: VaultConfig; policy: VaultPolicy; vault: string }): VaultConfigDiff {
@@ -770,12 +770,12 @@ export function diffVaultConfig(o: { config: VaultConfig; policy: VaultPolicy; v
     const approved = state?.destinations ?? [];
     const approvedCosigned = state?.cosignedDestinations ?? [];
     const targetDestinations = spec?.destinations.map((x) => x.address) ?? [];
-    const targetCosigned = spec?.cosignedDestinations.map((x) => x.address) ?? [];
+    const cosignedTargets = spec?.cosignedDestinations.map((x) => x.address) ?? [];
     const has = (list: readonly string[], a: string) => list.some((x) => same(x, a));
-    const everyDestination = [...approved, ...approvedCosigned, ...targetDestinations, ...targetCosigned].filter((x, i, all) => all.findIndex((y) => same(x, y)) === i);
+    const everyDestination = [...approved, ...approvedCosigned, ...targetDestinations, ...cosignedTargets].filter((x, i, all) => all.findIndex((y) => same(x, y)) === i);
     for (const destination of everyDestination) {
       const [isOrdinary, isCosigned] = [has(approved, destination), has(approvedCosigned, destination)];
-      const [wantOrdinary, wantCosigned] = [has(targetDestinations, destination), has(targetCosigned, destination)];
+      const [wantOrdinary, wantCosigned] = [has(targetDestinations, destination), has(cosignedTargets, destination)];
       const revoke = (isOrdinary && !wantOrdinary) || (isCosigned && !wantCosigned);
       if (revoke) {
         const what = isOrdinary && isCosigned ? " (ordinary and co-signed)" : isCosigned ? " (co-signed)" : "";
