@@ -116,6 +116,7 @@ function draw() {
       <span class="muted">state</span><span id="vault-state">${p.paused ? `<span class="badge bad">PAUSED</span>` : `<span class="badge ok">active</span> <button class="danger" data-add="pause">Pause</button>`}</span>
       <span class="muted">admin</span><span class="mono">${esc(p.admin)}${p.pendingAdmin !== "0x0000000000000000000000000000000000000000" ? ` (pending: ${esc(p.pendingAdmin)})` : ""}</span>
       <span class="muted">guardians</span><span class="mono" id="guardians">${p.guardians.map(esc).join(", ") || "none"}</span>
+      <span class="muted">approvers</span><span class="mono" id="approvers">${(p.approvers ?? []).map(esc).join(", ") || "none"}</span>
       <span class="muted">guardian Safe</span><span class="mono">${esc(d.vault.safe || "not set in the monitor config")}</span>
       <span class="muted">recovery</span><span class="mono">${esc(p.recovery)}</span>
       <span class="muted">timing</span><span>window ${span(p.window)}, change delay ${span(p.changeDelay)}, withdrawal delay ${span(p.withdrawalDelay)}; tripwire ${p.tripwire.maxCount ? `more than ${p.tripwire.maxCount} withdrawals of a token per ${span(p.tripwire.period)}` : "rate rule off"}</span>
@@ -140,6 +141,7 @@ function draw() {
         ${o.suspended ? `<span class="badge bad operator-suspended">SUSPENDED</span>` : `<span class="badge ok">active</span> <button class="danger" data-add="suspendOperator:${esc(o.operator)}">Suspend</button>`}
         ${o.tripwireOptedOut ? `<span class="badge warning">tripwire opted out</span>` : ""}</p>
       <p class="muted">destinations: ${o.destinations.map((dst) => `<span class="mono">${esc(plainLabel(dst))}</span> <button data-add="revokeDestination:${esc(o.operator)}:${esc(dst)}">Revoke</button>`).join(" ") || "none"}</p>
+      ${(o.cosignedDestinations ?? []).length ? `<p class="muted cosigned-destinations">co-signed only: ${o.cosignedDestinations.map((dst) => `<span class="mono">${esc(plainLabel(dst))}</span> <button data-add="revokeDestination:${esc(o.operator)}:${esc(dst)}">Revoke</button>`).join(" ")}</p>` : ""}
       <table><tr><th>token</th><th class="num">cap / window</th><th class="num">instant limit</th><th class="num">queue cap</th><th class="num">used</th><th class="num">available</th><th class="num">queued</th><th>lower to (cap, instant, queue)</th></tr>
       ${o.limits.filter((l) => l.cap !== "0" || l.queueCap !== "0" || l.pendingQueued !== "0").map((l) => { const m = tokenMeta(l.token); return `<tr>
         <td>${esc(m.symbol)}</td><td class="num">${fmt(l.cap, m.decimals)}</td><td class="num">${fmt(l.instantLimit, m.decimals)}</td><td class="num">${fmt(l.queueCap, m.decimals)}</td>

@@ -194,4 +194,30 @@ describe("console end to end (headless Chromium, the monitor on the in-process n
     expect(post.status).to.equal(404);
     expect(existsSync(path.join(ARTIFACTS, "console.png"))).to.equal(true);
   });
+
+  it("shows the approvers, the co-signed destinations and, with a co-signed cap, the bound with a stolen approver", async function () {
+    const approver = (await ethers.getSigners())[12].address;
+    const otc = (await ethers.getSigners())[13].address;
+    const a = new AdminTransactions(f.vaultAddr);
+    const first = (await f.vault.changeCount()) + 1n;
+    for (const tx of [
+      a.propose.addApprover({ approver }),
+      a.propose.setCosignedCap({ operator: f.bot1.address, token: f.usdtAddr, cosignedCap: usdt(400_000) }),
+      a.propose.approveCosignedDestination({ operator: f.bot1.address, destination: otc }),
+    ]) await (await f.admin.sendTransaction(tx)).wait();
+    await ethers.provider.send("evm_increaseTime", [Number(DAY)]);
+    for (let id = first; id < first + 3n; id++) await (await f.vault.connect(f.admin).executeChange(id)).wait();
+    await page.waitForFunction(
+      (x: string) => (globalThis as unknown as { document: { querySelector(s: string): { textContent: string | null } | null } }).document.querySelector("#approvers")?.textContent?.includes(x),
+      { timeout: 10_000 },
+      approver,
+    );
+    expect(await page.$eval(`.operator[data-operator="${f.bot1.address}"] .cosigned-destinations`, (el) => el.textContent)).to.contain(`${otc.slice(0, 6)}…${otc.slice(-4)}`);
+    // bot1's USDT with the approver: 400,000 more a window (the vault cap leaves 500,000 above its cap); and all
+    // keys (bot2 is suspended, so its cap does not fill the vault cap).
+    const withApprover = await page.$$eval("#exposure tr.with-approver", (rows) => rows.map((r) => r.textContent ?? ""));
+    expect(withApprover).to.have.length(2);
+    expect(withApprover[0]).to.contain("USDT").and.contain("bot1").and.contain("+ approver");
+    expect(withApprover[1]).to.contain("USDT").and.contain("all keys + approver");
+  });
 });
