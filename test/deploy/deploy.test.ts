@@ -143,8 +143,11 @@ describe("deploy: vault:deploy", () => {
   it("the example config deploys on the in-process network as a dry run, warning that its tokens have no code here", async () => {
     await loadFixture(deployedFixture);
     const dir = tempDir();
-    const { result, stderr } = await runTask<DeployOutcome>("vault:deploy", { configFile: path.join(__dirname, "..", "..", "config", "example.vault.json"), deployments: dir });
+    const { result, stderr, stdout } = await runTask<DeployOutcome>("vault:deploy", { configFile: path.join(__dirname, "..", "..", "config", "example.vault.json"), deployments: dir });
     expect(result.status).to.equal("deployed");
+    // Its co-signing policy is deployed and read back too.
+    expect(stdout).to.include("2 operator(s) with 5 limit(s) and 3 destination(s), 1 approver(s), 1 co-signed destination(s) and 1 co-signed cap(s).");
+    expect(stdout).to.match(/approvers: {2}approver \(0xa990{36}1\)/i);
     expect(stderr).to.include("warning: tokens.USDT: no contract at 0xdAC17F958D2ee523a2206206994597C13D831ec7 (development network hardhat: going ahead as a dry run)");
     expect(existsSync(path.join(dir, "hardhat", "mm-hot-treasury.json"))).to.equal(true);
   });
