@@ -929,14 +929,15 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
 
     function _checkOperatorLimits(OperatorLimits memory limits) private view {
         if (limits.operator == address(0)) revert ZeroAddress();
-        if (hasRole(APPROVER_ROLE, limits.operator)) revert ApproverIsOperator(limits.operator);
         uint256 unit = PolicyWords.unitOf(_requireListed(limits.token));
         _toLimitUnits(limits.cap, unit);
         _toLimitUnits(limits.instantLimit, unit);
         if (limits.instantLimit > limits.cap) revert InstantLimitAboveCap(limits.instantLimit, limits.cap);
         _toLimitUnits(limits.queueCap, unit);
-        if (!_operatorInfo[limits.operator].registered && _operators.length >= MAX_OPERATORS) {
-            revert TooManyOperators(MAX_OPERATORS);
+        // Only a new operator can be an approver: AddApprover refuses a registered operator.
+        if (!_operatorInfo[limits.operator].registered) {
+            if (_operators.length >= MAX_OPERATORS) revert TooManyOperators(MAX_OPERATORS);
+            if (hasRole(APPROVER_ROLE, limits.operator)) revert ApproverIsOperator(limits.operator);
         }
     }
 
@@ -1127,8 +1128,11 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
         _requireCurrentAt(id, _tightenedAt[_targetKey(kind, a, b)]);
     }
 
-    /// @dev `_requireCurrent` for a target of one operator, which its removal also tightens.
+    /// @dev `_requireCurrent` for a target of one operator, which its removal also tightens. The initial
+    /// policy (id 0) reads no marker: nothing was tightened before it, and a large config would pay two cold
+    /// reads per step.
     function _requireCurrentOperator(uint256 id, ChangeKind kind, address operator, address b) private view {
+        if (id == 0) return;
         _requireCurrentAt(id, _operatorInfo[operator].removedAt);
         _requireCurrent(id, kind, operator, b);
     }
