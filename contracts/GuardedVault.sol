@@ -874,7 +874,13 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
     function _chargeCosigned(address token, address to, uint256 amount, uint256 tokenWord) private returns (bool) {
         Word storage slot = _cosigning.words[msg.sender][token];
         uint256 word = slot.value;
-        uint256 units = _toUnits(amount, PolicyWords.unitOf(tokenWord));
+        // The rounding of `_toUnits`, and the vault-wide side of `_chargeVault` below, written out here: shared
+        // with this path, the compiler would no longer inline them into the instant path, which would cost it gas.
+        uint256 unit = PolicyWords.unitOf(tokenWord);
+        uint256 units = amount / unit;
+        unchecked {
+            if (units * unit != amount) ++units;
+        }
         (uint256 updated,, bool ok) = word.consume(_now(), BUCKET, units);
         if (!ok) {
             uint256 left = word.availableAt(_now(), BUCKET) * PolicyWords.unitOf(tokenWord);
@@ -882,7 +888,9 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
             return _trip(token, to, amount, TripReason.CosignedCapExceeded, err);
         }
         slot.value = updated;
-        _tokenWord[token].value = _chargeVault(tokenWord, token, amount, units);
+        (updated,, ok) = tokenWord.consume(_now(), BUCKET, units);
+        if (!ok) revert VaultCapExceeded(token, amount, tokenWord.availableAt(_now(), BUCKET) * PolicyWords.unitOf(tokenWord));
+        _tokenWord[token].value = updated;
         return true;
     }
 
