@@ -874,7 +874,13 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
     function _chargeCosigned(address token, address to, uint256 amount, uint256 tokenWord) private returns (bool) {
         Word storage slot = _cosigning.words[msg.sender][token];
         uint256 word = slot.value;
-        uint256 units = _toUnits(amount, PolicyWords.unitOf(tokenWord));
+        // The rounding of `_toUnits`, and the vault-wide side of `_chargeVault` below, written out here: shared
+        // with this path, the compiler would no longer inline them into the instant path, which would cost it gas.
+        uint256 unit = PolicyWords.unitOf(tokenWord);
+        uint256 units = amount / unit;
+        unchecked {
+            if (units * unit != amount) ++units;
+        }
         (uint256 updated,, bool ok) = word.consume(_now(), BUCKET, units);
         if (!ok) {
             uint256 left = word.availableAt(_now(), BUCKET) * PolicyWords.unitOf(tokenWord);
@@ -882,7 +888,9 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
             return _trip(token, to, amount, TripReason.CosignedCapExceeded, err);
         }
         slot.value = updated;
-        _tokenWord[token].value = _chargeVault(tokenWord, token, amount, units);
+        (updated,, ok) = tokenWord.consume(_now(), BUCKET, units);
+        if (!ok) revert VaultCapExceeded(token, amount, tokenWord.availableAt(_now(), BUCKET) * PolicyWords.unitOf(tokenWord));
+        _tokenWord[token].value = updated;
         return true;
     }
 
@@ -929,14 +937,15 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
 
     function _checkOperatorLimits(OperatorLimits memory limits) private view {
         if (limits.operator == address(0)) revert ZeroAddress();
-        if (hasRole(APPROVER_ROLE, limits.operator)) revert ApproverIsOperator(limits.operator);
         uint256 unit = PolicyWords.unitOf(_requireListed(limits.token));
         _toLimitUnits(limits.cap, unit);
         _toLimitUnits(limits.instantLimit, unit);
         if (limits.instantLimit > limits.cap) revert InstantLimitAboveCap(limits.instantLimit, limits.cap);
         _toLimitUnits(limits.queueCap, unit);
-        if (!_operatorInfo[limits.operator].registered && _operators.length >= MAX_OPERATORS) {
-            revert TooManyOperators(MAX_OPERATORS);
+        // Only a new operator can be an approver: AddApprover refuses a registered operator.
+        if (!_operatorInfo[limits.operator].registered) {
+            if (_operators.length >= MAX_OPERATORS) revert TooManyOperators(MAX_OPERATORS);
+            if (hasRole(APPROVER_ROLE, limits.operator)) revert ApproverIsOperator(limits.operator);
         }
     }
 
@@ -1127,8 +1136,11 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
         _requireCurrentAt(id, _tightenedAt[_targetKey(kind, a, b)]);
     }
 
-    /// @dev `_requireCurrent` for a target of one operator, which its removal also tightens.
+    /// @dev `_requireCurrent` for a target of one operator, which its removal also tightens. The initial
+    /// policy (id 0) reads no marker: nothing was tightened before it, and a large config would pay two cold
+    /// reads per step.
     function _requireCurrentOperator(uint256 id, ChangeKind kind, address operator, address b) private view {
+        if (id == 0) return;
         _requireCurrentAt(id, _operatorInfo[operator].removedAt);
         _requireCurrent(id, kind, operator, b);
     }

@@ -289,7 +289,7 @@ describe("VaultFactory", () => {
 
   // Within the per-transaction gas cap of EIP-7825 (2^24): every transaction is sent with that gas limit.
   describe("per-transaction gas cap (EIP-7825)", () => {
-    it("the 8 tokens x 16 operators + 64 destinations config, too large for EIP-3860 as init code, deploys in one transaction with its whole policy in force", async () => {
+    it("the 8 tokens x 16 operators + 64 destinations config, too large for EIP-3860 as init code, deploys in two transactions and its policy is in force only with the last", async () => {
       const { factory, admin, guardian, bot, exchange, recovery } = await loadFixture(factoryFixture);
       const guardians = [guardian.address, (await ethers.getSigners())[11].address];
       const config = gridConfig({ name: "8x16", tokens: 8, operators: 16, destinations: 4, admin: admin.address, guardians, recovery: recovery.address, operator0: bot.address, destination0: exchange.address });
@@ -299,15 +299,21 @@ describe("VaultFactory", () => {
       expect(oldInitCodeBytes).to.be.above(EIP3860_LIMIT);
       const plan = await planFor(factory, config);
       expect(ethers.dataLength(plan.initCode)).to.be.below(ethers.dataLength(vaultFactory.bytecode) + 1_000);
-      expect(plan.batches).to.have.length(1);
-      const receipt = await sendDeploy(factory, plan);
-      expect(receipt.gasUsed).to.be.at.most(TX_GAS_CAP);
-      expect(await factory.pendingConfig(plan.address)).to.equal(ethers.ZeroHash);
-      // The block of the deployment already holds the whole policy: read at that block, it matches the config.
-      await verifyVault({ provider: ethers.provider, config, vault: plan.address, fromBlock: receipt.blockNumber });
+      expect(plan.batches).to.have.length(2);
+      const first = await sendDeploy(factory, plan);
+      expect(first.gasUsed).to.be.at.most(TX_GAS_CAP);
       const vault = await ethers.getContractAt("GuardedVault", plan.address);
-      expect(await vault.admin({ blockTag: receipt.blockNumber })).to.equal(admin.address);
-      expect(await vault.paused({ blockTag: receipt.blockNumber })).to.equal(false);
+      // Between the two: paused, no admin, nothing can move.
+      expect(await vault.paused()).to.equal(true);
+      expect(await vault.admin()).to.equal(ethers.ZeroAddress);
+      expect(await factory.pendingConfig(plan.address)).to.equal(plan.batches[0].next);
+      const last = await sendBatch(factory, plan, 1);
+      expect(last.gasUsed).to.be.at.most(TX_GAS_CAP);
+      expect(await factory.pendingConfig(plan.address)).to.equal(ethers.ZeroHash);
+      // The block of the last batch holds the whole policy: read at that block, it matches the config.
+      await verifyVault({ provider: ethers.provider, config, vault: plan.address, fromBlock: first.blockNumber });
+      expect(await vault.admin({ blockTag: last.blockNumber })).to.equal(admin.address);
+      expect(await vault.paused({ blockTag: last.blockNumber })).to.equal(false);
       await admin.sendTransaction({ to: plan.address, value: 10n ** 18n });
       await expect(vault.connect(bot).withdrawInstant(NATIVE, exchange.address, 10n ** 17n)).to.emit(vault, "Withdrawn");
     });

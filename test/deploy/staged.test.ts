@@ -19,7 +19,7 @@ import { vaultLens } from "../helpers/fixture";
 import { accounts, taskError, tempDir, testConfig, writeJson } from "./helpers";
 
 /** The test config, cut into batches by a low per-transaction budget so that it deploys in stages. */
-const MAX_GAS = 5_000_000n;
+const MAX_GAS = 6_000_000n;
 
 async function stagedFixture() {
   const a = await accounts();
