@@ -532,6 +532,22 @@ describe("co-signer: approvers and EIP-712 approvals", () => {
         .to.be.revertedWithCustomError(f.vault, "CosignedCapExceeded")
         .withArgs(f.bot1.address, f.usdtAddr, r.amount, usdt(1_000));
     });
+    it("needs the operator's limits for the token: a newly listed token is refused (NotOperator) until SetOperatorLimits", async () => {
+      const f = await loadFixture(cosignerFixture);
+      const token = await ethers.deployContract("MockERC20", ["New", "NEW", 18]);
+      const addr = await token.getAddress();
+      await proposeAndExecute(f.vault, f.admin, ChangeKind.ListToken, encodeChange.listToken(addr, 15, 10n ** 24n));
+      // bot1 is a registered operator, but has no limits for the new token.
+      await expect(f.vault.connect(f.admin).proposeChange(ChangeKind.SetCosignedCap, encodeChange.setCosignedCap(f.bot1.address, addr, 10n ** 21n)))
+        .to.be.revertedWithCustomError(f.vault, "NotOperator")
+        .withArgs(f.bot1.address, addr);
+      await expect(f.vault.connect(f.guardian).lowerCosignedCap(f.bot1.address, addr, 0n))
+        .to.be.revertedWithCustomError(f.vault, "NotOperator")
+        .withArgs(f.bot1.address, addr);
+      await proposeAndExecute(f.vault, f.admin, ChangeKind.SetOperatorLimits, encodeChange.setOperatorLimits({ operator: f.bot1.address, token: addr, cap: 10n ** 21n, instantLimit: 10n ** 20n, queueCap: 0n }));
+      await expect(proposeAndExecute(f.vault, f.admin, ChangeKind.SetCosignedCap, encodeChange.setCosignedCap(f.bot1.address, addr, 10n ** 21n))).to.not.be.reverted;
+      expect((await f.lens.operatorState(f.vault, f.bot1.address, addr)).cosignedCap).to.equal(10n ** 21n);
+    });
   });
 
   describe("refusals before the approval is looked at", () => {
