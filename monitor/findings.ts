@@ -22,6 +22,8 @@ export interface FindingContext {
   readonly isOpen: (dedupKey: string) => boolean;
   /** The open trigger of `kind` whose dedup key starts with `prefix`, if any. */
   readonly openWithPrefix: (prefix: string) => string | undefined;
+  /** Dedup keys of the open queued-withdrawal triggers (either kind) of this vault whose operator is `operator`. */
+  readonly openWithdrawalsOf: (operator: string) => string[];
   readonly route: (kind: AlertKind, severity: Severity) => string[];
 }
 
@@ -81,6 +83,8 @@ export function findingsOf(events: readonly TimedEvent[], ctx: FindingContext): 
     const severity = ctx.alerts.severities[kind];
     out.push({ ...common, kind, severity, action: "resolve", dedupKey: key, summary, details: details(e, timestamp, {}), event: { blockNumber: e.blockNumber, logIndex: e.logIndex }, sinks: ctx.route(kind, severity) });
   };
+  // Queued-withdrawal triggers raised by these events, by operator (the store knows the earlier ones).
+  const queuedBy = new Map<string, string>();
   const tripped = new Set(events.filter((t) => t.event.name === "TripwireFired").map((t) => `${t.event.transactionHash}|${(t.event.args as { operator: string }).operator}`));
 
   for (const { event: e, timestamp } of events) {
@@ -114,11 +118,28 @@ export function findingsOf(events: readonly TimedEvent[], ctx: FindingContext): 
         if (key) resolve("OperatorSuspended", key, e, timestamp, `Operator ${e.args.operator} unsuspended`);
         break;
       }
+      case "OperatorRemoved": {
+        const { operator, by } = e.args;
+        trigger("RoleChanged", `role:${base}:${at}`, e, timestamp, `Operator ${operator} removed by ${by}: its limits, destinations and queued withdrawals are void`, {
+          role: "operator", account: operator, change: "removed", by,
+        });
+        // A removal ends the operator's suspension and cancels its queued withdrawals: their alerts close.
+        const prefix = `suspended:${base}:${operator}:`;
+        const suspended = [...opened].reverse().find((k) => k.startsWith(prefix) && open(k)) ?? ctx.openWithPrefix(prefix);
+        if (suspended) resolve("OperatorSuspended", suspended, e, timestamp, `Operator ${operator} removed: its suspension ends with it`);
+        const queued = new Set([...[...queuedBy].filter(([, o]) => o === operator).map(([k]) => k), ...ctx.openWithdrawalsOf(operator)]);
+        for (const key of queued) {
+          const id = key.slice(key.lastIndexOf(":") + 1);
+          for (const kind of ["UnexpectedQueuedWithdrawal", "QueuedWithdrawal"] as const) resolve(kind, key, e, timestamp, `Queued withdrawal #${id} cancelled: operator ${operator} removed`);
+        }
+        break;
+      }
       case "WithdrawalQueued": {
         const { id, operator, token, to, amount, eta } = e.args;
         const facts = { operator, token, to, amount, timestamp: BigInt(timestamp) };
         const expected = ctx.vault.expectedWithdrawals.some((p) => matchesWithdrawal(facts, p));
         const kind: AlertKind = expected ? "QueuedWithdrawal" : "UnexpectedQueuedWithdrawal";
+        queuedBy.set(`withdrawal:${base}:${id}`, operator);
         trigger(kind, `withdrawal:${base}:${id}`, e, timestamp, `${expected ? "Queued" : "Unexpected queued"} withdrawal #${id}: ${amt(token, amount)} to ${to} by ${operator}, executable from ${iso(eta)}${expected ? "" : ": cancel it if nobody asked for it"}`, {
           id: id.toString(), operator, token: sym(token), to, amount: amount.toString(), eta: iso(eta), expected,
         });

@@ -157,6 +157,7 @@ export class Monitor {
       tokens: v.tokens,
       isOpen: (k) => this.store.isOpen(k),
       openWithPrefix: (prefix) => this.openWithPrefix(prefix),
+      openWithdrawalsOf: (operator) => this.openWithdrawalsOf(`withdrawal:${chainId}:${v.config.address}:`, operator),
       route: (kind: AlertKind, severity: Severity) => routeFinding(this.config.alerts, { kind, severity, vaultName: v.config.name }),
     };
     const findings: StoredFinding[] = [];
@@ -191,6 +192,18 @@ export class Monitor {
   /** Events of the deployment block (the initial policy, the first guardians) and before `alertFromBlock` are recorded, not alerted. */
   private alertable(v: VaultConfigEntry, block: number): boolean {
     return block > v.fromBlock && block >= (v.alertFromBlock ?? 0);
+  }
+
+  /** Dedup keys of the open triggers starting with `prefix` whose details name `operator`. */
+  private openWithdrawalsOf(prefix: string, operator: string): string[] {
+    const rows = this.store.db
+      .prepare(
+        `SELECT dedup_key FROM findings f WHERE action = 'trigger' AND dedup_key LIKE ? ESCAPE '\\'
+         AND lower(json_extract(details, '$.operator')) = lower(?)
+         AND NOT EXISTS (SELECT 1 FROM findings r WHERE r.dedup_key = f.dedup_key AND r.action = 'resolve') ORDER BY id`,
+      )
+      .all(`${prefix.replace(/[\\%_]/g, (m) => `\\${m}`)}%`, operator) as { dedup_key: string }[];
+    return rows.map((r) => r.dedup_key);
   }
 
   private openWithPrefix(prefix: string): string | undefined {

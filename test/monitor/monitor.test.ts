@@ -60,6 +60,42 @@ describe("monitor: store, history and conditions", function () {
     expect(json[0].time).to.equal(new Date(block!.timestamp * 1000).toISOString());
   });
 
+  it("an operator's removal is alerted and closes its suspension and queued-withdrawal alerts, raised in an earlier round or the same one", async function () {
+    const m = inProcessMonitor(monitorConfig(f, { fromBlock }));
+    await f.vault.connect(f.bot1).queueWithdrawal(f.usdtAddr, f.exchange.address, usdt(400_000));
+    await f.vault.connect(f.guardian).suspendOperator(f.bot1.address);
+    await f.vault.connect(f.bot2).queueWithdrawal(f.usdtAddr, f.exchange.address, usdt(300_000));
+    await m.pollChain("local");
+    const open = () => m.store.findings({ vault: f.vaultAddr }).filter((x) => x.action === "trigger" && m.store.isOpen(x.dedupKey)).map((x) => `${x.kind} ${x.summary.split(":")[0]}`).sort();
+    expect(open()).to.deep.equal([
+      `OperatorSuspended Operator ${f.bot1.address} suspended by ${f.guardian.address}`,
+      "UnexpectedQueuedWithdrawal Unexpected queued withdrawal #1",
+      "UnexpectedQueuedWithdrawal Unexpected queued withdrawal #2",
+    ]);
+    // bot1's alerts come from the earlier round (the store), bot3's queued withdrawal from this one.
+    const bot3 = f.stranger;
+    await proposeAndExecute(f.vault, f.admin, ChangeKind.SetOperatorLimits, encodeChange.setOperatorLimits({ operator: bot3.address, token: f.usdtAddr, cap: usdt(10_000), instantLimit: usdt(1_000), queueCap: usdt(500_000) }));
+    await proposeAndExecute(f.vault, f.admin, ChangeKind.ApproveDestination, encodeChange.approveDestination(bot3.address, f.exchange.address));
+    const before = m.store.findings({ vault: f.vaultAddr }).length;
+    await m.pollChain("local");
+    await f.vault.connect(bot3).queueWithdrawal(f.usdtAddr, f.exchange.address, usdt(200_000));
+    await f.vault.connect(f.guardian).removeOperator(bot3.address);
+    await f.vault.connect(f.guardian2).removeOperator(f.bot1.address);
+    await m.pollChain("local");
+    const all = m.store.findings({ vault: f.vaultAddr });
+    const added = all.slice(0, all.length - before);
+    const latest = added.filter((x) => x.kind !== "ChangeProposed").map((x) => `${x.action} ${x.kind} ${x.summary}`);
+    expect(latest).to.include.members([
+      `resolve UnexpectedQueuedWithdrawal Queued withdrawal #3 cancelled: operator ${bot3.address} removed`,
+      `trigger RoleChanged Operator ${bot3.address} removed by ${f.guardian.address}: its limits, destinations and queued withdrawals are void`,
+      `resolve OperatorSuspended Operator ${f.bot1.address} removed: its suspension ends with it`,
+      `resolve UnexpectedQueuedWithdrawal Queued withdrawal #1 cancelled: operator ${f.bot1.address} removed`,
+      `trigger RoleChanged Operator ${f.bot1.address} removed by ${f.guardian2.address}: its limits, destinations and queued withdrawals are void`,
+    ]);
+    // bot2's queued withdrawal is not bot1's or bot3's: it stays open.
+    expect(open().filter((x) => !x.startsWith("ChangeProposed") && !x.startsWith("RoleChanged"))).to.deep.equal(["UnexpectedQueuedWithdrawal Unexpected queued withdrawal #2"]);
+  });
+
   it("raises MonitorBehind while it reads a backlog and resolves it once caught up", async function () {
     const m = inProcessMonitor(monitorConfig(f, { fromBlock, chain: { maxBlocksPerRound: 3, behindBlocks: 4 } }));
     for (let i = 0; i < 6; i++) await f.vault.connect(f.bot1).withdrawInstant(f.usdtAddr, f.exchange.address, usdt(10));
