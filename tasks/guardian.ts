@@ -9,11 +9,12 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { TransactionReceipt } from "ethers";
 import { InvalidInputError } from "../sdk/errors/base";
 import type { SentTransaction, UnsignedTransaction } from "../sdk/clients";
-import { DEPLOYMENTS_PARAM, FROM_PARAM, JSON_PARAM, Output, VAULT_PARAM, action, parseId, preflightCall, resolveVault, signerFor, type SendArgs } from "./lib";
+import { DEPLOYMENTS_PARAM, FROM_PARAM, JSON_PARAM, Output, SAFE_PARAM, VAULT_PARAM, action, parseId, preflightCall, preflightUnsigned, resolveVault, signerFor, type SendArgs } from "./lib";
 import { withKeyParams } from "./keys";
 
 export interface GuardianArgs extends SendArgs {
   readonly unsigned?: boolean;
+  readonly safe?: string;
 }
 
 /** Either prints the unsigned transaction, or sends it with the guardian client and waits. */
@@ -30,10 +31,12 @@ async function sendOrPrint(
   const out = new Output(args.json ?? false);
   const vault = await resolveVault(hre, args.vault, args.deployments);
   const { unsigned, send } = build(sdk, vault.address);
+  const checkedFrom = await preflightUnsigned(hre, args, unsigned);
   if (args.unsigned) {
     out.print(`${what}: unsigned transaction for a Safe (nothing sent)`);
     out.print(`  to:    ${unsigned.to}\n  value: ${unsigned.value}\n  data:  ${unsigned.data}`);
-    out.data({ action: what, unsigned });
+    out.print(checkedFrom ? `  checked: the vault accepts it from ${checkedFrom}` : "  not checked: give --safe <address> to check it from the Safe first");
+    out.data({ action: what, unsigned, checkedFrom });
     return { unsigned, transactionHash: null };
   }
   const signer = await signerFor(hre, args);
@@ -90,6 +93,7 @@ const UNSIGNED_PARAM = "Print the unsigned { to, data, value } transaction for a
 withKeyParams(task("vault:pause", "Pause the vault at once (a guardian or the admin): no operator outflow on any path until an Unpause change is executed"))
   .addOptionalParam("vault", VAULT_PARAM)
   .addFlag("unsigned", UNSIGNED_PARAM)
+  .addOptionalParam("safe", SAFE_PARAM)
   .addOptionalParam("from", `${FROM_PARAM}; a guardian or the admin`)
   .addOptionalParam("deployments", DEPLOYMENTS_PARAM)
   .addFlag("json", JSON_PARAM)
@@ -99,6 +103,7 @@ withKeyParams(task("vault:suspend", "Suspend an operator at once (a guardian or 
   .addOptionalParam("vault", VAULT_PARAM)
   .addOptionalParam("operator", "Address of the operator to suspend (required)")
   .addFlag("unsigned", UNSIGNED_PARAM)
+  .addOptionalParam("safe", SAFE_PARAM)
   .addOptionalParam("from", `${FROM_PARAM}; a guardian or the admin`)
   .addOptionalParam("deployments", DEPLOYMENTS_PARAM)
   .addFlag("json", JSON_PARAM)
@@ -108,6 +113,7 @@ withKeyParams(task("vault:remove-operator", "Remove an operator at once (a guard
   .addOptionalParam("vault", VAULT_PARAM)
   .addOptionalParam("operator", "Address of the operator to remove (required)")
   .addFlag("unsigned", UNSIGNED_PARAM)
+  .addOptionalParam("safe", SAFE_PARAM)
   .addOptionalParam("from", `${FROM_PARAM}; a guardian or the admin`)
   .addOptionalParam("deployments", DEPLOYMENTS_PARAM)
   .addFlag("json", JSON_PARAM)
@@ -118,6 +124,7 @@ withKeyParams(task("vault:cancel", "Cancel a pending queued withdrawal (a guardi
   .addOptionalParam("withdrawal", "Id of the queued withdrawal to cancel")
   .addOptionalParam("change", "Id of the proposed change to cancel")
   .addFlag("unsigned", UNSIGNED_PARAM)
+  .addOptionalParam("safe", SAFE_PARAM)
   .addOptionalParam("from", FROM_PARAM)
   .addOptionalParam("deployments", DEPLOYMENTS_PARAM)
   .addFlag("json", JSON_PARAM)

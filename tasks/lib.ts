@@ -120,6 +120,22 @@ export async function preflightCall(hre: HardhatRuntimeEnvironment, from: string
   }
 }
 
+/** `--safe`: with `--unsigned`, the Safe that will send the printed transaction, and from which it is checked first. */
+export const SAFE_PARAM = "With --unsigned: address of the Safe that will send it; the call is checked from it first (exit code 3 if the vault would refuse)";
+
+/**
+ * With `--unsigned`: checks the transaction with `eth_call` from the Safe named by `--safe`, as the Safe will send
+ * it, so that nobody collects signatures for a call the vault would refuse. Returns the Safe's address, or null
+ * without `--safe`. `--safe` without `--unsigned` is bad input.
+ */
+export async function preflightUnsigned(hre: HardhatRuntimeEnvironment, args: { readonly unsigned?: boolean; readonly safe?: string }, tx: { to: string; data: string; value: bigint }): Promise<string | null> {
+  if (args.safe === undefined || args.safe === "") return null;
+  if (!args.unsigned) throw new InvalidInputError("safe", "--safe names the Safe of an --unsigned transaction; without --unsigned the task sends with --from or a key");
+  const safe = requireAddress(args.safe, "safe");
+  await preflightCall(hre, safe, tx);
+  return safe;
+}
+
 const ZERO = "0x0000000000000000000000000000000000000000";
 const ADMIN_ROLE = "0x0000000000000000000000000000000000000000000000000000000000000000";
 

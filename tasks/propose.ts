@@ -6,13 +6,14 @@ import { task } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { CHANGE_KINDS } from "../sdk/rules/constants";
 import { InvalidInputError } from "../sdk/errors/base";
-import { DEPLOYMENTS_PARAM, FROM_PARAM, JSON_PARAM, Output, VAULT_PARAM, action, preflightCall, resolveVault, signerFor, type SendArgs } from "./lib";
+import { DEPLOYMENTS_PARAM, FROM_PARAM, JSON_PARAM, Output, SAFE_PARAM, VAULT_PARAM, action, preflightCall, preflightUnsigned, resolveVault, signerFor, type SendArgs } from "./lib";
 import { withKeyParams } from "./keys";
 
 export interface ProposeArgs extends SendArgs {
   readonly kind: string;
   readonly params?: string;
   readonly unsigned?: boolean;
+  readonly safe?: string;
 }
 
 const iso = (t: bigint): string => new Date(Number(t) * 1000).toISOString().replace(".000Z", "Z");
@@ -42,10 +43,12 @@ export async function runPropose(args: ProposeArgs, hre: HardhatRuntimeEnvironme
   });
   const admin = new AdminClient({ vault: vault.address, provider });
   const unsigned = admin.tx.proposeChange(change);
+  const checkedFrom = await preflightUnsigned(hre, args, unsigned);
   if (args.unsigned) {
     out.print(`proposeChange ${change.kind}: unsigned transaction for the admin Safe (nothing sent)`);
     out.print(`  to:    ${unsigned.to}\n  value: ${unsigned.value}\n  data:  ${unsigned.data}`);
-    out.data({ change, unsigned });
+    out.print(checkedFrom ? `  checked: the vault accepts it from ${checkedFrom}` : "  not checked: give --safe <address> to check it from the Safe first");
+    out.data({ change, unsigned, checkedFrom });
     return { change, unsigned, id: null, eta: null };
   }
   const signer = await signerFor(hre, args);
@@ -65,6 +68,7 @@ withKeyParams(task("vault:propose", "Propose a risk-increasing change as the adm
     'The parameters as a JSON object, e.g. \'{"token":"USDT","vaultCap":"2000000"}\': tokens by symbol or address, amounts as decimal strings in whole tokens, delays as seconds or "24h"',
   )
   .addFlag("unsigned", "Print the unsigned { to, data, value } transaction for an admin Safe instead of sending")
+  .addOptionalParam("safe", SAFE_PARAM)
   .addOptionalParam("from", `${FROM_PARAM}; the admin`)
   .addOptionalParam("deployments", DEPLOYMENTS_PARAM)
   .addFlag("json", JSON_PARAM)

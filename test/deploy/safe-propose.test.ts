@@ -9,10 +9,11 @@ import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { ContractFactory } from "ethers";
 import MultiSendCallOnlyArtifact from "@safe-global/safe-smart-account/build/artifacts/contracts/libraries/MultiSendCallOnly.sol/MultiSendCallOnly.json";
-import { deploySafe, decodeMultiSend, verifyTxBuilderBatch } from "../../sdk/safe";
+import { deploySafe, decodeMultiSend, execSafeTransaction, verifyTxBuilderBatch } from "../../sdk/safe";
+import { AccessControlUnauthorizedAccountError, InvalidInputError } from "../../sdk/errors";
 import type { DeployOutcome } from "../../tasks/deploy";
 import { vaultLens } from "../helpers/fixture";
-import { accounts, runTask, tempDir, testConfig, writeJson } from "./helpers";
+import { accounts, runTask, taskError, tempDir, testConfig, writeJson } from "./helpers";
 import { views } from "../helpers/views";
 
 const usd = (n: bigint) => n * 10n ** 6n;
@@ -100,5 +101,29 @@ describe("deploy: vault:deploy --propose with an admin Safe", () => {
     expect(decodeMultiSend(packed)).to.deep.equal(transactions);
     const hash = await f.boardSafe.getTransactionHash(f.multiSend, 0n, packed, 1, 0n, 0n, 0n, ethers.ZeroAddress, ethers.ZeroAddress, 0n);
     expect(batch.safeTxHash).to.equal(hash);
+  });
+
+  it("vault:propose --unsigned --safe checks the proposal from the admin Safe before anyone signs; another Safe is refused with exit code 3", async () => {
+    const f = await loadFixture(safeAdminFixture);
+    const board = await f.boardSafe.getAddress();
+    const args = { vault: f.boardVault, deployments: f.dir, kind: "SetVaultCap", params: '{"token":"USDC","vaultCap":"2000000"}', unsigned: true, json: true };
+    const before = await ethers.provider.getBlockNumber();
+    const checked = await runTask("vault:propose", { ...args, safe: board });
+    const printed = JSON.parse(checked.stdout) as { unsigned: { to: string; data: string; value: string }; checkedFrom: string };
+    expect(printed.checkedFrom).to.equal(board);
+    expect(await ethers.provider.getBlockNumber(), "nothing sent").to.equal(before);
+    // The Safe that is not the admin: the vault would refuse it, so nobody collects signatures for it.
+    const wrong = await taskError("vault:propose", { ...args, safe: await f.soloSafe.getAddress() });
+    expect(wrong.exitCode).to.equal(3);
+    expect(wrong.error).to.be.instanceOf(AccessControlUnauthorizedAccountError);
+    expect(wrong.message).to.match(/^would revert/);
+    // --safe is for --unsigned only, and must be an address.
+    expect((await taskError("vault:propose", { ...args, unsigned: false, safe: board })).error).to.be.instanceOf(InvalidInputError);
+    expect((await taskError("vault:propose", { ...args, safe: "board" })).error).to.be.instanceOf(InvalidInputError);
+    // What was checked is what the Safe's owners sign and send.
+    const vault = await ethers.getContractAt("GuardedVault", f.boardVault);
+    const count = await vault.changeCount();
+    await execSafeTransaction({ safe: f.boardSafe, tx: { ...printed.unsigned, value: BigInt(printed.unsigned.value) }, owners: [f.a.admin, f.a.guardian] });
+    expect(await vault.changeCount()).to.equal(count + 1n);
   });
 });

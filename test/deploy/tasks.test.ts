@@ -146,6 +146,13 @@ describe("deploy: vault tasks", () => {
       const vault = await ethers.getContractAt("GuardedVault", f.vault);
       const unsigned = await runTask("vault:pause", { vault: f.vault, unsigned: true, json: true });
       expect(JSON.parse(unsigned.stdout).unsigned).to.deep.equal({ ...new GuardianTransactions(f.vault).pause(), value: "0" });
+      expect(JSON.parse(unsigned.stdout).checkedFrom).to.equal(null);
+      // --safe: checked from the account that will send it first; one the vault would refuse exits 3.
+      const checked = await runTask("vault:pause", { vault: f.vault, unsigned: true, safe: f.a.guardian.address, json: true });
+      expect(JSON.parse(checked.stdout).checkedFrom).to.equal(f.a.guardian.address);
+      const notGuardian = await taskError("vault:pause", { vault: f.vault, unsigned: true, safe: f.a.stranger.address });
+      expect(notGuardian.exitCode).to.equal(EXIT.refused);
+      expect(notGuardian.error).to.be.instanceOf(NotAdminOrGuardianError);
       expect(await vault.paused()).to.equal(false);
       const refused = await taskError("vault:pause", { vault: f.vault, from: f.a.stranger.address });
       expect(refused.error).to.be.instanceOf(NotAdminOrGuardianError);
