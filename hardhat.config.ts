@@ -68,9 +68,15 @@ const config: HardhatUserConfig = {
     reportPureAndViewMethods: false,
     excludeContracts: ["contracts/test/"],
   },
+  // Coverage builds its instrumented contracts into its own folders, so that it can run beside the plain tests
+  // (scripts/test-all.sh) without either run loading the other's artifacts.
+  paths: COVERAGE ? { artifacts: ".coverage_artifacts", cache: ".coverage_cache" } : {},
   typechain: {
     outDir: "typechain-types",
     target: "ethers-v6",
+    // Coverage runs beside the plain tests (scripts/test-all.sh): its instrumented build must not rewrite the
+    // bindings the plain run loads (the tests take bytecode from the artifacts, never from the bindings).
+    dontOverrideCompile: COVERAGE,
   },
   mocha: {
     timeout: 120_000,
