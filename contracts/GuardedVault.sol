@@ -881,15 +881,16 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
         unchecked {
             if (units * unit != amount) ++units;
         }
-        (uint256 updated,, bool ok) = word.consume(_now(), BUCKET, units);
+        uint256 nowT = _now();
+        (uint256 updated,, bool ok) = word.consume(nowT, BUCKET, units);
         if (!ok) {
-            uint256 left = word.availableAt(_now(), BUCKET) * PolicyWords.unitOf(tokenWord);
+            uint256 left = word.availableAt(nowT, BUCKET) * unit;
             bytes memory err = abi.encodeWithSelector(CosignedCapExceeded.selector, msg.sender, token, amount, left);
             return _trip(token, to, amount, TripReason.CosignedCapExceeded, err);
         }
         slot.value = updated;
-        (updated,, ok) = tokenWord.consume(_now(), BUCKET, units);
-        if (!ok) revert VaultCapExceeded(token, amount, tokenWord.availableAt(_now(), BUCKET) * PolicyWords.unitOf(tokenWord));
+        (updated,, ok) = tokenWord.consume(nowT, BUCKET, units);
+        if (!ok) revert VaultCapExceeded(token, amount, tokenWord.availableAt(nowT, BUCKET) * unit);
         _tokenWord[token].value = updated;
         return true;
     }
@@ -903,8 +904,8 @@ contract GuardedVault is IGuardedVault, AccessControl, ReentrancyGuardTransient 
     /// Only for a token the operator has limits for: a removal clears the co-signed words of those tokens.
     function _checkCosignedCap(address operator, address token, uint256 cosignedCap) private view returns (uint256) {
         uint256 word = _requireListed(token);
-        OperatorInfo storage info = _operatorInfo[operator];
-        if (!info.registered || info.limitTokens & (1 << (_tokenPosition[token] - 1)) == 0) revert NotOperator(operator, token);
+        // An operator not registered has no limit bits (removal clears them).
+        if (_operatorInfo[operator].limitTokens & (1 << (_tokenPosition[token] - 1)) == 0) revert NotOperator(operator, token);
         return _toLimitUnits(cosignedCap, PolicyWords.unitOf(word));
     }
 
