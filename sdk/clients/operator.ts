@@ -44,6 +44,7 @@ import {
   clockTime,
   instantLimitOf,
   isPausedWord,
+  lastOf,
   nextBoundaries,
   availableAt,
   consume,
@@ -466,16 +467,17 @@ export class OperatorClient {
     const [facts] = await Promise.all([this.readApproval(approval, target), this.cache.readDestination(req.to)]);
     // From here to the reservation nothing awaits.
     const asOf = this.cache.position;
-    const ctx = this.context(req.token, asOf.timestamp);
+    const timestamp = this.cosignedTime(asOf.timestamp, facts.cosignedWord);
+    const ctx = this.context(req.token, timestamp);
     const check = checkCosigned({
       clock: this.cache.clock,
-      timestamp: asOf.timestamp,
+      timestamp,
       operator: this.address,
       token: req.token,
       to: req.to,
       amount: req.amount,
       tokenWord: ctx.tokenWord,
-      cosignedWord: this.pendingCosigned(req.token, facts.cosignedWord, asOf.timestamp),
+      cosignedWord: this.pendingCosigned(req.token, facts.cosignedWord, timestamp),
       registered: this.cache.registered,
       suspended: ctx.suspended,
       tripwireOptedOut: this.cache.optedOut,
@@ -512,10 +514,11 @@ export class OperatorClient {
     const approval = await this.obtain(source, target);
     const [facts] = await Promise.all([this.readApproval(approval, target), this.cache.readDestination(w.to)]);
     const asOf = this.cache.position;
-    const ctx = this.context(w.token, asOf.timestamp);
+    const timestamp = this.cosignedTime(asOf.timestamp, facts.cosignedWord);
+    const ctx = this.context(w.token, timestamp);
     const check = checkEarly({
       clock: this.cache.clock,
-      timestamp: asOf.timestamp,
+      timestamp,
       id: wid,
       caller: this.address,
       withdrawal: w,
@@ -524,7 +527,7 @@ export class OperatorClient {
       approved: this.cache.isApproved(w.to),
       tripwireOptedOut: this.cache.optedOut,
       tokenWord: ctx.tokenWord,
-      cosignedWord: this.pendingCosigned(w.token, facts.cosignedWord, asOf.timestamp),
+      cosignedWord: this.pendingCosigned(w.token, facts.cosignedWord, timestamp),
       approval: facts.approval,
     });
     if (!check.ok && !options.force) throw vaultErrorFromData(check.error, { source: "preflight" });
@@ -732,6 +735,16 @@ export class OperatorClient {
         validSignature: byKey || byContract,
       },
     };
+  }
+
+  /**
+   * When to judge a co-signed path: the cache's block time, or later if the co-signed limiter read at the
+   * latest block was charged after it (by another process with this key). The vault runs no earlier than
+   * that charge, and judging a word before its own `last` would see an empty ring.
+   */
+  private cosignedTime(cacheTimestamp: bigint, cosignedWord: bigint): bigint {
+    const charged = this.cache.clock.start + lastOf(cosignedWord);
+    return charged > cacheTimestamp ? charged : cacheTimestamp;
   }
 
   /** The co-signed word read from the chain with this client's co-signed withdrawals not yet settled charged on top (may count one twice: errs on holding back). */

@@ -9,6 +9,7 @@ import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { Wallet, type Signer } from "ethers";
 import {
+  BUCKET,
   ChangeKind,
   NATIVE,
   POLICY,
@@ -43,11 +44,12 @@ import {
   VaultRevertError,
   decodeVaultError,
 } from "../../sdk/errors";
-import { approvalDigest, approvalFromJson, approvalToJson, recoverApprover, type SignedApproval } from "../../sdk/rules";
+import { approvalDigest, approvalFromJson, approvalStruct, approvalToJson, recoverApprover, type SignedApproval } from "../../sdk/rules";
 import { deploySafe } from "../../sdk/safe";
 import { Responder, VaultWatcher, parseResponderRules } from "../../sdk/monitor";
 import { formatVaultEvent } from "../../sdk/format";
 import { deployBlock, operatorClient } from "./helpers";
+import { views } from "../helpers/views";
 import { botWallet } from "../../bench/sdk-requests";
 import { startRpcServer } from "../helpers/rpc-server";
 
@@ -190,6 +192,26 @@ describe("SDK co-signer: approval service and co-signed withdrawals", () => {
     const state = await (await vaultLens()).operatorState(f.vaultAddr, f.bot1.address, f.usdtAddr);
     expect(state.cosignedUsed).to.equal(LARGE + usdt(10));
     await bot.stop();
+  });
+
+  it("a cache older than the co-signed limiter's last charge still counts that charge: the second client of the same key refuses instead of tripping", async () => {
+    const f = await loadFixture(fixture);
+    const approver = await approverFor(f);
+    const source = (r: Parameters<ApproverClient["approve"]>[0]) => approver.approve(r);
+    // Client A's cache stays at this block (no start(), no refresh).
+    const a = await operatorClient(f);
+    await time.increase(BUCKET + 60n);
+    // Another process with the same key charges most of the co-signed cap in a later bucket.
+    const other = await approver.approve({ operator: f.bot1.address, token: f.usdtAddr, to: f.otc, amount: LARGE });
+    await expect(f.vault.connect(f.bot1).withdrawCosigned(f.usdtAddr, f.otc, LARGE, approvalStruct(other))).to.emit(f.vault, "Withdrawn");
+    // A sees the limiter word B wrote, later than A's cache: it must count B's charge, not an empty ring.
+    const res = await a.withdraw({ token: f.usdtAddr, to: f.otc, amount: COSIGNED_CAP - LARGE + usdt(1) }, { approval: source });
+    expect(res.sent).to.equal(false);
+    if (res.sent) throw new Error("sent");
+    if (res.decision.action !== "reject") throw new Error(`decided ${res.decision.action}`);
+    expect(res.decision.error).to.be.instanceOf(CosignedCapExceededError);
+    expect(await views.isSuspended(f.vault, f.bot1.address)).to.equal(false);
+    await a.stop();
   });
 
   it("refuses locally, without sending, approvals the vault would trip or revert on", async () => {
