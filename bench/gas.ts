@@ -397,7 +397,7 @@ export function readGasFile(file: string): Record<string, bigint> {
 /** Committed runtime sizes (bytes) that CI holds the contracts to: no growth at all. */
 export const SIZE_BASELINE_FILE = path.join(__dirname, "size-baseline.json");
 /**
- * EIP-170: no chain deploys more runtime code. The vault is within about 190 bytes of it; the size baseline above
+ * EIP-170: no chain deploys more runtime code. The vault is within about 220 bytes of it; the size baseline above
  * holds it from growing at all, so a new feature must first move code out (views to VaultLens, as before).
  */
 export const VAULT_SIZE_LIMIT = 24_576;

@@ -5,11 +5,9 @@
  * cancelled withdrawal or change) resolve the finding that opened it. Pure, given what is open.
  */
 import type { AlertKind, MonitorConfig, Severity, VaultConfigEntry } from "./config";
-import { GRACE_PERIOD, changeKindOf, decodeChange, formatAmount, matchesChange, matchesWithdrawal, tripReasonOf, type TokenMeta, type VaultEvent } from "./sdk";
+import { APPROVER_ROLE, GRACE_PERIOD, GUARDIAN_ROLE, changeKindOf, decodeChange, formatAmount, matchesChange, matchesWithdrawal, tripReasonOf, type TokenMeta, type VaultEvent } from "./sdk";
 import type { NewEvent, NewFinding } from "./store";
 
-const GUARDIAN_ROLE = "0x55435dd261a4b9b3364963f7738a7a662ad9c84396d64be3365284bb7f0a5041";
-const APPROVER_ROLE = "0x408a36151f841709116a4e8aca4e0202874f7f54687dcb863b1ea4672dc9d8cf";
 
 export interface FindingContext {
   readonly chain: string;
@@ -61,6 +59,8 @@ export function findingsOf(events: readonly TimedEvent[], ctx: FindingContext): 
     return m ? `${formatAmount(v, m.decimals)} ${m.symbol}` : `${v} base units of ${token}`;
   };
   const open = (key: string) => (opened.has(key) || ctx.isOpen(key)) && !resolved.has(key);
+  /** The newest open trigger whose key starts with `prefix`: raised by these events, or earlier (the store). */
+  const openKey = (prefix: string) => [...opened].reverse().find((k) => k.startsWith(prefix) && open(k)) ?? ctx.openWithPrefix(prefix);
   const common = { chain: ctx.chain, vault: ctx.vault.address };
   const details = (e: VaultEvent, timestamp: number, extra: Record<string, unknown>) => ({
     vaultName: ctx.vault.name,
@@ -102,7 +102,7 @@ export function findingsOf(events: readonly TimedEvent[], ctx: FindingContext): 
         trigger("VaultPaused", `paused:${base}:${at}`, e, timestamp, `Vault ${ctx.vault.name} paused by ${e.args.by}: no operator outflow until an Unpause change executes`, { by: e.args.by });
         break;
       case "VaultUnpaused": {
-        const key = [...opened].reverse().find((k) => k.startsWith(`paused:${base}:`) && open(k)) ?? ctx.openWithPrefix(`paused:${base}:`);
+        const key = openKey(`paused:${base}:`);
         if (key) resolve("VaultPaused", key, e, timestamp, `Vault ${ctx.vault.name} unpaused`);
         break;
       }
@@ -113,8 +113,7 @@ export function findingsOf(events: readonly TimedEvent[], ctx: FindingContext): 
         }
         break;
       case "OperatorUnsuspended": {
-        const prefix = `suspended:${base}:${e.args.operator}:`;
-        const key = [...opened].reverse().find((k) => k.startsWith(prefix) && open(k)) ?? ctx.openWithPrefix(prefix);
+        const key = openKey(`suspended:${base}:${e.args.operator}:`);
         if (key) resolve("OperatorSuspended", key, e, timestamp, `Operator ${e.args.operator} unsuspended`);
         break;
       }
@@ -124,8 +123,7 @@ export function findingsOf(events: readonly TimedEvent[], ctx: FindingContext): 
           role: "operator", account: operator, change: "removed", by,
         });
         // A removal ends the operator's suspension and cancels its queued withdrawals: their alerts close.
-        const prefix = `suspended:${base}:${operator}:`;
-        const suspended = [...opened].reverse().find((k) => k.startsWith(prefix) && open(k)) ?? ctx.openWithPrefix(prefix);
+        const suspended = openKey(`suspended:${base}:${operator}:`);
         if (suspended) resolve("OperatorSuspended", suspended, e, timestamp, `Operator ${operator} removed: its suspension ends with it`);
         const queued = new Set([...[...queuedBy].filter(([, o]) => o === operator).map(([k]) => k), ...ctx.openWithdrawalsOf(operator)]);
         for (const key of queued) {

@@ -4,7 +4,7 @@
  */
 export { AdminClient, GuardianTransactions, readOperatorWords } from "../sdk/clients";
 export { InvalidInputError, RpcError, VaultSdkError } from "../sdk/errors";
-export { GRACE_PERIOD, NATIVE, changeKindOf, decodeChange, policy, tripReasonOf } from "../sdk/rules";
+export { APPROVER_ROLE, GRACE_PERIOD, GUARDIAN_ROLE, NATIVE, changeKindOf, decodeChange, policy, tripReasonOf } from "../sdk/rules";
 export {
   DEFAULT_HORIZONS,
   LogReader,

@@ -19,7 +19,6 @@ import {
   capOf,
   clockTime,
   consume,
-  instantBound,
   isListedWord,
   isPausedWord,
   unitOf,
@@ -407,26 +406,4 @@ export function cosignedView(o: { clock: Clock; timestamp: bigint; cosignedWord:
     cosignedUsed: usedAt(o.cosignedWord, nowT, o.clock.bucket) * unit,
     cosignedAvailable: availableAt(o.cosignedWord, nowT, o.clock.bucket) * unit,
   };
-}
-
-const min = (a: bigint, b: bigint): bigint => (a < b ? a : b);
-
-/**
- * What the co-signed paths add over `[now, now + horizon]` for one operator (a stolen operator key plus a
- * stolen approver): `min(cosignedCap, vaultCap - min(cap, vaultCap)) * n`, n = floor(horizon / window) + 1.
- * 0 for a suspended operator or a paused vault.
- */
-export function cosignedBound(o: {
-  opWord: bigint;
-  cosignedWord: bigint;
-  tokenWord: bigint;
-  horizon: bigint;
-  window: bigint;
-  suspended: boolean;
-  paused: boolean;
-}): bigint {
-  if (o.suspended || o.paused) return 0n;
-  const vaultCap = capOf(o.tokenWord);
-  const instant = min(capOf(o.opWord), vaultCap);
-  return instantBound(min(capOf(o.cosignedWord), vaultCap - instant) * unitOf(o.tokenWord), o.horizon, o.window);
 }

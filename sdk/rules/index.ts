@@ -32,7 +32,6 @@ export {
   approvalTypedData,
   checkCosigned,
   checkEarly,
-  cosignedBound,
   cosignedView,
   normalizeApprovalRequest,
   recoverApprover,
