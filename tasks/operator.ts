@@ -10,7 +10,7 @@ import { parseAmount } from "../sdk/deploy/config";
 import { InvalidInputError } from "../sdk/errors/base";
 import { requireAddress } from "../sdk/errors/validate";
 import type { WithdrawResult } from "../sdk/clients";
-import type { SignedApproval } from "../sdk/rules";
+import type { ApprovalRequest, SignedApproval } from "../sdk/rules";
 import { DEPLOYMENTS_PARAM, EXIT, FROM_PARAM, JSON_PARAM, Output, TaskRefusal, VAULT_PARAM, action, parseId, preflightCall, resolveVault, signerFor, type SendArgs } from "./lib";
 import { withKeyParams } from "./keys";
 
@@ -37,17 +37,9 @@ async function readApprovalFile(file: string) {
 }
 
 /** Refuses (bad input, exit 2) an approval file for another vault, chain, operator or withdrawal. */
-function requireApprovalFor(a: SignedApproval, r: { vault: string; chainId: bigint; operator: string; token: string; to: string; amount: bigint; withdrawalId: bigint }) {
-  const same = (x: string, y: string) => x.toLowerCase() === y.toLowerCase();
-  const diffs = [
-    !same(a.vault, r.vault) && `vault ${a.vault}`,
-    a.chainId !== r.chainId && `chain ${a.chainId}`,
-    !same(a.operator, r.operator) && `operator ${a.operator}`,
-    !same(a.token, r.token) && `token ${a.token}`,
-    !same(a.to, r.to) && `destination ${a.to}`,
-    a.amount !== r.amount && `amount ${a.amount} base units`,
-    a.withdrawalId !== r.withdrawalId && (a.withdrawalId === 0n ? "a co-signed withdrawal, not a queued one" : `queued withdrawal #${a.withdrawalId}`),
-  ].filter(Boolean);
+async function requireApprovalFor(a: SignedApproval, r: ApprovalRequest) {
+  const { approvalMismatches } = await import("../sdk/rules");
+  const diffs = approvalMismatches(a, r);
   if (diffs.length) throw new InvalidInputError("approval", `the approval is for another withdrawal (${diffs.join(", ")}); nothing sent`);
 }
 
@@ -110,7 +102,7 @@ export async function runWithdraw(args: WithdrawArgs, hre: HardhatRuntimeEnviron
   const { client, token, request, vault } = await prepare(args, hre);
   if (approval) {
     const chainId = (await hre.ethers.provider.getNetwork()).chainId;
-    requireApprovalFor(approval, { vault, chainId, operator: client.address, ...request, withdrawalId: 0n });
+    await requireApprovalFor(approval, { vault, chainId, operator: client.address, ...request, withdrawalId: 0n });
   }
   const result = await client.withdraw(request, { queueIfLarge: args.queueIfLarge ?? false, force: args.force ?? false, approval });
   return report(out, result, { symbol: token.symbol, decimals: token.decimals, amountText: args.amount });
@@ -145,7 +137,7 @@ export async function runExecute(args: ExecuteArgs, hre: HardhatRuntimeEnvironme
     const approval = await readApprovalFile(args.approval);
     const client = await OperatorClient.create({ vault: vault.address, signer, fromBlock: vault.fromBlock });
     const chainId = (await hre.ethers.provider.getNetwork()).chainId;
-    requireApprovalFor(approval, { ...approval, vault: vault.address, chainId, operator: client.address, withdrawalId: id });
+    await requireApprovalFor(approval, { ...approval, vault: vault.address, chainId, operator: client.address, withdrawalId: id });
     const sent = await client.executeEarly(id, approval, { force: args.force ?? false });
     const r = await out.waiting(`waiting for ${sent.hash}`, () => sent.wait());
     if (r.status === "tripped") {

@@ -237,18 +237,27 @@ export function approvalFromJson(json: unknown): SignedApproval {
   return { ...request, approver: addr("approver"), nonce, deadline, signature: r.signature.toLowerCase(), digest };
 }
 
+/**
+ * How `a` differs from the withdrawal `r` (vault, chain, operator, token, destination, amount, queued id), in
+ * words; empty if `a` is an approval of exactly `r`.
+ */
+export function approvalMismatches(a: ApprovalRequest, r: ApprovalRequest): string[] {
+  const same = (x: string, y: string) => getAddress(x) === getAddress(y);
+  const diffs = [
+    !same(a.vault, r.vault) && `vault ${a.vault}`,
+    a.chainId !== r.chainId && `chain ${a.chainId}`,
+    !same(a.operator, r.operator) && `operator ${a.operator}`,
+    !same(a.token, r.token) && `token ${a.token}`,
+    !same(a.to, r.to) && `destination ${a.to}`,
+    a.amount !== r.amount && `amount ${a.amount} base units`,
+    a.withdrawalId !== r.withdrawalId && (a.withdrawalId === 0n ? "a co-signed withdrawal, not a queued one" : `queued withdrawal #${a.withdrawalId}`),
+  ];
+  return diffs.filter((d): d is string => typeof d === "string");
+}
+
 /** Whether `a` is an approval of exactly this withdrawal (same vault, chain, operator, token, to, amount, id). */
 export function approvalMatches(a: ApprovalRequest, r: ApprovalRequest): boolean {
-  const same = (x: string, y: string) => getAddress(x) === getAddress(y);
-  return (
-    same(a.vault, r.vault) &&
-    a.chainId === r.chainId &&
-    same(a.operator, r.operator) &&
-    same(a.token, r.token) &&
-    same(a.to, r.to) &&
-    a.amount === r.amount &&
-    a.withdrawalId === r.withdrawalId
-  );
+  return approvalMismatches(a, r).length === 0;
 }
 
 // -------------------------------------------------------------------------------------------------

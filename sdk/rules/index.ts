@@ -27,6 +27,7 @@ export {
   approvalDomain,
   approvalFromJson,
   approvalMatches,
+  approvalMismatches,
   approvalStruct,
   approvalToJson,
   approvalTypedData,
